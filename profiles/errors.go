@@ -1,0 +1,73 @@
+package profiles
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrNotFound is returned when the requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write contradicts the stored state, such as
+// deleting a city that still has practices, or a stale version.
+var ErrConflict = errors.New("conflict")
+
+// ErrUnavailable is returned when the database cannot be reached.
+var ErrUnavailable = errors.New("database unavailable")
+
+// FieldError names one invalid field of an input and says what is wrong with it.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// ValidationError collects every invalid field of one input, so that a caller can
+// fix them all at once instead of one per round trip.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+// Error lists the invalid fields.
+func (e *ValidationError) Error() string {
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = f.Field + ": " + f.Message
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// add records one field error.
+func (e *ValidationError) add(field, format string, args ...any) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// has reports whether field already has an error, so that a later check does not
+// pile a second message on a field that is already wrong.
+func (e *ValidationError) has(field string) bool {
+	for _, f := range e.Fields {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// err returns e when it holds at least one field error, and nil otherwise.
+func (e *ValidationError) err() error {
+	if len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}
+
+// ConflictError explains a conflict in words a user can act on.
+type ConflictError struct {
+	Detail string
+}
+
+// Error returns the detail.
+func (e *ConflictError) Error() string { return e.Detail }
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *ConflictError) Unwrap() error { return ErrConflict }

@@ -1,0 +1,379 @@
+package profiles
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/oklog/ulid/v2"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" database/sql driver
+)
+
+// Dialect names the database behind a store: "pg" or "sqlite", as the migration
+// folders are named.
+type Dialect string
+
+// The supported dialects.
+const (
+	Postgres Dialect = "pg"
+	SQLite   Dialect = "sqlite"
+)
+
+// DefaultDSN is the zero-setup database: a SQLite file in the working directory.
+const DefaultDSN = "matchmaker.db"
+
+// Open connects to the database named by dsn: a postgres:// or postgresql:// URL
+// selects PostgreSQL; anything else is a SQLite file path (optionally prefixed with
+// sqlite:// or file:). It is the one place that picks the database.
+func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
+	if dsn == "" {
+		dsn = DefaultDSN
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		sqldb, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, "", fmt.Errorf("open postgres: %w", err)
+		}
+		sqldb.SetMaxOpenConns(20)
+		sqldb.SetMaxIdleConns(20)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db := bun.NewDB(sqldb, pgdialect.New())
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, "", fmt.Errorf("connect to postgres: %w", err)
+		}
+		return db, Postgres, nil
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+	query := ""
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path, query = path[:i], path[i+1:]
+	}
+	// Foreign keys are off by default in SQLite; WAL lets readers run beside the
+	// writer; immediate transactions take the write lock at BEGIN so that two
+	// writers queue on busy_timeout instead of failing on a lock upgrade.
+	params := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+	if query != "" {
+		params += "&" + query
+	}
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+params)
+	if err != nil {
+		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	db := bun.NewDB(sqldb, sqlitedialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return db, SQLite, nil
+}
+
+// Store keeps profiles in a bun database. It is safe for concurrent use.
+type Store struct {
+	db       *bun.DB
+	dialect  Dialect
+	v        validator
+	now      func() time.Time
+	newID    func() string
+	onChange func(Change)
+}
+
+// Change tells which row a write touched, so that an in-memory index can follow.
+type Change struct {
+	Kind    string // "city", "practice", "challenge" or "expert"
+	ID      string
+	Deleted bool
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store read time from now, for deterministic tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithEntropy makes new IDs draw randomness from r, for deterministic tests.
+func WithEntropy(r io.Reader) Option {
+	return func(s *Store) {
+		var mu sync.Mutex
+		mono := ulid.Monotonic(r, 0)
+		s.newID = func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			return strings.ToLower(ulid.MustNew(ulid.Timestamp(s.now()), mono).String())
+		}
+	}
+}
+
+// WithLanguageDetector sets how a missing text language is detected.
+func WithLanguageDetector(d LanguageDetector) Option { return func(s *Store) { s.v.detect = d } }
+
+// WithChangeHook calls f after every committed write, with what it changed.
+func WithChangeHook(f func(Change)) Option { return func(s *Store) { s.onChange = f } }
+
+// NewStore returns a store over db, checking theme codes against taxonomy.
+func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *Store {
+	s := &Store{db: db, dialect: dialect, v: validator{taxonomy: taxonomy}, now: time.Now}
+	WithEntropy(rand.Reader)(s)
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// DB returns the underlying database, for health checks and migrations.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Dialect returns the database kind behind the store.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Taxonomy returns the theme taxonomy the store checks codes against.
+func (s *Store) Taxonomy() *Taxonomy { return s.v.taxonomy }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// timestamp returns the current time as both databases store it: UTC, to the
+// microsecond, so that a row reads back equal to what was written.
+func (s *Store) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func (s *Store) changed(kind, id string, deleted bool) {
+	if s.onChange != nil {
+		s.onChange(Change{Kind: kind, ID: id, Deleted: deleted})
+	}
+}
+
+// inTx runs f in a transaction, retried when the database reports a serialisation
+// failure or a concurrent version change, so that f always sees a consistent state.
+func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return f(tx) })
+		if !errors.Is(err, errRetry) {
+			return err
+		}
+	}
+	return &ConflictError{Detail: "the row kept changing while it was being written; try again"}
+}
+
+// lockRow takes the row's write lock for the rest of the transaction, so that
+// concurrent read-modify-write updates queue instead of failing. SQLite needs no
+// row lock: its immediate transactions already hold the database's write lock.
+func (s *Store) lockRow(ctx context.Context, tx bun.Tx, table, id string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ? FOR UPDATE", id); err != nil {
+		return fmt.Errorf("lock %s row: %w", table, err)
+	}
+	return nil
+}
+
+// errRetry asks inTx to run the transaction again.
+var errRetry = errors.New("retry transaction")
+
+// searchKey is the form of a name or title that q searches: lower case, accents
+// folded, so that "medellin" finds "Medellín" on both databases alike.
+func searchKey(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+// likePattern turns a user's search text into a LIKE pattern that matches it
+// anywhere, with the LIKE wildcards in it escaped.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(searchKey(strings.TrimSpace(q))) + "%"
+}
+
+// Page asks for one page of a list: at most Limit rows after the row with ID After.
+type Page struct {
+	Limit int
+	After string
+}
+
+// Default and maximum page sizes.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
+}
+
+// paginate orders by ID, the stable order of every list, and fetches one row more
+// than asked to tell whether there is a next page.
+func paginate(q *bun.SelectQuery, alias string, p Page) *bun.SelectQuery {
+	if p.After != "" {
+		q = q.Where("?.id > ?", bun.Ident(alias), p.After)
+	}
+	return q.OrderExpr("?.id ASC", bun.Ident(alias)).Limit(p.limit() + 1)
+}
+
+// ListResult is one page of a list and the total number of matching rows.
+type ListResult[T any] struct {
+	Items []T
+	Total int
+	// Next is the ID to pass as Page.After for the next page, or "" on the last one.
+	Next string
+}
+
+func pageOf[T any](items []T, total int, p Page, id func(T) string) ListResult[T] {
+	r := ListResult[T]{Items: items, Total: total}
+	if len(items) > p.limit() {
+		r.Items = items[:p.limit()]
+		r.Next = id(r.Items[len(r.Items)-1])
+	}
+	if r.Items == nil {
+		r.Items = []T{}
+	}
+	return r
+}
+
+// listSpec names a join table that holds one ordered list of a row.
+type listSpec struct {
+	table, owner, column string
+}
+
+var (
+	cityLanguages    = listSpec{"city_languages", "city_id", "language"}
+	practiceThemes   = listSpec{"practice_themes", "practice_id", "theme"}
+	challengeThemes  = listSpec{"challenge_themes", "challenge_id", "theme"}
+	challengeModes   = listSpec{"challenge_modes", "challenge_id", "mode"}
+	challengeSkills  = listSpec{"challenge_skills", "challenge_id", "skill"}
+	expertLanguages  = listSpec{"expert_languages", "expert_id", "language"}
+	expertThemes     = listSpec{"expert_themes", "expert_id", "theme"}
+	expertSkills     = listSpec{"expert_skills", "expert_id", "skill"}
+	expertModes      = listSpec{"expert_modes", "expert_id", "mode"}
+	maxRowsPerInsert = 200
+)
+
+// writeList replaces the list of owner in spec's table with values, in order.
+func writeList(ctx context.Context, db bun.IDB, spec listSpec, owner string, values []string) error {
+	if _, err := db.NewDelete().TableExpr(spec.table).Where("? = ?", bun.Ident(spec.owner), owner).Exec(ctx); err != nil {
+		return fmt.Errorf("clear %s: %w", spec.table, err)
+	}
+	for start := 0; start < len(values); start += maxRowsPerInsert {
+		end := min(start+maxRowsPerInsert, len(values))
+		var b strings.Builder
+		args := []any{bun.Ident(spec.table), bun.Ident(spec.owner), bun.Ident(spec.column)}
+		b.WriteString("INSERT INTO ? (?, ?, position) VALUES ")
+		for i := start; i < end; i++ {
+			if i > start {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, owner, values[i], i)
+		}
+		if _, err := db.NewRaw(b.String(), args...).Exec(ctx); err != nil {
+			return fmt.Errorf("write %s: %w", spec.table, err)
+		}
+	}
+	return nil
+}
+
+// readLists loads the lists of many owners at once: one query per join table
+// however many rows a page holds.
+func readLists(ctx context.Context, db bun.IDB, spec listSpec, owners []string) (map[string][]string, error) {
+	out := make(map[string][]string, len(owners))
+	if len(owners) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Owner string `bun:"owner"`
+		Value string `bun:"value"`
+	}
+	err := db.NewRaw("SELECT ? AS owner, ? AS value FROM ? WHERE ? IN (?) ORDER BY ?, position",
+		bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.In(owners), bun.Ident(spec.owner)).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", spec.table, err)
+	}
+	for _, r := range rows {
+		out[r.Owner] = append(out[r.Owner], r.Value)
+	}
+	return out, nil
+}
+
+// listOrEmpty returns the list of owner, never nil, so that JSON shows [].
+func listOrEmpty(m map[string][]string, owner string) []string {
+	if l, ok := m[owner]; ok {
+		return l
+	}
+	return []string{}
+}
+
+// existsIn adds a filter keeping rows whose list in spec holds value.
+func existsIn(q *bun.SelectQuery, spec listSpec, alias, value string) *bun.SelectQuery {
+	return q.Where("EXISTS (SELECT 1 FROM ? AS l WHERE l.? = ?.id AND l.? = ?)",
+		bun.Ident(spec.table), bun.Ident(spec.owner), bun.Ident(alias), bun.Ident(spec.column), value)
+}
+
+// cityExists reports whether a city with id exists, inside db (a transaction).
+func cityExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
+	n, err := db.NewSelect().Table("cities").Where("id = ?", id).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check city %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// nullString maps "" to NULL.
+func nullString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func contactOf(name, email, phone *string) *Contact {
+	c := Contact{Name: deref(name), Email: deref(email), Phone: deref(phone)}
+	if c.IsZero() {
+		return nil
+	}
+	return &c
+}
+
+func contactFields(c *Contact) (name, email, phone *string) {
+	if c == nil {
+		return nil, nil, nil
+	}
+	return nullString(c.Name), nullString(c.Email), nullString(c.Phone)
+}

@@ -1,0 +1,251 @@
+package profiles
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+type challengeRow struct {
+	bun.BaseModel `bun:"table:challenges,alias:ch"`
+
+	ID              string    `bun:"id,pk"`
+	CityID          string    `bun:"city_id"`
+	Title           string    `bun:"title"`
+	SearchKey       string    `bun:"search_key"`
+	Description     string    `bun:"description"`
+	Language        string    `bun:"language"`
+	StrategicResult string    `bun:"strategic_result"`
+	TimeframeFrom   *string   `bun:"timeframe_from"`
+	TimeframeUntil  *string   `bun:"timeframe_until"`
+	Status          string    `bun:"status"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
+	Version         int64     `bun:"version"`
+}
+
+func (r *challengeRow) set(in ChallengeInput) {
+	r.CityID, r.Title, r.SearchKey, r.Description, r.Language = in.CityID, in.Title, searchKey(in.Title), in.Description, in.Language
+	r.StrategicResult, r.Status = in.StrategicResult, in.Status
+	r.TimeframeFrom, r.TimeframeUntil = nil, nil
+	if in.Timeframe != nil {
+		r.TimeframeFrom, r.TimeframeUntil = nullString(in.Timeframe.From), nullString(in.Timeframe.Until)
+	}
+}
+
+type challengeLists struct{ themes, modes, skills map[string][]string }
+
+func readChallengeLists(ctx context.Context, db bun.IDB, ids []string) (challengeLists, error) {
+	var l challengeLists
+	var err error
+	if l.themes, err = readLists(ctx, db, challengeThemes, ids); err != nil {
+		return l, err
+	}
+	if l.modes, err = readLists(ctx, db, challengeModes, ids); err != nil {
+		return l, err
+	}
+	l.skills, err = readLists(ctx, db, challengeSkills, ids)
+	return l, err
+}
+
+func (r *challengeRow) challenge(l challengeLists) Challenge {
+	c := Challenge{
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		ChallengeInput: ChallengeInput{
+			CityID: r.CityID, Title: r.Title, Description: r.Description, Language: r.Language,
+			Themes: listOrEmpty(l.themes, r.ID), Modes: listOrEmpty(l.modes, r.ID), SkillsNeeded: listOrEmpty(l.skills, r.ID),
+			StrategicResult: r.StrategicResult, Status: r.Status,
+		},
+	}
+	if r.TimeframeFrom != nil || r.TimeframeUntil != nil {
+		c.Timeframe = &Timeframe{From: deref(r.TimeframeFrom), Until: deref(r.TimeframeUntil)}
+	}
+	return c
+}
+
+func writeChallengeLists(ctx context.Context, tx bun.IDB, id string, in ChallengeInput) error {
+	if err := writeList(ctx, tx, challengeThemes, id, in.Themes); err != nil {
+		return err
+	}
+	if err := writeList(ctx, tx, challengeModes, id, in.Modes); err != nil {
+		return err
+	}
+	return writeList(ctx, tx, challengeSkills, id, in.SkillsNeeded)
+}
+
+// ChallengeFilter selects challenges in a list. Empty fields do not filter; Country
+// and Region are those of the challenge's city.
+type ChallengeFilter struct {
+	CityID   string
+	Country  string
+	Region   string
+	Language string
+	Theme    string
+	Mode     string
+	Status   string
+	Q        string // text in the title
+	Page
+}
+
+// CreateChallenge validates in and stores a new challenge of an existing city.
+func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challenge, error) {
+	in, err := s.v.challenge(in)
+	if err != nil {
+		return Challenge{}, err
+	}
+	now := s.timestamp()
+	row := challengeRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	row.set(in)
+	err = s.inTx(ctx, func(tx bun.Tx) error {
+		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return fmt.Errorf("insert challenge: %w", err)
+		}
+		return writeChallengeLists(ctx, tx, row.ID, in)
+	})
+	if err != nil {
+		return Challenge{}, fmt.Errorf("create challenge: %w", err)
+	}
+	s.changed("challenge", row.ID, false)
+	return row.challenge(challengeLists{
+		themes: map[string][]string{row.ID: in.Themes}, modes: map[string][]string{row.ID: in.Modes},
+		skills: map[string][]string{row.ID: in.SkillsNeeded},
+	}), nil
+}
+
+// FindChallengeByID returns the challenge with id, or ErrNotFound.
+func (s *Store) FindChallengeByID(ctx context.Context, id string) (Challenge, error) {
+	return findChallenge(ctx, s.db, id)
+}
+
+func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error) {
+	var row challengeRow
+	if err := db.NewSelect().Model(&row).Where("ch.id = ?", id).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Challenge{}, fmt.Errorf("find challenge %s: %w", id, ErrNotFound)
+		}
+		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
+	}
+	l, err := readChallengeLists(ctx, db, []string{id})
+	if err != nil {
+		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
+	}
+	return row.challenge(l), nil
+}
+
+func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.CityID != "" {
+		q = q.Where("ch.city_id = ?", f.CityID)
+	}
+	q = cityContext(q, "ch", f.Country, f.Region)
+	if f.Language != "" {
+		q = q.Where("ch.language = ?", strings.ToLower(f.Language))
+	}
+	if f.Theme != "" {
+		q = existsIn(q, challengeThemes, "ch", strings.ToLower(f.Theme))
+	}
+	if f.Mode != "" {
+		q = existsIn(q, challengeModes, "ch", f.Mode)
+	}
+	if f.Status != "" {
+		q = q.Where("ch.status = ?", f.Status)
+	}
+	if strings.TrimSpace(f.Q) != "" {
+		q = q.Where(`ch.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	return q
+}
+
+// FindChallenges returns one page of the challenges that match f, in a stable order.
+func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResult[Challenge], error) {
+	total, err := f.apply(s.db.NewSelect().Model((*challengeRow)(nil))).Count(ctx)
+	if err != nil {
+		return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
+	}
+	var rows []challengeRow
+	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "ch", f.Page).Scan(ctx); err != nil {
+		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	l, err := readChallengeLists(ctx, s.db, ids)
+	if err != nil {
+		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
+	}
+	items := make([]Challenge, len(rows))
+	for i := range rows {
+		items[i] = rows[i].challenge(l)
+	}
+	return pageOf(items, total, f.Page, func(c Challenge) string { return c.ID }), nil
+}
+
+// ChallengeUpdate changes a challenge; see CityUpdate.
+type ChallengeUpdate struct {
+	IfVersion int64
+	Apply     func(ChallengeInput) (ChallengeInput, error)
+}
+
+// UpdateChallenge applies u to the challenge with id atomically.
+func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdate) (Challenge, error) {
+	var out Challenge
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if err := s.lockRow(ctx, tx, "challenges", id); err != nil {
+			return err
+		}
+		cur, err := findChallenge(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if u.IfVersion != 0 && u.IfVersion != cur.Version {
+			return staleVersion("challenge", id, u.IfVersion, cur.Version)
+		}
+		in, err := u.Apply(cur.ChallengeInput)
+		if err != nil {
+			return err
+		}
+		if in, err = s.v.challenge(in); err != nil {
+			return err
+		}
+		if in.CityID != cur.CityID {
+			if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+				return err
+			}
+		}
+		row := challengeRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
+		row.set(in)
+		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
+			return err
+		}
+		if err := writeChallengeLists(ctx, tx, id, in); err != nil {
+			return err
+		}
+		out = row.challenge(challengeLists{
+			themes: map[string][]string{id: in.Themes}, modes: map[string][]string{id: in.Modes},
+			skills: map[string][]string{id: in.SkillsNeeded},
+		})
+		return nil
+	})
+	if err != nil {
+		return Challenge{}, fmt.Errorf("update challenge %s: %w", id, err)
+	}
+	s.changed("challenge", id, false)
+	return out, nil
+}
+
+// DeleteChallenge removes the challenge with id.
+func (s *Store) DeleteChallenge(ctx context.Context, id string) error {
+	if err := deleteRow(ctx, s, "challenges", id); err != nil {
+		return fmt.Errorf("delete challenge %s: %w", id, err)
+	}
+	s.changed("challenge", id, true)
+	return nil
+}

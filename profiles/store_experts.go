@@ -1,0 +1,307 @@
+package profiles
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+type expertRow struct {
+	bun.BaseModel `bun:"table:experts,alias:e"`
+
+	ID             string    `bun:"id,pk"`
+	Name           string    `bun:"name"`
+	SearchKey      string    `bun:"search_key"`
+	Role           string    `bun:"role"`
+	Seniority      string    `bun:"seniority"`
+	CityID         *string   `bun:"city_id"`
+	Country        string    `bun:"country"`
+	Bio            string    `bun:"bio"`
+	Capacity       int       `bun:"capacity"`
+	AvailableFrom  *string   `bun:"available_from"`
+	AvailableUntil *string   `bun:"available_until"`
+	Active         bool      `bun:"active"`
+	ContactName    *string   `bun:"contact_name"`
+	ContactEmail   *string   `bun:"contact_email"`
+	ContactPhone   *string   `bun:"contact_phone"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+	Version        int64     `bun:"version"`
+}
+
+type trackRecordRow struct {
+	bun.BaseModel `bun:"table:expert_track_records,alias:tr"`
+
+	ExpertID string `bun:"expert_id,pk"`
+	Position int    `bun:"position,pk"`
+	Title    string `bun:"title"`
+	Summary  string `bun:"summary"`
+	Year     *int   `bun:"year"`
+}
+
+func (r *expertRow) set(in ExpertInput) {
+	r.Name, r.SearchKey, r.Role, r.Seniority, r.CityID = in.Name, searchKey(in.Name), in.Role, in.Seniority, in.CityID
+	r.Country, r.Bio, r.Capacity, r.Active = in.Country, in.Bio, *in.Capacity, *in.Active
+	r.AvailableFrom, r.AvailableUntil = nullString(in.AvailableFrom), nullString(in.AvailableUntil)
+	r.ContactName, r.ContactEmail, r.ContactPhone = contactFields(in.Contact)
+}
+
+type expertLists struct {
+	languages, themes, skills, modes map[string][]string
+	track                            map[string][]TrackRecordItem
+}
+
+func readExpertLists(ctx context.Context, db bun.IDB, ids []string) (expertLists, error) {
+	l := expertLists{track: make(map[string][]TrackRecordItem, len(ids))}
+	var err error
+	if l.languages, err = readLists(ctx, db, expertLanguages, ids); err != nil {
+		return l, err
+	}
+	if l.themes, err = readLists(ctx, db, expertThemes, ids); err != nil {
+		return l, err
+	}
+	if l.skills, err = readLists(ctx, db, expertSkills, ids); err != nil {
+		return l, err
+	}
+	if l.modes, err = readLists(ctx, db, expertModes, ids); err != nil {
+		return l, err
+	}
+	if len(ids) == 0 {
+		return l, nil
+	}
+	var rows []trackRecordRow
+	if err := db.NewSelect().Model(&rows).Where("tr.expert_id IN (?)", bun.In(ids)).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
+		return l, fmt.Errorf("read track records: %w", err)
+	}
+	for _, r := range rows {
+		l.track[r.ExpertID] = append(l.track[r.ExpertID], TrackRecordItem{Title: r.Title, Summary: r.Summary, Year: r.Year})
+	}
+	return l, nil
+}
+
+func listsOfExpert(id string, in ExpertInput) expertLists {
+	return expertLists{
+		languages: map[string][]string{id: in.Languages}, themes: map[string][]string{id: in.Themes},
+		skills: map[string][]string{id: in.Skills}, modes: map[string][]string{id: in.Modes},
+		track: map[string][]TrackRecordItem{id: in.TrackRecord},
+	}
+}
+
+func (r *expertRow) expert(l expertLists) Expert {
+	capacity, active := r.Capacity, r.Active
+	track := l.track[r.ID]
+	if track == nil {
+		track = []TrackRecordItem{}
+	}
+	return Expert{
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		ExpertInput: ExpertInput{
+			Name: r.Name, Role: r.Role, Seniority: r.Seniority, CityID: r.CityID, Country: r.Country,
+			Languages: listOrEmpty(l.languages, r.ID), Bio: r.Bio, Themes: listOrEmpty(l.themes, r.ID),
+			Skills: listOrEmpty(l.skills, r.ID), TrackRecord: track, Modes: listOrEmpty(l.modes, r.ID),
+			Capacity: &capacity, AvailableFrom: deref(r.AvailableFrom), AvailableUntil: deref(r.AvailableUntil),
+			Active: &active, Contact: contactOf(r.ContactName, r.ContactEmail, r.ContactPhone),
+		},
+	}
+}
+
+func writeExpertLists(ctx context.Context, tx bun.IDB, id string, in ExpertInput) error {
+	for _, l := range []struct {
+		spec   listSpec
+		values []string
+	}{{expertLanguages, in.Languages}, {expertThemes, in.Themes}, {expertSkills, in.Skills}, {expertModes, in.Modes}} {
+		if err := writeList(ctx, tx, l.spec, id, l.values); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.NewDelete().Model((*trackRecordRow)(nil)).Where("expert_id = ?", id).Exec(ctx); err != nil {
+		return fmt.Errorf("clear track record: %w", err)
+	}
+	if len(in.TrackRecord) == 0 {
+		return nil
+	}
+	rows := make([]trackRecordRow, len(in.TrackRecord))
+	for i, t := range in.TrackRecord {
+		rows[i] = trackRecordRow{ExpertID: id, Position: i, Title: t.Title, Summary: t.Summary, Year: t.Year}
+	}
+	if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+		return fmt.Errorf("write track record: %w", err)
+	}
+	return nil
+}
+
+// ExpertFilter selects experts in a list. Empty fields do not filter; Region is
+// the region of the expert's affiliated city.
+type ExpertFilter struct {
+	CityID   string
+	Country  string
+	Region   string
+	Language string
+	Theme    string
+	Role     string
+	Mode     string
+	Q        string // text in the name
+	Page
+}
+
+// CreateExpert validates in and stores a new expert profile.
+func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error) {
+	in, err := s.v.expert(in)
+	if err != nil {
+		return Expert{}, err
+	}
+	now := s.timestamp()
+	row := expertRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	row.set(in)
+	err = s.inTx(ctx, func(tx bun.Tx) error {
+		if in.CityID != nil {
+			if err := requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return fmt.Errorf("insert expert: %w", err)
+		}
+		return writeExpertLists(ctx, tx, row.ID, in)
+	})
+	if err != nil {
+		return Expert{}, fmt.Errorf("create expert: %w", err)
+	}
+	s.changed("expert", row.ID, false)
+	return row.expert(listsOfExpert(row.ID, in)), nil
+}
+
+// FindExpertByID returns the expert with id, or ErrNotFound.
+func (s *Store) FindExpertByID(ctx context.Context, id string) (Expert, error) {
+	return findExpert(ctx, s.db, id)
+}
+
+func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
+	var row expertRow
+	if err := db.NewSelect().Model(&row).Where("e.id = ?", id).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Expert{}, fmt.Errorf("find expert %s: %w", id, ErrNotFound)
+		}
+		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
+	}
+	l, err := readExpertLists(ctx, db, []string{id})
+	if err != nil {
+		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
+	}
+	return row.expert(l), nil
+}
+
+func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.CityID != "" {
+		q = q.Where("e.city_id = ?", f.CityID)
+	}
+	if f.Country != "" {
+		q = q.Where("e.country = ?", strings.ToUpper(f.Country))
+	}
+	q = cityContext(q, "e", "", f.Region)
+	if f.Language != "" {
+		q = existsIn(q, expertLanguages, "e", strings.ToLower(f.Language))
+	}
+	if f.Theme != "" {
+		q = existsIn(q, expertThemes, "e", strings.ToLower(f.Theme))
+	}
+	if f.Role != "" {
+		q = q.Where("e.role = ?", f.Role)
+	}
+	if f.Mode != "" {
+		q = existsIn(q, expertModes, "e", f.Mode)
+	}
+	if strings.TrimSpace(f.Q) != "" {
+		q = q.Where(`e.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	return q
+}
+
+// FindExperts returns one page of the experts that match f, in a stable order.
+func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Expert], error) {
+	total, err := f.apply(s.db.NewSelect().Model((*expertRow)(nil))).Count(ctx)
+	if err != nil {
+		return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
+	}
+	var rows []expertRow
+	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "e", f.Page).Scan(ctx); err != nil {
+		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	l, err := readExpertLists(ctx, s.db, ids)
+	if err != nil {
+		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
+	}
+	items := make([]Expert, len(rows))
+	for i := range rows {
+		items[i] = rows[i].expert(l)
+	}
+	return pageOf(items, total, f.Page, func(e Expert) string { return e.ID }), nil
+}
+
+// ExpertUpdate changes an expert; see CityUpdate.
+type ExpertUpdate struct {
+	IfVersion int64
+	Apply     func(ExpertInput) (ExpertInput, error)
+}
+
+// UpdateExpert applies u to the expert with id atomically.
+func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Expert, error) {
+	var out Expert
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if err := s.lockRow(ctx, tx, "experts", id); err != nil {
+			return err
+		}
+		cur, err := findExpert(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if u.IfVersion != 0 && u.IfVersion != cur.Version {
+			return staleVersion("expert", id, u.IfVersion, cur.Version)
+		}
+		in, err := u.Apply(cur.ExpertInput)
+		if err != nil {
+			return err
+		}
+		if in, err = s.v.expert(in); err != nil {
+			return err
+		}
+		if in.CityID != nil && (cur.CityID == nil || *in.CityID != *cur.CityID) {
+			if err := requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
+				return err
+			}
+		}
+		row := expertRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
+		row.set(in)
+		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
+			return err
+		}
+		if err := writeExpertLists(ctx, tx, id, in); err != nil {
+			return err
+		}
+		out = row.expert(listsOfExpert(id, in))
+		return nil
+	})
+	if err != nil {
+		return Expert{}, fmt.Errorf("update expert %s: %w", id, err)
+	}
+	s.changed("expert", id, false)
+	return out, nil
+}
+
+// DeleteExpert removes the expert with id.
+func (s *Store) DeleteExpert(ctx context.Context, id string) error {
+	if err := deleteRow(ctx, s, "experts", id); err != nil {
+		return fmt.Errorf("delete expert %s: %w", id, err)
+	}
+	s.changed("expert", id, true)
+	return nil
+}

@@ -1,0 +1,252 @@
+package profiles
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+type practiceRow struct {
+	bun.BaseModel `bun:"table:practices,alias:p"`
+
+	ID              string    `bun:"id,pk"`
+	CityID          string    `bun:"city_id"`
+	Title           string    `bun:"title"`
+	SearchKey       string    `bun:"search_key"`
+	Description     string    `bun:"description"`
+	Language        string    `bun:"language"`
+	PeriodStart     *int      `bun:"period_start"`
+	PeriodEnd       *int      `bun:"period_end"`
+	Results         string    `bun:"results"`
+	LessonsLearned  string    `bun:"lessons_learned"`
+	Transferability string    `bun:"transferability"`
+	Status          string    `bun:"status"`
+	CreatedAt       time.Time `bun:"created_at"`
+	UpdatedAt       time.Time `bun:"updated_at"`
+	Version         int64     `bun:"version"`
+}
+
+func (r *practiceRow) set(in PracticeInput) {
+	r.CityID, r.Title, r.SearchKey, r.Description, r.Language = in.CityID, in.Title, searchKey(in.Title), in.Description, in.Language
+	r.PeriodStart, r.PeriodEnd = nil, nil
+	if in.Period != nil {
+		r.PeriodStart, r.PeriodEnd = in.Period.Start, in.Period.End
+	}
+	r.Results, r.LessonsLearned, r.Transferability, r.Status = in.Results, in.LessonsLearned, in.Transferability, in.Status
+}
+
+func (r *practiceRow) practice(themes []string) Practice {
+	p := Practice{
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		PracticeInput: PracticeInput{
+			CityID: r.CityID, Title: r.Title, Description: r.Description, Language: r.Language, Themes: themes,
+			Results: r.Results, LessonsLearned: r.LessonsLearned, Transferability: r.Transferability, Status: r.Status,
+		},
+	}
+	if r.PeriodStart != nil || r.PeriodEnd != nil {
+		p.Period = &Period{Start: r.PeriodStart, End: r.PeriodEnd}
+	}
+	return p
+}
+
+// PracticeFilter selects practices in a list. Empty fields do not filter; Country
+// and Region are those of the practice's city.
+type PracticeFilter struct {
+	CityID   string
+	Country  string
+	Region   string
+	Language string
+	Theme    string
+	Status   string
+	Q        string // text in the title
+	Page
+}
+
+// CreatePractice validates in and stores a new practice of an existing city.
+func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice, error) {
+	in, err := s.v.practice(in)
+	if err != nil {
+		return Practice{}, err
+	}
+	now := s.timestamp()
+	row := practiceRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	row.set(in)
+	err = s.inTx(ctx, func(tx bun.Tx) error {
+		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+			return err
+		}
+		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
+			return fmt.Errorf("insert practice: %w", err)
+		}
+		return writeList(ctx, tx, practiceThemes, row.ID, in.Themes)
+	})
+	if err != nil {
+		return Practice{}, fmt.Errorf("create practice: %w", err)
+	}
+	s.changed("practice", row.ID, false)
+	return row.practice(in.Themes), nil
+}
+
+// requireCity turns a reference to a missing city into a validation error of field.
+func requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
+	ok, err := cityExists(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &ValidationError{Fields: []FieldError{{Field: field, Message: fmt.Sprintf("no city with id %q", id)}}}
+	}
+	return nil
+}
+
+// FindPracticeByID returns the practice with id, or ErrNotFound.
+func (s *Store) FindPracticeByID(ctx context.Context, id string) (Practice, error) {
+	return findPractice(ctx, s.db, id)
+}
+
+func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) {
+	var row practiceRow
+	if err := db.NewSelect().Model(&row).Where("p.id = ?", id).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Practice{}, fmt.Errorf("find practice %s: %w", id, ErrNotFound)
+		}
+		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
+	}
+	themes, err := readLists(ctx, db, practiceThemes, []string{id})
+	if err != nil {
+		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
+	}
+	return row.practice(listOrEmpty(themes, id)), nil
+}
+
+func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.CityID != "" {
+		q = q.Where("p.city_id = ?", f.CityID)
+	}
+	q = cityContext(q, "p", f.Country, f.Region)
+	if f.Language != "" {
+		q = q.Where("p.language = ?", strings.ToLower(f.Language))
+	}
+	if f.Theme != "" {
+		q = existsIn(q, practiceThemes, "p", strings.ToLower(f.Theme))
+	}
+	if f.Status != "" {
+		q = q.Where("p.status = ?", f.Status)
+	}
+	if strings.TrimSpace(f.Q) != "" {
+		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+	}
+	return q
+}
+
+// cityContext filters rows of alias by the country and region of their city.
+func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQuery {
+	if country != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM cities AS cc WHERE cc.id = ?.city_id AND cc.country = ?)", bun.Ident(alias), strings.ToUpper(country))
+	}
+	if region != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM cities AS cr WHERE cr.id = ?.city_id AND cr.region = ?)", bun.Ident(alias), region)
+	}
+	return q
+}
+
+// FindPractices returns one page of the practices that match f, in a stable order.
+func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult[Practice], error) {
+	total, err := f.apply(s.db.NewSelect().Model((*practiceRow)(nil))).Count(ctx)
+	if err != nil {
+		return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
+	}
+	var rows []practiceRow
+	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "p", f.Page).Scan(ctx); err != nil {
+		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
+	}
+	ids := make([]string, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	themes, err := readLists(ctx, s.db, practiceThemes, ids)
+	if err != nil {
+		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
+	}
+	items := make([]Practice, len(rows))
+	for i := range rows {
+		items[i] = rows[i].practice(listOrEmpty(themes, rows[i].ID))
+	}
+	return pageOf(items, total, f.Page, func(p Practice) string { return p.ID }), nil
+}
+
+// PracticeUpdate changes a practice; see CityUpdate.
+type PracticeUpdate struct {
+	IfVersion int64
+	Apply     func(PracticeInput) (PracticeInput, error)
+}
+
+// UpdatePractice applies u to the practice with id atomically.
+func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate) (Practice, error) {
+	var out Practice
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if err := s.lockRow(ctx, tx, "practices", id); err != nil {
+			return err
+		}
+		cur, err := findPractice(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if u.IfVersion != 0 && u.IfVersion != cur.Version {
+			return staleVersion("practice", id, u.IfVersion, cur.Version)
+		}
+		in, err := u.Apply(cur.PracticeInput)
+		if err != nil {
+			return err
+		}
+		if in, err = s.v.practice(in); err != nil {
+			return err
+		}
+		if in.CityID != cur.CityID {
+			if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+				return err
+			}
+		}
+		row := practiceRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
+		row.set(in)
+		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
+			return err
+		}
+		if err := writeList(ctx, tx, practiceThemes, id, in.Themes); err != nil {
+			return err
+		}
+		out = row.practice(in.Themes)
+		return nil
+	})
+	if err != nil {
+		return Practice{}, fmt.Errorf("update practice %s: %w", id, err)
+	}
+	s.changed("practice", id, false)
+	return out, nil
+}
+
+// DeletePractice removes the practice with id.
+func (s *Store) DeletePractice(ctx context.Context, id string) error {
+	if err := deleteRow(ctx, s, "practices", id); err != nil {
+		return fmt.Errorf("delete practice %s: %w", id, err)
+	}
+	s.changed("practice", id, true)
+	return nil
+}
+
+// deleteRow deletes one row by ID from table; its join rows go with it (ON DELETE CASCADE).
+func deleteRow(ctx context.Context, s *Store, table, id string) error {
+	res, err := s.db.NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
