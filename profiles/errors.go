@@ -71,3 +71,15 @@ func (e *ConflictError) Error() string { return e.Detail }
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// StaleError is returned when a write names a version (If-Match) that is no longer
+// the stored one.
+type StaleError struct {
+	Detail string
+}
+
+// Error returns the detail.
+func (e *StaleError) Error() string { return e.Detail }
+
+// Unwrap makes errors.Is(err, ErrConflict) true.
+func (e *StaleError) Unwrap() error { return ErrConflict }

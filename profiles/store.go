@@ -91,6 +91,11 @@ type Store struct {
 	now      func() time.Time
 	newID    func() string
 	onChange func(Change)
+
+	// tx and pending are set on the copy of a store that InTx hands out: its
+	// writes join one transaction and its change notices wait for the commit.
+	tx      *bun.Tx
+	pending *[]Change
 }
 
 // Change tells which row a write touched, so that an in-memory index can follow.
@@ -135,6 +140,14 @@ func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *
 	return s
 }
 
+// WithIDs returns a copy of the store that names new rows with next, as the demo
+// network does so that its IDs are the same on every machine.
+func (s *Store) WithIDs(next func() string) *Store {
+	c := *s
+	c.newID = next
+	return &c
+}
+
 // DB returns the underlying database, for health checks and migrations.
 func (s *Store) DB() *bun.DB { return s.db }
 
@@ -157,6 +170,10 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func (s *Store) changed(kind, id string, deleted bool) {
+	if s.pending != nil {
+		*s.pending = append(*s.pending, Change{Kind: kind, ID: id, Deleted: deleted})
+		return
+	}
 	if s.onChange != nil {
 		s.onChange(Change{Kind: kind, ID: id, Deleted: deleted})
 	}
@@ -165,6 +182,9 @@ func (s *Store) changed(kind, id string, deleted bool) {
 // inTx runs f in a transaction, retried when the database reports a serialisation
 // failure or a concurrent version change, so that f always sees a consistent state.
 func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
+	if s.tx != nil {
+		return f(*s.tx)
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return f(tx) })
@@ -184,6 +204,36 @@ func (s *Store) lockRow(ctx context.Context, tx bun.Tx, table, id string) error 
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ? FOR UPDATE", id); err != nil {
 		return fmt.Errorf("lock %s row: %w", table, err)
+	}
+	return nil
+}
+
+// idb is where reads go: the transaction of an InTx store, or the database.
+func (s *Store) idb() bun.IDB {
+	if s.tx != nil {
+		return *s.tx
+	}
+	return s.db
+}
+
+// InTx runs f with a store whose writes all join one transaction: they apply
+// together or not at all, as when a whole network is imported.
+func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
+	if s.tx != nil {
+		return f(s)
+	}
+	var pending []Change
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		pending = pending[:0]
+		inner := *s
+		inner.tx, inner.pending = &tx, &pending
+		return f(&inner)
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range pending {
+		s.changed(c.Kind, c.ID, c.Deleted)
 	}
 	return nil
 }

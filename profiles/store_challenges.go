@@ -122,7 +122,7 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 
 // FindChallengeByID returns the challenge with id, or ErrNotFound.
 func (s *Store) FindChallengeByID(ctx context.Context, id string) (Challenge, error) {
-	return findChallenge(ctx, s.db, id)
+	return findChallenge(ctx, s.idb(), id)
 }
 
 func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error) {
@@ -165,19 +165,19 @@ func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindChallenges returns one page of the challenges that match f, in a stable order.
 func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResult[Challenge], error) {
-	total, err := f.apply(s.db.NewSelect().Model((*challengeRow)(nil))).Count(ctx)
+	total, err := f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))).Count(ctx)
 	if err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
 	}
 	var rows []challengeRow
-	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "ch", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "ch", f.Page).Scan(ctx); err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	l, err := readChallengeLists(ctx, s.db, ids)
+	l, err := readChallengeLists(ctx, s.idb(), ids)
 	if err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}

@@ -81,7 +81,7 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 
 // FindCityByID returns the city with id, or ErrNotFound.
 func (s *Store) FindCityByID(ctx context.Context, id string) (City, error) {
-	return findCity(ctx, s.db, id)
+	return findCity(ctx, s.idb(), id)
 }
 
 func findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
@@ -117,19 +117,19 @@ func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindCities returns one page of the cities that match f, in a stable order.
 func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City], error) {
-	total, err := f.apply(s.db.NewSelect().Model((*cityRow)(nil))).Count(ctx)
+	total, err := f.apply(s.idb().NewSelect().Model((*cityRow)(nil))).Count(ctx)
 	if err != nil {
 		return ListResult[City]{}, fmt.Errorf("count cities: %w", err)
 	}
 	var rows []cityRow
-	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "c", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "c", f.Page).Scan(ctx); err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	langs, err := readLists(ctx, s.db, cityLanguages, ids)
+	langs, err := readLists(ctx, s.idb(), cityLanguages, ids)
 	if err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
@@ -262,7 +262,7 @@ func plural(n int, noun string) string {
 
 // staleVersion is the conflict of a write made against a version that has changed.
 func staleVersion(kind, id string, seen, current int64) error {
-	return &ConflictError{Detail: fmt.Sprintf("%s %s is at version %d, not %d: read it again and reapply your change", kind, id, current, seen)}
+	return &StaleError{Detail: fmt.Sprintf("%s %s is at version %d, not %d: read it again and reapply your change", kind, id, current, seen)}
 }
 
 // updateVersioned writes row only if the stored version is still prev; otherwise

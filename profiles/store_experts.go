@@ -178,7 +178,7 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 
 // FindExpertByID returns the expert with id, or ErrNotFound.
 func (s *Store) FindExpertByID(ctx context.Context, id string) (Expert, error) {
-	return findExpert(ctx, s.db, id)
+	return findExpert(ctx, s.idb(), id)
 }
 
 func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
@@ -224,19 +224,19 @@ func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindExperts returns one page of the experts that match f, in a stable order.
 func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Expert], error) {
-	total, err := f.apply(s.db.NewSelect().Model((*expertRow)(nil))).Count(ctx)
+	total, err := f.apply(s.idb().NewSelect().Model((*expertRow)(nil))).Count(ctx)
 	if err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
 	}
 	var rows []expertRow
-	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "e", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "e", f.Page).Scan(ctx); err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	l, err := readExpertLists(ctx, s.db, ids)
+	l, err := readExpertLists(ctx, s.idb(), ids)
 	if err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}

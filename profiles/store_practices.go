@@ -106,7 +106,7 @@ func requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
 
 // FindPracticeByID returns the practice with id, or ErrNotFound.
 func (s *Store) FindPracticeByID(ctx context.Context, id string) (Practice, error) {
-	return findPractice(ctx, s.db, id)
+	return findPractice(ctx, s.idb(), id)
 }
 
 func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) {
@@ -157,19 +157,19 @@ func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQ
 
 // FindPractices returns one page of the practices that match f, in a stable order.
 func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult[Practice], error) {
-	total, err := f.apply(s.db.NewSelect().Model((*practiceRow)(nil))).Count(ctx)
+	total, err := f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))).Count(ctx)
 	if err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
 	}
 	var rows []practiceRow
-	if err := paginate(f.apply(s.db.NewSelect().Model(&rows)), "p", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "p", f.Page).Scan(ctx); err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
 	ids := make([]string, len(rows))
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	themes, err := readLists(ctx, s.db, practiceThemes, ids)
+	themes, err := readLists(ctx, s.idb(), practiceThemes, ids)
 	if err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
@@ -241,7 +241,7 @@ func (s *Store) DeletePractice(ctx context.Context, id string) error {
 
 // deleteRow deletes one row by ID from table; its join rows go with it (ON DELETE CASCADE).
 func deleteRow(ctx context.Context, s *Store, table, id string) error {
-	res, err := s.db.NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
+	res, err := s.idb().NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func EachStore(t *testing.T, body func(t *testing.T, s *profiles.Store), opts ..
 }
 
 // OpenStore opens a store on db, closed when the test ends.
-func OpenStore(t *testing.T, db DB, opts ...profiles.Option) *profiles.Store {
+func OpenStore(t testing.TB, db DB, opts ...profiles.Option) *profiles.Store {
 	t.Helper()
 	bdb, dialect, err := profiles.Open(context.Background(), db.DSN)
 	if err != nil {
@@ -63,7 +63,7 @@ func OpenStore(t *testing.T, db DB, opts ...profiles.Option) *profiles.Store {
 }
 
 // SQLiteDB returns a new SQLite file in the test's temporary folder, migrated when migrate is set.
-func SQLiteDB(t *testing.T, migrate bool) DB {
+func SQLiteDB(t testing.TB, migrate bool) DB {
 	t.Helper()
 	db := DB{Name: "sqlite", DSN: filepath.Join(t.TempDir(), "matchmaker.db"), Dialect: profiles.SQLite}
 	if migrate {
@@ -88,7 +88,7 @@ func PostgresURL() string {
 // PostgresDB returns a new, empty schema on the PostgreSQL test server, dropped when
 // the test ends, migrated when migrate is set. It skips the test when the server is
 // unreachable, except under CI=true, where it fails it.
-func PostgresDB(t *testing.T, migrate bool) DB {
+func PostgresDB(t testing.TB, migrate bool) DB {
 	t.Helper()
 	base := PostgresURL()
 	admin, err := sql.Open("pgx", base)
@@ -135,7 +135,7 @@ func PostgresDB(t *testing.T, migrate bool) DB {
 }
 
 // Migrate applies every migration to db.
-func Migrate(t *testing.T, db DB) {
+func Migrate(t testing.TB, db DB) {
 	t.Helper()
 	ctx := context.Background()
 	bdb, dialect, err := profiles.Open(ctx, db.DSN)

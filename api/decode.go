@@ -1,0 +1,270 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+)
+
+// maxBodyBytes bounds every request body.
+const maxBodyBytes = 1 << 20
+
+// readJSONBody checks the media type and reads the body. allowed lists the JSON
+// media types the route accepts.
+func readJSONBody(c echo.Context, allowed ...string) ([]byte, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil || !slices.Contains(allowed, mt) {
+		return nil, newProblem(http.StatusUnsupportedMediaType, fmt.Sprintf("the body must be sent as %s, not %q", strings.Join(allowed, " or "), ct))
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) || errors.Is(err, echo.ErrStatusRequestEntityTooLarge) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
+		}
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, badRequest("could not read the request body")
+	}
+	return body, nil
+}
+
+// decodeStrict decodes exactly one JSON value into v, refusing unknown fields, so
+// that a misspelt field is an error instead of a silent no-op.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if dec.More() {
+		return badRequest("the body must hold a single JSON value")
+	}
+	var extra any
+	if err := dec.Decode(&extra); err != io.EOF {
+		return badRequest("the body must hold a single JSON value")
+	}
+	return nil
+}
+
+// jsonProblem explains a decoding error in terms of the request's fields.
+func jsonProblem(err error) *Problem {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return badRequest(fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return badRequest("the body is empty or ends too early: send a JSON object")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return badRequest("a field has the wrong type", profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typ.Type.Kind().String()), typ.Value)})
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badRequest("the body has a field this resource does not have", profiles.FieldError{Field: name, Message: "unknown or read-only field"})
+	}
+	return badRequest("malformed JSON: " + err.Error())
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// mergePatch applies an RFC 7386 JSON merge patch to doc: objects merge key by key,
+// null removes a key, anything else replaces.
+func mergePatch(doc, patch any) any {
+	p, ok := patch.(map[string]any)
+	if !ok {
+		return patch
+	}
+	d, ok := doc.(map[string]any)
+	if !ok {
+		d = map[string]any{}
+	}
+	for k, v := range p {
+		if v == nil {
+			delete(d, k)
+			continue
+		}
+		d[k] = mergePatch(d[k], v)
+	}
+	return d
+}
+
+// applyPatch returns current with the merge patch body applied, decoded strictly.
+func applyPatch[In any](current In, body []byte) (In, error) {
+	var out In
+	var patch any
+	if err := json.Unmarshal(body, &patch); err != nil {
+		return out, jsonProblem(err)
+	}
+	if _, ok := patch.(map[string]any); !ok {
+		return out, badRequest("a merge patch must be a JSON object")
+	}
+	raw, err := json.Marshal(current)
+	if err != nil {
+		return out, fmt.Errorf("encode current state: %w", err)
+	}
+	var doc any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return out, fmt.Errorf("decode current state: %w", err)
+	}
+	merged, err := json.Marshal(mergePatch(doc, patch))
+	if err != nil {
+		return out, fmt.Errorf("encode merged state: %w", err)
+	}
+	if err := decodeStrict(merged, &out); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// query parses a request's query parameters, refusing unknown ones and collecting
+// every bad value.
+type query struct {
+	values  url.Values
+	allowed []string
+	errs    []profiles.FieldError
+}
+
+func newQuery(c echo.Context, allowed ...string) *query {
+	q := &query{values: c.QueryParams(), allowed: allowed}
+	for name := range q.values {
+		if !slices.Contains(allowed, name) {
+			q.fail(name, "unknown query parameter; this route takes "+strings.Join(allowed, ", "))
+		}
+	}
+	return q
+}
+
+func (q *query) fail(name, msg string) {
+	q.errs = append(q.errs, profiles.FieldError{Field: name, Message: msg})
+}
+
+// str returns a parameter's value; a parameter given twice is an error.
+func (q *query) str(name string) string {
+	vs := q.values[name]
+	if len(vs) > 1 {
+		q.fail(name, "must be given once")
+	}
+	if len(vs) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(vs[0])
+}
+
+func (q *query) enum(name string, allowed []string) string {
+	v := strings.ToLower(q.str(name))
+	if v != "" && !slices.Contains(allowed, v) {
+		q.fail(name, fmt.Sprintf("unknown value %q: one of %s", v, strings.Join(allowed, ", ")))
+	}
+	return v
+}
+
+func (q *query) check(name string, ok func(string) bool, msg string) string {
+	v := q.str(name)
+	if v != "" && !ok(v) {
+		q.fail(name, fmt.Sprintf("%q: %s", v, msg))
+	}
+	return v
+}
+
+func (q *query) country(name string) string {
+	return strings.ToUpper(q.check(name, func(s string) bool { return profiles.IsCountry(strings.ToUpper(s)) }, "not an ISO 3166-1 alpha-2 country code"))
+}
+
+func (q *query) language(name string) string {
+	return strings.ToLower(q.check(name, func(s string) bool { return profiles.IsLanguage(strings.ToLower(s)) }, "not an ISO 639-1 language code"))
+}
+
+func (q *query) intIn(name string, def, lo, hi int) int {
+	v := q.str(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		q.fail(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		return def
+	}
+	return n
+}
+
+func (q *query) boolean(name string, def bool) bool {
+	v := q.str(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		q.fail(name, "must be true or false")
+		return def
+	}
+	return b
+}
+
+// page reads limit and cursor.
+func (q *query) page() profiles.Page {
+	p := profiles.Page{Limit: q.intIn("limit", profiles.DefaultLimit, 1, profiles.MaxLimit)}
+	if c := q.str("cursor"); c != "" {
+		id, ok := decodeCursor(c)
+		if !ok {
+			q.fail("cursor", "not a cursor this service issued: pass next_cursor from a previous page")
+		}
+		p.After = id
+	}
+	return p
+}
+
+func (q *query) err() error {
+	if len(q.errs) == 0 {
+		return nil
+	}
+	return badRequest(fmt.Sprintf("%d query parameter(s) are invalid: see errors", len(q.errs)), q.errs...)
+}
+
+// Cursors are opaque to clients; inside, they name the last row of the page.
+const cursorPrefix = "c1:"
+
+func encodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id))
+}
+
+func decodeCursor(s string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !bytes.HasPrefix(b, []byte(cursorPrefix)) || len(b) == len(cursorPrefix) || len(b) > 64 {
+		return "", false
+	}
+	return string(b[len(cursorPrefix):]), true
+}

@@ -1,0 +1,129 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+)
+
+// ProblemContentType is the media type of every error body (RFC 9457).
+const ProblemContentType = "application/problem+json"
+
+// Problem is an RFC 9457 problem detail. Errors lists every invalid field of a
+// request, so that a client can fix them all at once.
+type Problem struct {
+	Type      string                `json:"type"`
+	Title     string                `json:"title"`
+	Status    int                   `json:"status"`
+	Detail    string                `json:"detail"`
+	Instance  string                `json:"instance,omitempty"`
+	RequestID string                `json:"request_id,omitempty"`
+	Errors    []profiles.FieldError `json:"errors,omitempty"`
+}
+
+// Error makes a Problem usable as an error returned by a handler.
+func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
+
+// problemTypes names the problem type URIs, one per class of error.
+var problemTypes = map[int]string{
+	http.StatusBadRequest:            "bad-request",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not-found",
+	http.StatusMethodNotAllowed:      "method-not-allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusPreconditionFailed:    "precondition-failed",
+	http.StatusRequestEntityTooLarge: "payload-too-large",
+	http.StatusUnsupportedMediaType:  "unsupported-media-type",
+	http.StatusUnprocessableEntity:   "validation-failed",
+	http.StatusTooManyRequests:       "too-many-requests",
+	http.StatusInternalServerError:   "internal-error",
+	http.StatusServiceUnavailable:    "service-unavailable",
+}
+
+// newProblem builds a problem of status with detail and, optionally, field errors.
+func newProblem(status int, detail string, fields ...profiles.FieldError) *Problem {
+	typ, ok := problemTypes[status]
+	if !ok {
+		typ = "about:blank"
+	} else {
+		typ = "https://matchmaker.example.org/problems/" + typ
+	}
+	return &Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+}
+
+// badRequest is a 400 problem naming the bad fields or parameters.
+func badRequest(detail string, fields ...profiles.FieldError) *Problem {
+	return newProblem(http.StatusBadRequest, detail, fields...)
+}
+
+// errorHandler decides the HTTP status of every error, in one place. A 5xx body
+// says nothing internal; its cause is logged once with the request ID.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		p := toProblem(err)
+		p.Instance = c.Request().URL.Path
+		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+		if p.Status >= 500 {
+			log.ErrorContext(c.Request().Context(), "request failed",
+				"request_id", p.RequestID, "method", c.Request().Method, "path", c.Request().URL.Path,
+				"status", p.Status, "error", err.Error())
+		}
+		c.Response().Header().Set(echo.HeaderContentType, ProblemContentType)
+		c.Response().WriteHeader(p.Status)
+		if c.Request().Method == http.MethodHead {
+			return
+		}
+		if err := c.JSON(p.Status, p); err != nil {
+			log.Warn("write problem", "request_id", p.RequestID, "error", err)
+		}
+	}
+}
+
+func toProblem(err error) *Problem {
+	var (
+		p  *Problem
+		ve *profiles.ValidationError
+		ce *profiles.ConflictError
+		se *profiles.StaleError
+		he *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &ve):
+		return newProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%d field(s) are invalid: see errors", len(ve.Fields)), ve.Fields...)
+	case errors.As(err, &se):
+		return newProblem(http.StatusPreconditionFailed, se.Detail)
+	case errors.As(err, &ce):
+		return newProblem(http.StatusConflict, ce.Detail)
+	case errors.Is(err, profiles.ErrNotFound):
+		return newProblem(http.StatusNotFound, "no such resource")
+	case errors.Is(err, profiles.ErrConflict):
+		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
+	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		return newProblem(http.StatusServiceUnavailable, "the database is not answering; try again shortly")
+	case errors.As(err, &he):
+		switch he.Code {
+		case http.StatusNotFound:
+			return newProblem(he.Code, "no route matches this path")
+		case http.StatusMethodNotAllowed:
+			return newProblem(he.Code, "this method is not allowed on this path")
+		case http.StatusRequestEntityTooLarge:
+			return newProblem(he.Code, fmt.Sprintf("the request body is over the limit of %d bytes", maxBodyBytes))
+		}
+		if he.Code < 500 {
+			return newProblem(he.Code, fmt.Sprint(he.Message))
+		}
+	}
+	return newProblem(http.StatusInternalServerError, "something went wrong on our side; the request ID identifies it in our logs")
+}

@@ -1,0 +1,251 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+)
+
+// resource describes one kind of profile to the generic CRUD handlers: the same
+// five routes behave the same way for cities, practices, challenges and experts.
+type resource[T, In any] struct {
+	create func(context.Context, In) (T, error)
+	find   func(context.Context, string) (T, error)
+	list   func(c echo.Context) (profiles.ListResult[T], error)
+	update func(ctx context.Context, id string, ifVersion int64, apply func(In) (In, error)) (T, error)
+	delete func(c echo.Context, id string) error
+	meta   func(T) profiles.Meta
+}
+
+// listResponse is one page of a list.
+type listResponse[T any] struct {
+	Items      []T     `json:"items"`
+	Total      int     `json:"total"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func crud[T, In any](base string, r resource[T, In]) []Route {
+	return []Route{
+		{http.MethodPost, base, r.handleCreate(base)},
+		{http.MethodGet, base, r.handleList},
+		{http.MethodGet, base + "/:id", r.handleGet},
+		{http.MethodPatch, base + "/:id", r.handlePatch},
+		{http.MethodDelete, base + "/:id", r.handleDelete},
+	}
+}
+
+func (r resource[T, In]) handleCreate(base string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := newQuery(c).err(); err != nil {
+			return err
+		}
+		body, err := readJSONBody(c, echo.MIMEApplicationJSON)
+		if err != nil {
+			return err
+		}
+		var in In
+		if err := decodeStrict(body, &in); err != nil {
+			return err
+		}
+		out, err := r.create(c.Request().Context(), in)
+		if err != nil {
+			return err
+		}
+		m := r.meta(out)
+		c.Response().Header().Set(echo.HeaderLocation, base+"/"+m.ID)
+		setETag(c, m)
+		return c.JSON(http.StatusCreated, out)
+	}
+}
+
+func (r resource[T, In]) handleGet(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	out, err := r.find(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	setETag(c, r.meta(out))
+	return c.JSON(http.StatusOK, out)
+}
+
+func (r resource[T, In]) handleList(c echo.Context) error {
+	res, err := r.list(c)
+	if err != nil {
+		return err
+	}
+	resp := listResponse[T]{Items: res.Items, Total: res.Total}
+	if res.Next != "" {
+		next := encodeCursor(res.Next)
+		resp.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, resp)
+}
+
+func (r resource[T, In]) handlePatch(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	ifVersion, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	body, err := readJSONBody(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	out, err := r.update(c.Request().Context(), c.Param("id"), ifVersion, func(cur In) (In, error) {
+		return applyPatch(cur, body)
+	})
+	if err != nil {
+		return err
+	}
+	setETag(c, r.meta(out))
+	return c.JSON(http.StatusOK, out)
+}
+
+func (r resource[T, In]) handleDelete(c echo.Context) error {
+	if err := r.delete(c, c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// setETag tags a representation with its version, for If-Match on later writes.
+func setETag(c echo.Context, m profiles.Meta) {
+	c.Response().Header().Set("ETag", `"`+strconv.FormatInt(m.Version, 10)+`"`)
+}
+
+// ifMatch reads an optional If-Match header holding an ETag this service issued.
+// Without it the write applies to the latest version.
+func ifMatch(c echo.Context) (int64, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v < 1 {
+		return 0, badRequest("If-Match must be an ETag returned by this service, such as \"3\"")
+	}
+	return v, nil
+}
+
+func cityResource(s *profiles.Store) resource[profiles.City, profiles.CityInput] {
+	return resource[profiles.City, profiles.CityInput]{
+		create: s.CreateCity,
+		find:   s.FindCityByID,
+		list: func(c echo.Context) (profiles.ListResult[profiles.City], error) {
+			q := newQuery(c, "country", "region", "language", "q", "limit", "cursor")
+			f := profiles.CityFilter{Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+				Language: q.language("language"), Q: q.str("q"), Page: q.page()}
+			if err := q.err(); err != nil {
+				return profiles.ListResult[profiles.City]{}, err
+			}
+			return s.FindCities(c.Request().Context(), f)
+		},
+		update: func(ctx context.Context, id string, v int64, apply func(profiles.CityInput) (profiles.CityInput, error)) (profiles.City, error) {
+			return s.UpdateCity(ctx, id, profiles.CityUpdate{IfVersion: v, Apply: apply})
+		},
+		delete: func(c echo.Context, id string) error {
+			q := newQuery(c, "cascade")
+			cascade := q.boolean("cascade", false)
+			if err := q.err(); err != nil {
+				return err
+			}
+			return s.DeleteCity(c.Request().Context(), id, cascade)
+		},
+		meta: func(v profiles.City) profiles.Meta { return v.Meta },
+	}
+}
+
+func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.PracticeInput] {
+	return resource[profiles.Practice, profiles.PracticeInput]{
+		create: s.CreatePractice,
+		find:   s.FindPracticeByID,
+		list: func(c echo.Context) (profiles.ListResult[profiles.Practice], error) {
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "status", "q", "limit", "cursor")
+			f := profiles.PracticeFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+				Language: q.language("language"), Theme: themeParam(q, s), Status: q.enum("status", profiles.PracticeStatuses),
+				Q: q.str("q"), Page: q.page()}
+			if err := q.err(); err != nil {
+				return profiles.ListResult[profiles.Practice]{}, err
+			}
+			return s.FindPractices(c.Request().Context(), f)
+		},
+		update: func(ctx context.Context, id string, v int64, apply func(profiles.PracticeInput) (profiles.PracticeInput, error)) (profiles.Practice, error) {
+			return s.UpdatePractice(ctx, id, profiles.PracticeUpdate{IfVersion: v, Apply: apply})
+		},
+		delete: func(c echo.Context, id string) error {
+			if err := newQuery(c).err(); err != nil {
+				return err
+			}
+			return s.DeletePractice(c.Request().Context(), id)
+		},
+		meta: func(v profiles.Practice) profiles.Meta { return v.Meta },
+	}
+}
+
+func challengeResource(s *profiles.Store) resource[profiles.Challenge, profiles.ChallengeInput] {
+	return resource[profiles.Challenge, profiles.ChallengeInput]{
+		create: s.CreateChallenge,
+		find:   s.FindChallengeByID,
+		list: func(c echo.Context) (profiles.ListResult[profiles.Challenge], error) {
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "mode", "status", "q", "limit", "cursor")
+			f := profiles.ChallengeFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+				Language: q.language("language"), Theme: themeParam(q, s), Mode: q.enum("mode", profiles.Modes),
+				Status: q.enum("status", profiles.ChallengeStatuses), Q: q.str("q"), Page: q.page()}
+			if err := q.err(); err != nil {
+				return profiles.ListResult[profiles.Challenge]{}, err
+			}
+			return s.FindChallenges(c.Request().Context(), f)
+		},
+		update: func(ctx context.Context, id string, v int64, apply func(profiles.ChallengeInput) (profiles.ChallengeInput, error)) (profiles.Challenge, error) {
+			return s.UpdateChallenge(ctx, id, profiles.ChallengeUpdate{IfVersion: v, Apply: apply})
+		},
+		delete: func(c echo.Context, id string) error {
+			if err := newQuery(c).err(); err != nil {
+				return err
+			}
+			return s.DeleteChallenge(c.Request().Context(), id)
+		},
+		meta: func(v profiles.Challenge) profiles.Meta { return v.Meta },
+	}
+}
+
+func expertResource(s *profiles.Store) resource[profiles.Expert, profiles.ExpertInput] {
+	return resource[profiles.Expert, profiles.ExpertInput]{
+		create: s.CreateExpert,
+		find:   s.FindExpertByID,
+		list: func(c echo.Context) (profiles.ListResult[profiles.Expert], error) {
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "role", "mode", "q", "limit", "cursor")
+			f := profiles.ExpertFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+				Language: q.language("language"), Theme: themeParam(q, s), Role: q.enum("role", profiles.Roles),
+				Mode: q.enum("mode", profiles.Modes), Q: q.str("q"), Page: q.page()}
+			if err := q.err(); err != nil {
+				return profiles.ListResult[profiles.Expert]{}, err
+			}
+			return s.FindExperts(c.Request().Context(), f)
+		},
+		update: func(ctx context.Context, id string, v int64, apply func(profiles.ExpertInput) (profiles.ExpertInput, error)) (profiles.Expert, error) {
+			return s.UpdateExpert(ctx, id, profiles.ExpertUpdate{IfVersion: v, Apply: apply})
+		},
+		delete: func(c echo.Context, id string) error {
+			if err := newQuery(c).err(); err != nil {
+				return err
+			}
+			return s.DeleteExpert(c.Request().Context(), id)
+		},
+		meta: func(v profiles.Expert) profiles.Meta { return v.Meta },
+	}
+}
+
+// themeParam reads a theme code filter, which must name a theme of the taxonomy.
+func themeParam(q *query, s *profiles.Store) string {
+	return strings.ToLower(q.check("theme", func(code string) bool { return s.Taxonomy().Has(strings.ToLower(code)) }, "not a theme code: see GET /v1/themes"))
+}

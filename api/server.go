@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"matchmaker/profiles"
+)
+
+// Config is what the HTTP layer needs from the rest of the program.
+type Config struct {
+	Store  *profiles.Store
+	Logger *slog.Logger
+	// Ready reports whether the service can serve: database reachable and
+	// migrations applied. /readyz answers 503 with its error otherwise.
+	Ready func(ctx context.Context) error
+	// Version is the build version shown by /healthz.
+	Version string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	store   *profiles.Store
+	log     *slog.Logger
+	ready   func(ctx context.Context) error
+	version string
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	Method, Path string
+	Handler      echo.HandlerFunc
+}
+
+// New returns the HTTP handler of the service.
+func New(cfg Config) *echo.Echo {
+	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(s.log)
+	e.Use(
+		middleware.RequestID(),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic in handler", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
+			return err
+		}}),
+		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+			LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true, LogRequestID: true, HandleError: true,
+			LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+					slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
+					slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+				return nil
+			},
+		}),
+		middleware.BodyLimit("1M"),
+	)
+	for _, r := range s.Routes() {
+		e.Add(r.Method, r.Path, r.Handler)
+	}
+	return e
+}
+
+// Routes is the route table of the service: every route, in one place. The tests
+// hold the OpenAPI document to it.
+func (s *Server) Routes() []Route {
+	var routes []Route
+	routes = append(routes,
+		Route{http.MethodGet, "/healthz", s.healthz},
+		Route{http.MethodGet, "/readyz", s.readyz},
+		Route{http.MethodGet, "/openapi.json", serveOpenAPI},
+		Route{http.MethodGet, "/v1/themes", s.listThemes},
+		Route{http.MethodGet, "/v1/themes/:code", s.getTheme},
+	)
+	routes = append(routes, crud("/v1/cities", cityResource(s.store))...)
+	routes = append(routes, crud("/v1/practices", practiceResource(s.store))...)
+	routes = append(routes, crud("/v1/challenges", challengeResource(s.store))...)
+	routes = append(routes, crud("/v1/experts", expertResource(s.store))...)
+	return routes
+}
+
+// RouteTable lists the method and path of every route, for documentation tests.
+func RouteTable() []Route {
+	return (&Server{}).Routes()
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": s.version})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	if s.ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
+			s.log.Warn("not ready", "error", err)
+			return newProblem(http.StatusServiceUnavailable, "not ready: "+readinessReason(err))
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// NotReadyError says why the service is not ready, in words safe to show.
+type NotReadyError struct{ Reason string }
+
+// Error returns the reason.
+func (e *NotReadyError) Error() string { return e.Reason }
+
+func readinessReason(err error) string {
+	if nr, ok := err.(*NotReadyError); ok {
+		return nr.Reason
+	}
+	return "the database is not reachable"
+}

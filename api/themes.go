@@ -1,0 +1,42 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+)
+
+// themeList is the taxonomy as served.
+type themeList struct {
+	Items []profiles.Theme `json:"items"`
+	Total int              `json:"total"`
+}
+
+func (s *Server) listThemes(c echo.Context) error {
+	q := newQuery(c, "kind")
+	kind := q.enum("kind", []string{"policy", "sdg"})
+	if err := q.err(); err != nil {
+		return err
+	}
+	items := []profiles.Theme{}
+	for _, t := range s.store.Taxonomy().Themes() {
+		if kind == "" || t.Kind == kind {
+			items = append(items, t)
+		}
+	}
+	return c.JSON(http.StatusOK, themeList{Items: items, Total: len(items)})
+}
+
+func (s *Server) getTheme(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	t, ok := s.store.Taxonomy().Theme(strings.ToLower(c.Param("code")))
+	if !ok {
+		return newProblem(http.StatusNotFound, "no theme with this code: see GET /v1/themes")
+	}
+	return c.JSON(http.StatusOK, t)
+}

@@ -1,0 +1,365 @@
+// Command matchmaker runs the matchmaker service: it pairs cities and experts for
+// peer learning. Subcommands: serve (the default), migrate, seed and version.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/uptrace/bun"
+
+	"matchmaker/api"
+	"matchmaker/demo"
+	"matchmaker/migrations"
+	"matchmaker/profiles"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; otherwise the
+// module's build information is used.
+var version = ""
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "matchmaker:", err)
+		os.Exit(1)
+	}
+}
+
+// cli is the whole configuration: flags, each with its environment variable and a
+// default that runs out of the box.
+type cli struct {
+	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"matchmaker.db" help:"Database: a SQLite file path (the default), or a postgres:// URL."`
+	LogLevel    string `name:"log-level" env:"MATCHMAKER_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
+	LogFormat   string `name:"log-format" env:"MATCHMAKER_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json."`
+
+	Serve   serveCmd   `cmd:"" default:"withargs" help:"Run the HTTP API (the default command)."`
+	Migrate migrateCmd `cmd:"" help:"Apply or inspect database migrations."`
+	Seed    seedCmd    `cmd:"" help:"Load the demo network into the database."`
+	Version versionCmd `cmd:"" help:"Print the version."`
+}
+
+type serveCmd struct {
+	Addr            string        `name:"addr" env:"MATCHMAKER_ADDR" default:":8080" help:"Address to listen on."`
+	Demo            bool          `name:"demo" help:"Load the demo network when the database is empty."`
+	NoMigrate       bool          `name:"no-migrate" env:"MATCHMAKER_NO_MIGRATE" help:"Refuse to start when migrations are pending, instead of applying them."`
+	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"MATCHMAKER_SHUTDOWN_TIMEOUT" default:"20s" help:"How long in-flight requests may take to finish on shutdown."`
+}
+
+type migrateCmd struct {
+	Up     struct{} `cmd:"" help:"Apply every pending migration."`
+	Status struct{} `cmd:"" help:"List applied and pending migrations."`
+	Unlock struct{} `cmd:"" help:"Release the migration lock left by a crashed run."`
+}
+
+type seedCmd struct {
+	Force bool `name:"force" help:"Load even when the database already holds cities (adds a second copy)."`
+}
+
+type versionCmd struct{}
+
+// env is what every command shares.
+type env struct {
+	cli    *cli
+	log    *slog.Logger
+	stdout io.Writer
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c cli
+	parser, err := kong.New(&c, kong.Name("matchmaker"),
+		kong.Description("Pairs cities and experts for peer learning in a world network of local governments."),
+		kong.Writers(stdout, stderr), kong.UsageOnError(), kong.Exit(func(int) {}))
+	if err != nil {
+		return err
+	}
+	kctx, err := parser.Parse(args)
+	if err != nil {
+		return err
+	}
+	if kctx.Command() == "" {
+		return nil // --help was printed
+	}
+	log, err := newLogger(stderr, c.LogLevel, c.LogFormat)
+	if err != nil {
+		return err
+	}
+	e := env{cli: &c, log: log, stdout: stdout}
+	switch kctx.Command() {
+	case "serve":
+		return e.serve(ctx, c.Serve)
+	case "migrate up":
+		return e.migrate(ctx, "up")
+	case "migrate status":
+		return e.migrate(ctx, "status")
+	case "migrate unlock":
+		return e.migrate(ctx, "unlock")
+	case "seed":
+		return e.seed(ctx, c.Seed.Force)
+	case "version":
+		fmt.Fprintln(stdout, "matchmaker", buildVersion())
+		return nil
+	}
+	return fmt.Errorf("unknown command %q", kctx.Command())
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+		if info.Main.Version != "" && info.Main.Version != "(devel)" {
+			return info.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// redact masks the password of a database URL, so that config can be logged.
+func redact(dsn string) string {
+	if u, err := url.Parse(dsn); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return dsn
+}
+
+// open connects to the configured database.
+func (e env) open(ctx context.Context) (*bun.DB, profiles.Dialect, error) {
+	db, dialect, err := profiles.Open(ctx, e.cli.DatabaseURL)
+	if err != nil {
+		return nil, "", err
+	}
+	e.log.Info("database open", "dialect", dialect, "database", redact(e.cli.DatabaseURL))
+	return db, dialect, nil
+}
+
+func (e env) migrate(ctx context.Context, action string) error {
+	db, dialect, err := e.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	m, err := migrations.NewMigrator(db, string(dialect))
+	if err != nil {
+		return err
+	}
+	switch action {
+	case "up":
+		applied, err := migrations.Up(ctx, m)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintln(e.stdout, "database is up to date")
+		}
+		for _, name := range applied {
+			fmt.Fprintln(e.stdout, "applied", name)
+		}
+	case "status":
+		if err := m.Init(ctx); err != nil {
+			return err
+		}
+		ms, err := m.MigrationsWithStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, mg := range ms {
+			state := "pending"
+			if mg.IsApplied() {
+				state = "applied " + mg.MigratedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(e.stdout, "%s_%s\t%s\n", mg.Name, mg.Comment, state)
+		}
+	case "unlock":
+		if err := m.Init(ctx); err != nil {
+			return err
+		}
+		if err := m.Unlock(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, "migration lock released")
+	}
+	return nil
+}
+
+// prepare opens the database, brings its schema up to date (or refuses to when
+// pending migrations must not be applied) and builds the store.
+func (e env) prepare(ctx context.Context, applyMigrations bool) (*profiles.Store, func(context.Context) error, error) {
+	db, dialect, err := e.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := migrations.NewMigrator(db, string(dialect))
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	if applyMigrations {
+		applied, err := migrations.Up(ctx, m)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		for _, name := range applied {
+			e.log.Info("migration applied", "migration", name)
+		}
+	} else {
+		pending, err := migrations.Pending(ctx, m)
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		if len(pending) > 0 {
+			db.Close()
+			return nil, nil, fmt.Errorf("%d migration(s) pending (%s) and --no-migrate is set: run 'matchmaker migrate up'", len(pending), strings.Join(pending, ", "))
+		}
+	}
+	tax, err := profiles.LoadTaxonomy()
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	store := profiles.NewStore(db, dialect, tax, profiles.WithLanguageDetector(detectLanguage))
+	ready := func(ctx context.Context) error {
+		if err := store.Ping(ctx); err != nil {
+			return &api.NotReadyError{Reason: "the database is not reachable"}
+		}
+		pending, err := migrations.Pending(ctx, m)
+		if err != nil {
+			return &api.NotReadyError{Reason: "the migration state cannot be read"}
+		}
+		if len(pending) > 0 {
+			return &api.NotReadyError{Reason: fmt.Sprintf("%d migration(s) pending", len(pending))}
+		}
+		return nil
+	}
+	return store, ready, nil
+}
+
+func (e env) seed(ctx context.Context, force bool) error {
+	store, _, err := e.prepare(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer store.DB().Close()
+	existing, err := store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 1}})
+	if err != nil {
+		return err
+	}
+	if existing.Total > 0 && !force {
+		return fmt.Errorf("the database already holds %d cities: seeding again would add a second copy (use --force to do it anyway)", existing.Total)
+	}
+	n, err := demo.Load(ctx, store)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "loaded the demo network: %d cities, %d practices, %d challenges, %d experts\n", n.Cities, n.Practices, n.Challenges, n.Experts)
+	return nil
+}
+
+func (e env) serve(ctx context.Context, cmd serveCmd) error {
+	e.log.Info("config", "database", redact(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
+		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
+		"shutdown_timeout", cmd.ShutdownTimeout, "version", buildVersion())
+	store, ready, err := e.prepare(ctx, !cmd.NoMigrate)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.DB().Close(); err != nil {
+			e.log.Warn("close database", "error", err)
+		} else {
+			e.log.Info("database closed")
+		}
+	}()
+	if cmd.Demo {
+		existing, err := store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 1}})
+		if err != nil {
+			return err
+		}
+		if existing.Total == 0 {
+			n, err := demo.Load(ctx, store)
+			if err != nil {
+				return err
+			}
+			e.log.Info("demo network loaded", "cities", n.Cities, "practices", n.Practices, "challenges", n.Challenges, "experts", n.Experts)
+		} else {
+			e.log.Info("database already holds data: demo network not loaded", "cities", existing.Total)
+		}
+	}
+
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion()})
+	srv := &http.Server{
+		Addr:              cmd.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cmd.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cmd.Addr, err)
+	}
+	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down: finishing in-flight requests", "timeout", cmd.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cmd.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	e.log.Info("server stopped")
+	return nil
+}
+
+// displayAddr turns a listen address such as [::]:8080 into one a person can open.
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host == "" || host == "::" || host == "0.0.0.0" {
+		return "localhost:" + port
+	}
+	return net.JoinHostPort(host, port)
+}
