@@ -70,7 +70,9 @@ func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
 	if query != "" {
 		params += "&" + query
 	}
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+params)
+	// The path goes into a file: URI, where '#', '?' and '%' would cut it short.
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	sqldb, err := sql.Open("sqlite", "file:"+escaped+"?"+params)
 	if err != nil {
 		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
 	}
