@@ -197,6 +197,7 @@ func TestCitiesAPI(t *testing.T) {
 			{name: "patch not an object", method: "PATCH", path: "/v1/cities/{mvd}", body: `[1]`, status: 400},
 			{name: "patch with stale If-Match", method: "PATCH", path: "/v1/cities/{mvd}", body: `{"population":1}`, header: []string{"If-Match", `"1"`}, status: 412},
 			{name: "patch with current If-Match", method: "PATCH", path: "/v1/cities/{mvd}", body: `{"population":1}`, header: []string{"If-Match", `"2"`}, status: 200, contains: []string{`"version":3`}},
+			{name: "a patch that changes nothing keeps the version", method: "PATCH", path: "/v1/cities/{mvd}", body: `{"population":1}`, status: 200, contains: []string{`"version":3`}},
 			{name: "patch unknown", method: "PATCH", path: "/v1/cities/nope", body: `{"population":1}`, status: 404},
 			{name: "delete city with a practice", method: "DELETE", path: "/v1/cities/{lyon}", status: 409, contains: []string{"1 practice"}},
 			{name: "delete bad cascade", method: "DELETE", path: "/v1/cities/{lyon}?cascade=perhaps", status: 400, fields: []string{"cascade"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -61,7 +62,8 @@ func New(cfg Config) *echo.Echo {
 				return nil
 			},
 		}),
-		middleware.BodyLimit("1M"),
+		// 1 MiB exactly: echo reads "1M" as a decimal megabyte.
+		middleware.BodyLimit(strconv.Itoa(maxBodyBytes)),
 	)
 	for _, r := range s.Routes() {
 		e.Add(r.Method, r.Path, r.Handler)

@@ -265,6 +265,9 @@ func likePattern(q string) string {
 type Page struct {
 	Limit int
 	After string
+
+	// batch lifts MaxLimit for the store's own full scans.
+	batch bool
 }
 
 // Default and maximum page sizes.
@@ -277,7 +280,7 @@ func (p Page) limit() int {
 	switch {
 	case p.Limit <= 0:
 		return DefaultLimit
-	case p.Limit > MaxLimit:
+	case p.Limit > MaxLimit && !p.batch:
 		return MaxLimit
 	}
 	return p.Limit
@@ -290,6 +293,50 @@ func paginate(q *bun.SelectQuery, alias string, p Page) *bun.SelectQuery {
 		q = q.Where("?.id > ?", bun.Ident(alias), p.After)
 	}
 	return q.OrderExpr("?.id ASC", bun.Ident(alias)).Limit(p.limit() + 1)
+}
+
+// scanBatch is how many rows a full scan reads at a time.
+const scanBatch = 1000
+
+// scanAll pages through a list in batches, calling fn on each, for the match index
+// that is built from every row at start.
+func scanAll[T any](ctx context.Context, find func(Page) (ListResult[T], error), fn func([]T) error) error {
+	p := Page{Limit: scanBatch, batch: true}
+	for {
+		r, err := find(p)
+		if err != nil {
+			return err
+		}
+		if len(r.Items) > 0 {
+			if err := fn(r.Items); err != nil {
+				return err
+			}
+		}
+		if r.Next == "" {
+			return nil
+		}
+		p.After = r.Next
+	}
+}
+
+// ScanCities calls fn with every city, a batch at a time, in ID order.
+func (s *Store) ScanCities(ctx context.Context, fn func([]City) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[City], error) { return s.FindCities(ctx, CityFilter{Page: p}) }, fn)
+}
+
+// ScanPractices calls fn with every practice, a batch at a time, in ID order.
+func (s *Store) ScanPractices(ctx context.Context, fn func([]Practice) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Practice], error) { return s.FindPractices(ctx, PracticeFilter{Page: p}) }, fn)
+}
+
+// ScanChallenges calls fn with every challenge, a batch at a time, in ID order.
+func (s *Store) ScanChallenges(ctx context.Context, fn func([]Challenge) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Challenge], error) { return s.FindChallenges(ctx, ChallengeFilter{Page: p}) }, fn)
+}
+
+// ScanExperts calls fn with every expert, a batch at a time, in ID order.
+func (s *Store) ScanExperts(ctx context.Context, fn func([]Expert) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Expert], error) { return s.FindExperts(ctx, ExpertFilter{Page: p}) }, fn)
 }
 
 // ListResult is one page of a list and the total number of matching rows.

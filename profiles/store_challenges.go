@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -165,9 +166,14 @@ func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindChallenges returns one page of the challenges that match f, in a stable order.
 func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResult[Challenge], error) {
-	total, err := f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))).Count(ctx)
-	if err != nil {
-		return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
+	// A full scan needs no total, and counting a large table per batch is not free.
+	total := 0
+	if !f.Page.batch {
+		var err error
+		total, err = f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))).Count(ctx)
+		if err != nil {
+			return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
+		}
 	}
 	var rows []challengeRow
 	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "ch", f.Page).Scan(ctx); err != nil {
@@ -196,7 +202,10 @@ type ChallengeUpdate struct {
 
 // UpdateChallenge applies u to the challenge with id atomically.
 func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdate) (Challenge, error) {
-	var out Challenge
+	var (
+		out       Challenge
+		unchanged bool
+	)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		if err := s.lockRow(ctx, tx, "challenges", id); err != nil {
 			return err
@@ -220,6 +229,11 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 				return err
 			}
 		}
+		if reflect.DeepEqual(in, cur.ChallengeInput) {
+			// Nothing changes: no write, no new version, the same ETag.
+			out, unchanged = cur, true
+			return nil
+		}
 		row := challengeRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
 		row.set(in)
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
@@ -237,7 +251,9 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 	if err != nil {
 		return Challenge{}, fmt.Errorf("update challenge %s: %w", id, err)
 	}
-	s.changed("challenge", id, false)
+	if !unchanged {
+		s.changed("challenge", id, false)
+	}
 	return out, nil
 }
 

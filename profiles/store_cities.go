@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -117,9 +118,14 @@ func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindCities returns one page of the cities that match f, in a stable order.
 func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City], error) {
-	total, err := f.apply(s.idb().NewSelect().Model((*cityRow)(nil))).Count(ctx)
-	if err != nil {
-		return ListResult[City]{}, fmt.Errorf("count cities: %w", err)
+	// A full scan needs no total, and counting a large table per batch is not free.
+	total := 0
+	if !f.Page.batch {
+		var err error
+		total, err = f.apply(s.idb().NewSelect().Model((*cityRow)(nil))).Count(ctx)
+		if err != nil {
+			return ListResult[City]{}, fmt.Errorf("count cities: %w", err)
+		}
 	}
 	var rows []cityRow
 	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "c", f.Page).Scan(ctx); err != nil {
@@ -150,7 +156,10 @@ type CityUpdate struct {
 // UpdateCity applies u to the city with id atomically: concurrent updates are
 // serialised on the row's version, so none is lost.
 func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, error) {
-	var out City
+	var (
+		out       City
+		unchanged bool
+	)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
 			return err
@@ -169,6 +178,11 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		if in, err = s.v.city(in); err != nil {
 			return err
 		}
+		if reflect.DeepEqual(in, cur.CityInput) {
+			// Nothing changes: no write, no new version, the same ETag.
+			out, unchanged = cur, true
+			return nil
+		}
 		row := cityRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
 		row.set(in)
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
@@ -183,7 +197,9 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 	if err != nil {
 		return City{}, fmt.Errorf("update city %s: %w", id, err)
 	}
-	s.changed("city", id, false)
+	if !unchanged {
+		s.changed("city", id, false)
+	}
 	return out, nil
 }
 

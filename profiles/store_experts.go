@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -224,9 +225,14 @@ func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // FindExperts returns one page of the experts that match f, in a stable order.
 func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Expert], error) {
-	total, err := f.apply(s.idb().NewSelect().Model((*expertRow)(nil))).Count(ctx)
-	if err != nil {
-		return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
+	// A full scan needs no total, and counting a large table per batch is not free.
+	total := 0
+	if !f.Page.batch {
+		var err error
+		total, err = f.apply(s.idb().NewSelect().Model((*expertRow)(nil))).Count(ctx)
+		if err != nil {
+			return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
+		}
 	}
 	var rows []expertRow
 	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "e", f.Page).Scan(ctx); err != nil {
@@ -255,7 +261,10 @@ type ExpertUpdate struct {
 
 // UpdateExpert applies u to the expert with id atomically.
 func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Expert, error) {
-	var out Expert
+	var (
+		out       Expert
+		unchanged bool
+	)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		if err := s.lockRow(ctx, tx, "experts", id); err != nil {
 			return err
@@ -279,6 +288,11 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 				return err
 			}
 		}
+		if reflect.DeepEqual(in, cur.ExpertInput) {
+			// Nothing changes: no write, no new version, the same ETag.
+			out, unchanged = cur, true
+			return nil
+		}
 		row := expertRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
 		row.set(in)
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
@@ -293,7 +307,9 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 	if err != nil {
 		return Expert{}, fmt.Errorf("update expert %s: %w", id, err)
 	}
-	s.changed("expert", id, false)
+	if !unchanged {
+		s.changed("expert", id, false)
+	}
 	return out, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -157,9 +158,14 @@ func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQ
 
 // FindPractices returns one page of the practices that match f, in a stable order.
 func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult[Practice], error) {
-	total, err := f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))).Count(ctx)
-	if err != nil {
-		return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
+	// A full scan needs no total, and counting a large table per batch is not free.
+	total := 0
+	if !f.Page.batch {
+		var err error
+		total, err = f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))).Count(ctx)
+		if err != nil {
+			return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
+		}
 	}
 	var rows []practiceRow
 	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "p", f.Page).Scan(ctx); err != nil {
@@ -188,7 +194,10 @@ type PracticeUpdate struct {
 
 // UpdatePractice applies u to the practice with id atomically.
 func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate) (Practice, error) {
-	var out Practice
+	var (
+		out       Practice
+		unchanged bool
+	)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		if err := s.lockRow(ctx, tx, "practices", id); err != nil {
 			return err
@@ -212,6 +221,11 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 				return err
 			}
 		}
+		if reflect.DeepEqual(in, cur.PracticeInput) {
+			// Nothing changes: no write, no new version, the same ETag.
+			out, unchanged = cur, true
+			return nil
+		}
 		row := practiceRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
 		row.set(in)
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
@@ -226,7 +240,9 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 	if err != nil {
 		return Practice{}, fmt.Errorf("update practice %s: %w", id, err)
 	}
-	s.changed("practice", id, false)
+	if !unchanged {
+		s.changed("practice", id, false)
+	}
 	return out, nil
 }
 
