@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -28,7 +29,7 @@ func TestReadmeExamples(t *testing.T) {
 	if _, err := demo.Load(context.Background(), store); err != nil {
 		t.Fatal(err)
 	}
-	h := api.New(api.Config{Store: store})
+	h := api.New(api.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
 	calls, comment := 0, ""
 	for _, line := range strings.Split(string(readme), "\n") {
 		line = strings.TrimSpace(line)
