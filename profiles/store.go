@@ -413,7 +413,7 @@ func readLists(ctx context.Context, db bun.IDB, spec listSpec, owners []string) 
 		Value string `bun:"value"`
 	}
 	err := db.NewRaw("SELECT ? AS owner, ? AS value FROM ? WHERE ? IN (?) ORDER BY ?, position",
-		bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.In(owners), bun.Ident(spec.owner)).
+		bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.List(owners), bun.Ident(spec.owner)).
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", spec.table, err)

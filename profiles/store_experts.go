@@ -76,7 +76,7 @@ func readExpertLists(ctx context.Context, db bun.IDB, ids []string) (expertLists
 		return l, nil
 	}
 	var rows []trackRecordRow
-	if err := db.NewSelect().Model(&rows).Where("tr.expert_id IN (?)", bun.In(ids)).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&rows).Where("tr.expert_id IN (?)", bun.List(ids)).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
 		return l, fmt.Errorf("read track records: %w", err)
 	}
 	for _, r := range rows {
