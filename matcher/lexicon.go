@@ -1,0 +1,295 @@
+package matcher
+
+import (
+	"math"
+	"slices"
+	"strings"
+)
+
+// LexiconEntry is one term of a concept in one language. Weight 0 means 1.
+type LexiconEntry struct {
+	Concept string  `json:"concept"`          // language-neutral code, e.g. "waste"
+	Lang    Lang    `json:"lang"`             // the language of Term
+	Term    string  `json:"term"`             // a word or expression, e.g. "tri à la source"
+	Weight  float64 `json:"weight,omitempty"` // how much a hit counts; 0 (or less) means 1
+}
+
+// maxGap is how many stop words may stand between two words of an
+// expression in a text, so that "gestión de los residuos sólidos" holds
+// "gestión de residuos sólidos". Further apart, the words belong to
+// different phrases.
+const maxGap = 3
+
+// Lexicon maps words and multi-word expressions of the three languages to
+// concepts. It is the bridge between languages: a French text and an English
+// one share no stem, but they share concepts. It is read-only once built and
+// safe for concurrent use.
+type Lexicon struct {
+	// byFirst indexes each language's expressions by their first term, the
+	// longest first, so that a text word costs one map lookup.
+	byFirst  [numLangs]map[string][]*expression
+	entries  map[string][]LexiconEntry // by concept, as given
+	concepts []string                  // sorted
+	n        int
+}
+
+// expression is an analysed lexicon term with the concepts it stands for.
+type expression struct {
+	// terms are the index terms to find. In a loose expression they are
+	// its content words, and stop words may stand between them in the text.
+	// In a strict one, an expression of several words with a single
+	// content word ("bien-être", "well-being", "en ligne"), they are all
+	// its words, to be found one after the other: otherwise "bien-être"
+	// would match every "bien".
+	terms  []string
+	strict bool
+	words  int // words of the term, stop words included, to rank candidates
+	hits   []conceptWeight
+}
+
+type conceptWeight struct {
+	concept string
+	weight  float64
+}
+
+// NewLexicon builds a lexicon from entries. Each term is analysed with the
+// pipeline of its own language (stemmed, folded, stop words set aside), so
+// that it matches the texts that Analyze sees. Entries with no concept, a
+// language other than en, fr and es, or a term with no content word (empty,
+// stop words only, noise) are skipped. A term repeated for a concept, even
+// in another inflection ("budget participatif", "budgets participatifs"),
+// counts once, with its highest weight.
+func NewLexicon(entries []LexiconEntry) *Lexicon {
+	l := &Lexicon{entries: map[string][]LexiconEntry{}}
+	type key struct {
+		li     int
+		strict bool
+		terms  string
+	}
+	exprs := map[key]*expression{}
+	ws := getWords()
+	defer putWords(ws)
+	// Taxonomies repeat their words ("gestion", "urban", "de"): remember
+	// each word's analysis while building.
+	var memo [numLangs]map[string]cacheEntry
+	for li := range memo {
+		memo[li] = map[string]cacheEntry{}
+	}
+	for _, e := range entries {
+		e.Concept = strings.TrimSpace(e.Concept)
+		li, ok := langIndex(e.Lang)
+		if e.Concept == "" || !ok {
+			continue
+		}
+		if e.Weight <= 0 || math.IsNaN(e.Weight) || math.IsInf(e.Weight, 0) {
+			e.Weight = 1
+		}
+		terms, strict, words, ok := analyzeTerm(e.Term, li, ws, memo[li])
+		if !ok {
+			continue
+		}
+		k := key{li, strict, strings.Join(terms, "\x00")}
+		x := exprs[k]
+		if x == nil {
+			x = &expression{terms: terms, strict: strict, words: words}
+			exprs[k] = x
+			if l.byFirst[li] == nil {
+				l.byFirst[li] = map[string][]*expression{}
+			}
+			l.byFirst[li][terms[0]] = append(l.byFirst[li][terms[0]], x)
+		}
+		if i := slices.IndexFunc(x.hits, func(c conceptWeight) bool { return c.concept == e.Concept }); i >= 0 {
+			x.hits[i].weight = max(x.hits[i].weight, e.Weight)
+			continue
+		}
+		x.hits = append(x.hits, conceptWeight{e.Concept, e.Weight})
+		if _, seen := l.entries[e.Concept]; !seen {
+			l.concepts = append(l.concepts, e.Concept)
+		}
+		l.entries[e.Concept] = append(l.entries[e.Concept], e)
+		l.n++
+	}
+	for li := range l.byFirst {
+		for _, xs := range l.byFirst[li] {
+			for _, x := range xs {
+				slices.SortFunc(x.hits, func(a, b conceptWeight) int { return strings.Compare(a.concept, b.concept) })
+			}
+			slices.SortStableFunc(xs, func(a, b *expression) int {
+				if len(a.terms) != len(b.terms) {
+					return len(b.terms) - len(a.terms)
+				}
+				return b.words - a.words
+			})
+		}
+	}
+	slices.Sort(l.concepts)
+	return l
+}
+
+// analyzeTerm analyses a lexicon term in the language li. ok is false when
+// the term has nothing to match.
+func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (terms []string, strict bool, words int, ok bool) {
+	term = normalizeText(term)
+	*ws = tokenize(term, (*ws)[:0])
+	var all, content []string
+	for i := range *ws {
+		w := &(*ws)[i]
+		switch {
+		case w.flags&wTooLong != 0:
+			return nil, false, 0, false
+		case w.flags&wElision != 0:
+			continue // "l'eau" is "eau": an elided article never counts
+		case w.flags&wDigit != 0:
+			w.term, w.stop = FoldAccents(w.lower), false
+		default:
+			e, ok := memo[w.lower]
+			if !ok {
+				e = analyzeLower(w.lower, li)
+				memo[strings.Clone(w.lower)] = e
+			}
+			w.term, w.stop = e.term, e.stop
+		}
+		all = append(all, w.term)
+		if !w.stop {
+			content = append(content, w.term)
+		}
+	}
+	switch {
+	case len(content) == 0:
+		// Only stop words: it would match everywhere.
+		return nil, false, 0, false
+	case len(content) >= 2 || len(all) == 1:
+		return content, false, len(all), true
+	default:
+		return all, true, len(all), true
+	}
+}
+
+// Len returns the number of terms in the lexicon: the distinct (concept,
+// language, analysed term) entries that can match. A nil Lexicon is empty.
+func (l *Lexicon) Len() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
+}
+
+// Concepts returns the codes of the lexicon's concepts, sorted.
+func (l *Lexicon) Concepts() []string {
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.concepts)
+}
+
+// Terms returns the entries of a concept that made it into the lexicon, in
+// the order given, with their weights set (of a repeated term, the first
+// spelling is listed); nil for an unknown concept.
+func (l *Lexicon) Terms(concept string) []LexiconEntry {
+	if l == nil {
+		return nil
+	}
+	return slices.Clone(l.entries[concept])
+}
+
+func (l *Lexicon) hasLang(li int) bool { return len(l.byFirst[li]) > 0 }
+
+// match appends to hits the concepts whose terms in the language li are
+// found in the analysed words ws of text. At each word the longest
+// expression wins and the words it covers are not looked at again, so that
+// "tri à la source" is waste, not also water through "source".
+func (l *Lexicon) match(text string, ws []word, li int, hits []ConceptHit) []ConceptHit {
+	index := l.byFirst[li]
+	if len(index) == 0 {
+		return hits
+	}
+	for i := 0; i < len(ws); i++ {
+		w := &ws[i]
+		if w.term == "" || w.flags&(wTooLong|wElision) != 0 {
+			continue
+		}
+		for _, x := range index[w.term] {
+			var end int
+			var ok bool
+			if x.strict {
+				end, ok = matchStrict(ws, i, x.terms)
+			} else if !w.stop {
+				end, ok = matchLoose(ws, i, x.terms)
+			}
+			if !ok {
+				continue
+			}
+			surface := text[w.start:ws[end].end]
+			for _, c := range x.hits {
+				hits = append(hits, ConceptHit{Concept: c.concept, Surface: surface, Weight: c.weight, Pos: w.pos})
+			}
+			i = end
+			break
+		}
+	}
+	return hits
+}
+
+// matchLoose matches the terms of a loose expression from word i, with at
+// most maxGap stop words between two of them and no phrase break. It
+// returns the index of the last word matched.
+func matchLoose(ws []word, i int, terms []string) (int, bool) {
+	k := i
+	for _, t := range terms[1:] {
+		gap := 0
+		m := k + 1
+		for ; m < len(ws); m++ {
+			w := &ws[m]
+			if w.flags&(wBreak|wTooLong) != 0 {
+				return 0, false
+			}
+			if !w.stop {
+				break
+			}
+			if gap++; gap > maxGap {
+				return 0, false
+			}
+		}
+		if m == len(ws) || ws[m].term != t {
+			return 0, false
+		}
+		k = m
+	}
+	return k, true
+}
+
+// matchStrict matches every word of a strict expression from word i, one
+// after the other; only elided articles may stand between.
+func matchStrict(ws []word, i int, terms []string) (int, bool) {
+	k := i
+	for _, t := range terms[1:] {
+		m := k + 1
+		for m < len(ws) && ws[m].flags&wElision != 0 && ws[m].flags&wBreak == 0 {
+			m++
+		}
+		if m == len(ws) || ws[m].flags&(wBreak|wTooLong) != 0 || ws[m].term != t {
+			return 0, false
+		}
+		k = m
+	}
+	return k, true
+}
+
+// sortHits orders hits by position, then concept, so that the hits of
+// several languages read in text order.
+func sortHits(hits []ConceptHit) {
+	slices.SortStableFunc(hits, func(a, b ConceptHit) int {
+		if a.Pos != b.Pos {
+			return a.Pos - b.Pos
+		}
+		return strings.Compare(a.Concept, b.Concept)
+	})
+}
+
+// dedupeHits drops a concept hit at a position already taken by the same
+// concept: two languages may share a word ("participation").
+func dedupeHits(hits []ConceptHit) []ConceptHit {
+	return slices.CompactFunc(hits, func(a, b ConceptHit) bool {
+		return a.Pos == b.Pos && a.Concept == b.Concept
+	})
+}
