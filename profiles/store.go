@@ -401,25 +401,47 @@ func writeList(ctx context.Context, db bun.IDB, spec listSpec, owner string, val
 	return nil
 }
 
-// readLists loads the lists of many owners at once: one query per join table
-// however many rows a page holds.
+// readLists loads one list of many owners at once.
 func readLists(ctx context.Context, db bun.IDB, spec listSpec, owners []string) (map[string][]string, error) {
-	out := make(map[string][]string, len(owners))
+	m, err := readListsOf(ctx, db, owners, spec)
+	if err != nil {
+		return nil, err
+	}
+	return m[0], nil
+}
+
+// readListsOf loads several lists of many owners in one query (a UNION ALL over the
+// join tables), so that a page costs one round trip for its lists however many rows
+// and lists it has. The i-th map holds the lists of specs[i].
+func readListsOf(ctx context.Context, db bun.IDB, owners []string, specs ...listSpec) ([]map[string][]string, error) {
+	out := make([]map[string][]string, len(specs))
+	for i := range out {
+		out[i] = make(map[string][]string, len(owners))
+	}
 	if len(owners) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		Owner string `bun:"owner"`
-		Value string `bun:"value"`
+	var b strings.Builder
+	var args []any
+	for i, spec := range specs {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT ? AS list, ? AS owner, ? AS value, position FROM ? WHERE ? IN (?)")
+		args = append(args, i, bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.List(owners))
 	}
-	err := db.NewRaw("SELECT ? AS owner, ? AS value FROM ? WHERE ? IN (?) ORDER BY ?, position",
-		bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.List(owners), bun.Ident(spec.owner)).
-		Scan(ctx, &rows)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", spec.table, err)
+	b.WriteString(" ORDER BY list, owner, position")
+	var rows []struct {
+		List     int    `bun:"list"`
+		Owner    string `bun:"owner"`
+		Value    string `bun:"value"`
+		Position int    `bun:"position"`
+	}
+	if err := db.NewRaw(b.String(), args...).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("read lists of %s: %w", specs[0].owner, err)
 	}
 	for _, r := range rows {
-		out[r.Owner] = append(out[r.Owner], r.Value)
+		out[r.List][r.Owner] = append(out[r.List][r.Owner], r.Value)
 	}
 	return out, nil
 }

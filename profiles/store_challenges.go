@@ -42,16 +42,11 @@ func (r *challengeRow) set(in ChallengeInput) {
 type challengeLists struct{ themes, modes, skills map[string][]string }
 
 func readChallengeLists(ctx context.Context, db bun.IDB, ids []string) (challengeLists, error) {
-	var l challengeLists
-	var err error
-	if l.themes, err = readLists(ctx, db, challengeThemes, ids); err != nil {
-		return l, err
+	m, err := readListsOf(ctx, db, ids, challengeThemes, challengeModes, challengeSkills)
+	if err != nil {
+		return challengeLists{}, err
 	}
-	if l.modes, err = readLists(ctx, db, challengeModes, ids); err != nil {
-		return l, err
-	}
-	l.skills, err = readLists(ctx, db, challengeSkills, ids)
-	return l, err
+	return challengeLists{themes: m[0], modes: m[1], skills: m[2]}, nil
 }
 
 func (r *challengeRow) challenge(l challengeLists) Challenge {

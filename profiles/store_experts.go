@@ -59,19 +59,11 @@ type expertLists struct {
 
 func readExpertLists(ctx context.Context, db bun.IDB, ids []string) (expertLists, error) {
 	l := expertLists{track: make(map[string][]TrackRecordItem, len(ids))}
-	var err error
-	if l.languages, err = readLists(ctx, db, expertLanguages, ids); err != nil {
+	m, err := readListsOf(ctx, db, ids, expertLanguages, expertThemes, expertSkills, expertModes)
+	if err != nil {
 		return l, err
 	}
-	if l.themes, err = readLists(ctx, db, expertThemes, ids); err != nil {
-		return l, err
-	}
-	if l.skills, err = readLists(ctx, db, expertSkills, ids); err != nil {
-		return l, err
-	}
-	if l.modes, err = readLists(ctx, db, expertModes, ids); err != nil {
-		return l, err
-	}
+	l.languages, l.themes, l.skills, l.modes = m[0], m[1], m[2], m[3]
 	if len(ids) == 0 {
 		return l, nil
 	}

@@ -1,0 +1,91 @@
+package api
+
+import (
+	"matchmaker/matcher"
+	"matchmaker/profiles"
+)
+
+// NewLexicon turns the theme taxonomy into the matcher's lexicon: every label and
+// synonym, in its language, names its theme's concept. Labels weigh a little more
+// than synonyms, since they are the taxonomy's own words for the subject.
+func NewLexicon(tax *profiles.Taxonomy) *matcher.Lexicon {
+	var entries []matcher.LexiconEntry
+	for _, t := range tax.Themes() {
+		for _, lang := range matcher.Languages() {
+			if label := t.Labels[string(lang)]; label != "" {
+				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: label, Weight: 1.2})
+			}
+			for _, syn := range t.Synonyms[string(lang)] {
+				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: syn, Weight: 1})
+			}
+		}
+	}
+	return matcher.NewLexicon(entries)
+}
+
+// cityContext is what a practice, challenge or expert inherits from its city.
+type cityContext struct {
+	country, region string
+	population      int64
+	languages       []string
+}
+
+func contextOf(c profiles.City) cityContext {
+	ctx := cityContext{country: c.Country, region: c.Region, languages: c.Languages}
+	if c.Population != nil {
+		ctx.population = *c.Population
+	}
+	return ctx
+}
+
+func practiceDoc(p profiles.Practice, city cityContext) matcher.Doc {
+	return matcher.Doc{
+		ID: p.ID, Kind: matcher.KindPractice, CityID: p.CityID, Lang: matcher.Lang(p.Language),
+		Fields: []matcher.Field{
+			{Name: "title", Text: p.Title}, {Name: "description", Text: p.Description}, {Name: "results", Text: p.Results},
+			{Name: "lessons_learned", Text: p.LessonsLearned}, {Name: "transferability", Text: p.Transferability},
+		},
+		Themes: p.Themes, Languages: city.languages, Country: city.country, Region: city.region,
+		Population: city.population, Status: p.Status,
+	}
+}
+
+func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
+	d := matcher.Doc{
+		ID: c.ID, Kind: matcher.KindChallenge, CityID: c.CityID, Lang: matcher.Lang(c.Language),
+		Fields: []matcher.Field{
+			{Name: "title", Text: c.Title}, {Name: "description", Text: c.Description}, {Name: "strategic_result", Text: c.StrategicResult},
+		},
+		Themes: c.Themes, Languages: city.languages, Country: city.country, Region: city.region,
+		Population: city.population, Modes: c.Modes, Skills: c.SkillsNeeded, Status: c.Status,
+	}
+	if c.Timeframe != nil {
+		d.From, d.Until = c.Timeframe.From, c.Timeframe.Until
+	}
+	return d
+}
+
+// expertDoc converts an expert; load is how many engagements they have under way.
+func expertDoc(e profiles.Expert, city *cityContext, load int) matcher.Doc {
+	d := matcher.Doc{
+		ID: e.ID, Kind: matcher.KindExpert,
+		Fields: []matcher.Field{{Name: "bio", Text: e.Bio}},
+		Themes: e.Themes, Languages: e.Languages, Country: e.Country, Role: e.Role, Seniority: e.Seniority,
+		Modes: e.Modes, Skills: e.Skills, Capacity: *e.Capacity, Load: load,
+		From: e.AvailableFrom, Until: e.AvailableUntil, Paused: !*e.Active,
+	}
+	if e.CityID != nil {
+		d.CityID = *e.CityID
+	}
+	if city != nil {
+		d.Region, d.Population = city.region, city.population
+	}
+	for _, t := range e.TrackRecord {
+		item := matcher.TrackItem{Title: t.Title, Summary: t.Summary}
+		if t.Year != nil {
+			item.Year = *t.Year
+		}
+		d.TrackRecord = append(d.TrackRecord, item)
+	}
+	return d
+}
