@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
 
@@ -106,7 +108,11 @@ func toProblem(err error) *Problem {
 		return newProblem(http.StatusPreconditionFailed, se.Detail)
 	case errors.As(err, &ce):
 		return newProblem(http.StatusConflict, ce.Detail)
-	case errors.Is(err, profiles.ErrNotFound):
+	case errors.Is(err, matcher.ErrClosed):
+		return newProblem(http.StatusConflict, "the challenge is closed: suggestions are made for open challenges only")
+	case errors.Is(err, matcher.ErrInvalidQuery):
+		return newProblem(http.StatusBadRequest, invalidQueryDetail(err))
+	case errors.Is(err, profiles.ErrNotFound), errors.Is(err, matcher.ErrNotFound):
 		return newProblem(http.StatusNotFound, "no such resource")
 	case errors.Is(err, profiles.ErrConflict):
 		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
@@ -126,4 +132,13 @@ func toProblem(err error) *Problem {
 		}
 	}
 	return newProblem(http.StatusInternalServerError, "something went wrong on our side; the request ID identifies it in our logs")
+}
+
+// invalidQueryDetail keeps the matcher's own words for a bad option: they name it.
+func invalidQueryDetail(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, matcher.ErrInvalidQuery.Error()+": "); i >= 0 {
+		return msg[i+len(matcher.ErrInvalidQuery.Error())+2:]
+	}
+	return "the request's options are invalid"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
 
@@ -22,14 +23,18 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Version is the build version shown by /healthz.
 	Version string
+	// Matching is the match index kept in step with Store. When nil, New builds
+	// one from the store and subscribes it to the store's writes.
+	Matching *Matching
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	store   *profiles.Store
-	log     *slog.Logger
-	ready   func(ctx context.Context) error
-	version string
+	store    *profiles.Store
+	log      *slog.Logger
+	ready    func(ctx context.Context) error
+	version  string
+	matching *Matching
 }
 
 // Route is one entry of the route table.
@@ -40,9 +45,16 @@ type Route struct {
 
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version}
+	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.matching == nil && s.store != nil {
+		s.matching = NewMatching(s.store, matcher.NewAnalyzer(NewLexicon(s.store.Taxonomy())), s.log)
+		if err := s.matching.Build(context.Background()); err != nil {
+			s.log.Error("match index not built", "error", err)
+		}
+		s.store.Subscribe(s.matching.OnChange)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -86,6 +98,12 @@ func (s *Server) Routes() []Route {
 	routes = append(routes, crud("/v1/practices", practiceResource(s.store))...)
 	routes = append(routes, crud("/v1/challenges", challengeResource(s.store))...)
 	routes = append(routes, crud("/v1/experts", expertResource(s.store))...)
+	routes = append(routes,
+		Route{http.MethodGet, "/v1/challenges/:id/suggestions", s.suggestions},
+		Route{http.MethodGet, "/v1/challenges/:id/explain", s.explain},
+		Route{http.MethodGet, "/v1/experts/:id/opportunities", s.opportunities},
+		Route{http.MethodGet, "/v1/cities/:id/partners", s.partners},
+	)
 	return routes
 }
 

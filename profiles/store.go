@@ -44,6 +44,16 @@ func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
 		dsn = DefaultDSN
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		// bun writes the arguments into the SQL text itself, so preparing each
+		// statement would only add a round trip and churn pgx's statement cache
+		// (every page's IN list is a new text): send queries as they are.
+		if !strings.Contains(dsn, "default_query_exec_mode=") {
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			dsn += sep + "default_query_exec_mode=simple_protocol"
+		}
 		sqldb, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, "", fmt.Errorf("open postgres: %w", err)
@@ -92,7 +102,7 @@ type Store struct {
 	v        validator
 	now      func() time.Time
 	newID    func() string
-	onChange func(Change)
+	hub      *hub
 
 	// tx and pending are set on the copy of a store that InTx hands out: its
 	// writes join one transaction and its change notices wait for the commit.
@@ -130,11 +140,25 @@ func WithEntropy(r io.Reader) Option {
 func WithLanguageDetector(d LanguageDetector) Option { return func(s *Store) { s.v.detect = d } }
 
 // WithChangeHook calls f after every committed write, with what it changed.
-func WithChangeHook(f func(Change)) Option { return func(s *Store) { s.onChange = f } }
+func WithChangeHook(f func(Change)) Option { return func(s *Store) { s.Subscribe(f) } }
+
+// hub holds the functions told of committed writes; copies of a store share it.
+type hub struct {
+	mu  sync.RWMutex
+	fns []func(Change)
+}
+
+// Subscribe calls f after every committed write from now on, with what it changed,
+// in the writer's goroutine.
+func (s *Store) Subscribe(f func(Change)) {
+	s.hub.mu.Lock()
+	defer s.hub.mu.Unlock()
+	s.hub.fns = append(s.hub.fns, f)
+}
 
 // NewStore returns a store over db, checking theme codes against taxonomy.
 func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *Store {
-	s := &Store{db: db, dialect: dialect, v: validator{taxonomy: taxonomy}, now: time.Now}
+	s := &Store{db: db, dialect: dialect, v: validator{taxonomy: taxonomy}, now: time.Now, hub: &hub{}}
 	WithEntropy(rand.Reader)(s)
 	for _, o := range opts {
 		o(s)
@@ -176,8 +200,11 @@ func (s *Store) changed(kind, id string, deleted bool) {
 		*s.pending = append(*s.pending, Change{Kind: kind, ID: id, Deleted: deleted})
 		return
 	}
-	if s.onChange != nil {
-		s.onChange(Change{Kind: kind, ID: id, Deleted: deleted})
+	s.hub.mu.RLock()
+	fns := s.hub.fns
+	s.hub.mu.RUnlock()
+	for _, f := range fns {
+		f(Change{Kind: kind, ID: id, Deleted: deleted})
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"matchmaker/api"
 	"matchmaker/demo"
+	"matchmaker/matcher"
 	"matchmaker/migrations"
 	"matchmaker/profiles"
 )
@@ -319,7 +320,14 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		}
 	}
 
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion()})
+	// The match index is built before the port opens, so that the first
+	// suggestion is as good as any later one; it then follows every write.
+	matching := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), e.log)
+	if err := matching.Build(ctx); err != nil {
+		return err
+	}
+	store.Subscribe(matching.OnChange)
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,

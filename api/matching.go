@@ -1,0 +1,260 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"matchmaker/matcher"
+	"matchmaker/profiles"
+)
+
+// Matching keeps the in-memory match index in step with the store: built from every
+// row at start, then told of every write the API makes.
+type Matching struct {
+	store *profiles.Store
+	ix    *matcher.Index
+	log   *slog.Logger
+
+	mu     sync.RWMutex
+	cities map[string]cityContext
+	// regions gives the region of a country from the network's cities, for
+	// experts with no affiliated city.
+	regions map[string]string
+}
+
+// NewMatching returns a matching layer over store with an empty index; Build fills it.
+func NewMatching(store *profiles.Store, analyzer *matcher.Analyzer, log *slog.Logger, opts ...matcher.Option) *Matching {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Matching{store: store, ix: matcher.NewIndex(analyzer, opts...), log: log,
+		cities: map[string]cityContext{}, regions: map[string]string{}}
+}
+
+// Index returns the match index.
+func (m *Matching) Index() *matcher.Index { return m.ix }
+
+// Build reads every city, practice, challenge and expert from the store and builds
+// the index from them, logging its progress.
+func (m *Matching) Build(ctx context.Context) error {
+	start := time.Now()
+	cities := map[string]cityContext{}
+	if err := m.store.ScanCities(ctx, func(batch []profiles.City) error {
+		for _, c := range batch {
+			cities[c.ID] = contextOf(c)
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	m.mu.Lock()
+	m.cities = cities
+	m.regions = regionsOf(cities)
+	m.mu.Unlock()
+
+	var docs []matcher.Doc
+	if err := m.store.ScanPractices(ctx, func(batch []profiles.Practice) error {
+		for _, p := range batch {
+			docs = append(docs, practiceDoc(p, m.city(p.CityID)))
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	if err := m.store.ScanChallenges(ctx, func(batch []profiles.Challenge) error {
+		for _, c := range batch {
+			docs = append(docs, challengeDoc(c, m.city(c.CityID)))
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	if err := m.store.ScanExperts(ctx, func(batch []profiles.Expert) error {
+		for _, e := range batch {
+			docs = append(docs, m.expertDoc(e))
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	m.log.Info("building the match index", "documents", len(docs), "cities", len(cities), "read_in", time.Since(start).Round(time.Millisecond))
+	next := 0
+	err := m.ix.Build(docs, func(done, total int) {
+		if total > 0 && done*10 >= next*total {
+			m.log.Info("match index progress", "done", done, "total", total, "percent", done*100/total)
+			next = done*10/total + 1
+		}
+	})
+	if err != nil {
+		return err
+	}
+	m.log.Info("match index ready", "documents", m.ix.Len(), "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func (m *Matching) city(id string) cityContext {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.cities[id]
+}
+
+func (m *Matching) expertDoc(e profiles.Expert) matcher.Doc {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var city *cityContext
+	if e.CityID != nil {
+		if c, ok := m.cities[*e.CityID]; ok {
+			city = &c
+		}
+	}
+	d := expertDoc(e, city, 0)
+	if d.Region == "" {
+		d.Region = m.regions[e.Country]
+	}
+	return d
+}
+
+// regionsOf gives each country the region most of its cities are in.
+func regionsOf(cities map[string]cityContext) map[string]string {
+	counts := map[string]map[string]int{}
+	for _, c := range cities {
+		if counts[c.country] == nil {
+			counts[c.country] = map[string]int{}
+		}
+		counts[c.country][c.region]++
+	}
+	out := make(map[string]string, len(counts))
+	for country, byRegion := range counts {
+		best := 0
+		for region, n := range byRegion {
+			if n > best || (n == best && region < out[country]) {
+				out[country], best = region, n
+			}
+		}
+	}
+	return out
+}
+
+// OnChange brings the index up to date with one committed write. It is the store's
+// change hook: it reads the row again, so that the index always ends on the
+// latest committed state whatever order concurrent writes finish in.
+func (m *Matching) OnChange(c profiles.Change) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.apply(ctx, c); err != nil {
+		m.log.Error("match index not updated", "kind", c.Kind, "id", c.ID, "error", err)
+	}
+}
+
+func (m *Matching) apply(ctx context.Context, c profiles.Change) error {
+	if c.Kind == "city" {
+		return m.applyCity(ctx, c)
+	}
+	if c.Deleted {
+		m.ix.Delete(c.ID)
+		return nil
+	}
+	var d matcher.Doc
+	switch c.Kind {
+	case "practice":
+		p, err := m.store.FindPracticeByID(ctx, c.ID)
+		if err != nil {
+			return m.gone(c.ID, err)
+		}
+		d = practiceDoc(p, m.city(p.CityID))
+	case "challenge":
+		ch, err := m.store.FindChallengeByID(ctx, c.ID)
+		if err != nil {
+			return m.gone(c.ID, err)
+		}
+		d = challengeDoc(ch, m.city(ch.CityID))
+	case "expert":
+		e, err := m.store.FindExpertByID(ctx, c.ID)
+		if err != nil {
+			return m.gone(c.ID, err)
+		}
+		d = m.expertDoc(e)
+	default:
+		return nil
+	}
+	return m.ix.Upsert(d)
+}
+
+// gone removes a row that was deleted between its write and this read.
+func (m *Matching) gone(id string, err error) error {
+	if errors.Is(err, profiles.ErrNotFound) {
+		m.ix.Delete(id)
+		return nil
+	}
+	return err
+}
+
+// applyCity refreshes what the city's documents inherit from it: country, region,
+// size and working languages.
+func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
+	if c.Deleted {
+		m.mu.Lock()
+		delete(m.cities, c.ID)
+		m.regions = regionsOf(m.cities)
+		m.mu.Unlock()
+		return nil
+	}
+	city, err := m.store.FindCityByID(ctx, c.ID)
+	if err != nil {
+		if errors.Is(err, profiles.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	m.mu.Lock()
+	m.cities[c.ID] = contextOf(city)
+	m.regions = regionsOf(m.cities)
+	m.mu.Unlock()
+	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
+		r, err := m.store.FindPractices(ctx, profiles.PracticeFilter{CityID: c.ID, Page: page})
+		if err != nil {
+			return err
+		}
+		for _, p := range r.Items {
+			if err := m.ix.Upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
+				return err
+			}
+		}
+		if page.After = r.Next; r.Next == "" {
+			break
+		}
+	}
+	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
+		r, err := m.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: c.ID, Page: page})
+		if err != nil {
+			return err
+		}
+		for _, ch := range r.Items {
+			if err := m.ix.Upsert(challengeDoc(ch, m.city(ch.CityID))); err != nil {
+				return err
+			}
+		}
+		if page.After = r.Next; r.Next == "" {
+			break
+		}
+	}
+	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
+		r, err := m.store.FindExperts(ctx, profiles.ExpertFilter{CityID: c.ID, Page: page})
+		if err != nil {
+			return err
+		}
+		for _, e := range r.Items {
+			if err := m.ix.Upsert(m.expertDoc(e)); err != nil {
+				return err
+			}
+		}
+		if page.After = r.Next; r.Next == "" {
+			break
+		}
+	}
+	return nil
+}
