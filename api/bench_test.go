@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"matchmaker/api"
+	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
 )
@@ -98,5 +101,56 @@ func seedRows(b *testing.B, s *profiles.Store, n int) {
 	})
 	if err != nil {
 		b.Fatalf("seed: %v", err)
+	}
+}
+
+// BenchmarkSuggestionsHTTP measures GET /v1/challenges/{id}/suggestions through a
+// real HTTP server on loopback, with 100,000 synthetic documents indexed (half
+// French, half English, about 150 words each) and challenges of about 50 distinct
+// terms: what a client sees, JSON encoding and the evidence of the ten results
+// included. The documents come from the matcher's corpus generator through a
+// lookup, as the service gets them from its store.
+func BenchmarkSuggestionsHTTP(b *testing.B) {
+	cfg := matcher.CorpusConfig{Docs: 100_000, Seed: 7}
+	docs := matcher.SyntheticCorpus(cfg)
+	queries := matcher.SyntheticQueries(cfg, 200, 50)
+	all := append(slices.Clone(docs), queries...)
+	byID := make(map[string]matcher.Doc, len(all))
+	for _, d := range all {
+		byID[d.ID] = d
+	}
+	lookup := func(id string) (matcher.Doc, bool) { d, ok := byID[id]; return d, ok }
+	store := profilestest.OpenStore(b, profilestest.SQLiteDB(b, true))
+	log := slog.New(slog.DiscardHandler)
+	m := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), log, matcher.WithLookup(lookup))
+	if err := m.Index().Build(all, nil); err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Logger: log, Matching: m}))
+	defer srv.Close()
+	client := srv.Client()
+	for _, kind := range []string{"practices", "experts", "cities"} {
+		b.Run(kind, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				url := fmt.Sprintf("%s/v1/challenges/%s/suggestions?kind=%s&require_shared_language=false", srv.URL, queries[i%len(queries)].ID, kind)
+				start := time.Now()
+				resp, err := client.Get(url)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(start))
+				if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"score"`)) {
+					b.Fatalf("status %d: %.300s", resp.StatusCode, body)
+				}
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		})
 	}
 }
