@@ -1,0 +1,267 @@
+package matcher
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is what a document of the index is, or what a suggestion points to.
+type Kind string
+
+// The kinds of documents. Practices, experts and challenges are indexed;
+// cities are not documents of their own: they are reached through their
+// practices (suggestions) and their challenges (partners).
+const (
+	KindPractice  Kind = "practice"
+	KindExpert    Kind = "expert"
+	KindChallenge Kind = "challenge"
+	KindCity      Kind = "city"
+)
+
+// ParseKind converts "practice", "practices", "expert", "experts", "city",
+// "cities", "challenge" or "challenges" into a Kind: the HTTP layer takes the
+// plural (?kind=practices) and the explanations speak the singular.
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "practice", "practices":
+		return KindPractice, nil
+	case "expert", "experts":
+		return KindExpert, nil
+	case "city", "cities":
+		return KindCity, nil
+	case "challenge", "challenges":
+		return KindChallenge, nil
+	}
+	return "", fmt.Errorf("%w: unknown kind %q (practices, experts or cities)", ErrInvalidQuery, s)
+}
+
+// Mode is a way of learning; each has its own weights (see weights.go).
+type Mode string
+
+// The modes of the network, as the seed names them.
+const (
+	ModeExchange   Mode = "exchange"
+	ModePeerReview Mode = "peer_review"
+	ModeTutoring   Mode = "tutoring"
+)
+
+// ParseMode converts a mode name into a Mode; "" is ModeExchange, the
+// default of a suggestion request.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case "", ModeExchange:
+		return ModeExchange, nil
+	case ModePeerReview, ModeTutoring:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("%w: unknown mode %q (exchange, peer_review or tutoring)", ErrInvalidQuery, s)
+}
+
+// Field is one text of a document. Name says what it is ("title",
+// "description", "results", "bio" …) and picks its default weight from
+// fieldWeights: a word of a title says more about a document than a word of
+// its description.
+type Field struct {
+	Name   string
+	Text   string
+	Weight float64 // 0 means the default weight of Name; otherwise in (0, 5]
+}
+
+// TrackItem is one past engagement or publication of an expert. Each item is
+// matched on its own as well as inside the whole profile, so that an expert
+// whose one engagement fits a challenge exactly is not drowned by a long bio
+// about something else; the best-matching item is shown as evidence.
+type TrackItem struct {
+	Title   string
+	Summary string
+	Year    int // 0 when unknown
+}
+
+// Doc is what the index knows of a practice, an expert or a challenge: the
+// caller (the HTTP layer) converts each store row into a Doc. Fields that do
+// not apply to a kind are left empty.
+type Doc struct {
+	ID     string
+	Kind   Kind // KindPractice, KindExpert or KindChallenge
+	CityID string
+	// Lang is the declared language of the texts; "" has it detected.
+	Lang Lang
+	// Fields are the texts. Experts put their bio (and skills) here, their
+	// track record goes in TrackRecord.
+	Fields      []Field
+	TrackRecord []TrackItem
+	// Themes are the codes of the taxonomy the document declares.
+	Themes []string
+	// Languages are working languages (ISO 639-1): those of the city for a
+	// practice or a challenge, those spoken for an expert. Empty means the
+	// language of the texts.
+	Languages []string
+	Country   string // ISO 3166-1 alpha-2
+	Region    string // one of the network's seven regions
+	// Population is that of the city; it gives the size class (see
+	// SizeClass). 0 when unknown.
+	Population int64
+	Role       string   // experts: mayor, public_service_manager …
+	Seniority  string   // experts: junior, senior, leadership
+	Modes      []string // experts: the modes they volunteer for (empty: any)
+	Skills     []string // experts: their skills; challenges: the skills needed
+	// Capacity is how many engagements an expert takes at once and Load how
+	// many are under way: an expert with Load >= Capacity is excluded.
+	Capacity int
+	Load     int
+	// From and Until are dates (YYYY-MM-DD, either may be empty): when an
+	// expert is available, or the timeframe of a challenge.
+	From, Until string
+	// Paused is true for an expert who takes no engagement for now (the
+	// store's active=false): such an expert is never suggested.
+	Paused bool
+	// Status is "draft" or "published" for a practice, "open", "matching" or
+	// "closed" for a challenge; "" is published or open. Only published
+	// practices and open challenges are suggested.
+	Status string
+}
+
+// Query is a request for suggestions. Its zero value with a challenge set
+// asks for the ten best practices in exchange mode.
+type Query struct {
+	// ChallengeID names the indexed challenge to find matches for. When
+	// Challenge is set it is used instead, so that a caller that has just
+	// read the row saves a lookup (and a challenge can be tried before it
+	// is stored).
+	ChallengeID string
+	Challenge   *Doc
+
+	Kind  Kind // what to suggest: KindPractice (default), KindExpert or KindCity
+	Mode  Mode // "" is ModeExchange
+	Limit int  // how many suggestions; 0 is DefaultLimit, at most MaxLimit
+
+	// Region, Country and Language keep only the suggestions from that
+	// region, that country or written in that language.
+	Region   string
+	Country  string
+	Language Lang
+
+	// RequireSharedLanguage, when set to false, keeps pairs with no working
+	// language in common (interpretation is arranged); nil means true.
+	RequireSharedLanguage *bool
+	// SimilarContext favours partners of the same region and city size
+	// class instead of other countries.
+	SimilarContext bool
+	// Weights overrides the mode's weights, factor by factor, within the
+	// bounds of weights.go.
+	Weights map[Factor]float64
+	// Now is today for the availability rules; zero means the index's
+	// clock.
+	Now time.Time
+}
+
+// Query limits.
+const (
+	DefaultLimit = 10
+	MaxLimit     = 100
+)
+
+// Suggestion is one ranked result: a practice, an expert, a city or a
+// challenge, with its score and why.
+type Suggestion struct {
+	ID          string      `json:"id"`
+	Kind        Kind        `json:"kind"`
+	Score       float64     `json:"score"`
+	Explanation Explanation `json:"explanation"`
+}
+
+// Explanation says why a suggestion has its score. The contributions add up
+// to the score exactly, in decimal: each is rounded to ScoreDecimals and the
+// score is their sum. "query" is the side that asked (the challenge; the
+// expert in Opportunities), "doc" the side suggested.
+type Explanation struct {
+	Mode  Mode    `json:"mode"`
+	Score float64 `json:"score"`
+	// Excluded is true when a hard rule keeps the pair out of suggestions;
+	// the reasons say which, and the score is then what it would be.
+	Excluded         bool           `json:"excluded"`
+	ExclusionReasons []string       `json:"exclusion_reasons,omitempty"`
+	Contributions    []Contribution `json:"contributions"`
+	// MatchedTerms are the shared words, the most telling first, as each
+	// side wrote them.
+	MatchedTerms []TermMatch `json:"matched_terms,omitempty"`
+	// SharedConcepts are the concepts of the lexicon both texts speak of,
+	// with the words that triggered them on each side: the bridge between
+	// languages.
+	SharedConcepts []ConceptMatch `json:"shared_concepts,omitempty"`
+	// SharedThemes are the taxonomy codes both sides declare.
+	SharedThemes []string `json:"shared_themes,omitempty"`
+	// TrackRecord is the expert's engagement that matched best.
+	TrackRecord *TrackRecordMatch `json:"track_record,omitempty"`
+	// Practices are, for a city, its practices that made its score, the
+	// best first; its evidence above is that of the best.
+	Practices []PracticeMatch `json:"practices,omitempty"`
+	// Directions are, for a partner city, the two directions of the
+	// exchange, each explained.
+	Directions []Direction `json:"directions,omitempty"`
+}
+
+// Contribution is what one factor adds to the score: Weight × Value, rounded.
+// Detail says in words what the value rests on ("shares fr", "other
+// country: SN").
+type Contribution struct {
+	Factor       Factor  `json:"factor"`
+	Weight       float64 `json:"weight"`
+	Value        float64 `json:"value"`
+	Contribution float64 `json:"contribution"`
+	Detail       string  `json:"detail,omitempty"`
+}
+
+// TermMatch is a word both sides use: its index term and the words that
+// stand for it on each side, as written.
+type TermMatch struct {
+	Term       string   `json:"term"`
+	Weight     float64  `json:"weight"` // its share of the text factor, 0..1
+	QueryWords []string `json:"query_words"`
+	DocWords   []string `json:"doc_words"`
+}
+
+// ConceptMatch is a concept both sides speak of, with the words that
+// triggered it on each side.
+type ConceptMatch struct {
+	Concept    string   `json:"concept"`
+	QueryWords []string `json:"query_words"`
+	DocWords   []string `json:"doc_words"`
+}
+
+// TrackRecordMatch is the expert's best-matching engagement.
+type TrackRecordMatch struct {
+	Index int      `json:"index"` // in Doc.TrackRecord
+	Title string   `json:"title"`
+	Year  int      `json:"year,omitempty"`
+	Score float64  `json:"score"` // its text similarity, 0..1
+	Words []string `json:"words,omitempty"`
+}
+
+// PracticeMatch is one practice of a suggested city with its own score.
+type PracticeMatch struct {
+	ID    string  `json:"id"`
+	Score float64 `json:"score"`
+}
+
+// Direction is one side of a reciprocal exchange: the practices of
+// AnsweringCity answer the challenge ChallengeID of the other city.
+type Direction struct {
+	ChallengeID   string      `json:"challenge_id"`
+	ChallengeCity string      `json:"challenge_city_id"`
+	AnsweringCity string      `json:"answering_city_id"`
+	Score         float64     `json:"score"`
+	Explanation   Explanation `json:"explanation"`
+}
+
+// Errors of the index. The HTTP layer maps ErrNotFound to 404 and
+// ErrInvalidQuery to 400; both come wrapped with details.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrInvalidQuery = errors.New("invalid query")
+	ErrInvalidDoc   = errors.New("invalid document")
+	// ErrClosed is returned when suggestions are asked for a closed
+	// challenge: the HTTP layer answers 409.
+	ErrClosed = errors.New("challenge is closed")
+)

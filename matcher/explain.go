@@ -1,0 +1,302 @@
+package matcher
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ScoreDecimals is the precision of scores and contributions. Each
+// contribution is rounded to it and the score is their sum, so that the
+// numbers a person reads add up.
+const ScoreDecimals = 6
+
+const scoreUnit = 1e6 // 10^ScoreDecimals
+
+// units rounds v to an integer number of score units.
+func units(v float64) int64 { return int64(math.Round(v * scoreUnit)) }
+
+// fromUnits converts score units back to a score.
+func fromUnits(u int64) float64 { return float64(u) / scoreUnit }
+
+// round6 rounds a weight or a value for display.
+func round6(v float64) float64 { return math.Round(v*scoreUnit) / scoreUnit }
+
+// maxMatchedTerms bounds the words an explanation lists.
+const maxMatchedTerms = 12
+
+// pending is an explanation waiting for its evidence: the words as each
+// side wrote them come from analysing the texts again, after the lock is
+// released.
+type pending struct {
+	exp   *Explanation
+	docID string   // the document whose words to find ("" none)
+	lang  Lang     // the language of its texts
+	terms []string // the terms of exp.MatchedTerms, in order
+	// The best track-record item: of the document (an expert suggested)
+	// or of the subject (the expert in Opportunities).
+	item        int
+	itemOfDoc   bool
+	itemTerms   []string
+	scoreUnits  int64
+	textUnits   int64
+	detailItem  bool // the text factor came from the item: name it in the detail
+	textFactorI int  // index of the text contribution
+}
+
+// explain builds the explanation of r, everything but the words of the
+// document, which wait in the returned pending.
+func (s *search) explain(r *result) *pending {
+	st := s.st
+	exp := &Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, ExclusionReasons: r.reasons}
+	p := &pending{exp: exp, item: -1, textFactorI: -1}
+
+	// Matched words, the most telling first.
+	var termHits, conceptHits []featScore
+	termSum := 0.0
+	for _, h := range r.hits {
+		switch h.class {
+		case classTerm:
+			termHits = append(termHits, h)
+			termSum += h.v
+		case classConcept:
+			conceptHits = append(conceptHits, h)
+		}
+	}
+	slices.SortStableFunc(termHits, func(a, b featScore) int { return cmp.Compare(b.v, a.v) })
+	for _, h := range termHits[:min(len(termHits), maxMatchedTerms)] {
+		term := st.names[h.id]
+		exp.MatchedTerms = append(exp.MatchedTerms, TermMatch{
+			Term: term, Weight: round6(h.v / termSum),
+			QueryWords: slices.Clone(s.text.surfaces[term]),
+		})
+		p.terms = append(p.terms, term)
+	}
+	slices.SortStableFunc(conceptHits, func(a, b featScore) int { return cmp.Compare(b.v, a.v) })
+	m := &st.meta[r.slot]
+	var conceptNames []string
+	for _, h := range conceptHits {
+		c := strings.TrimPrefix(st.names[h.id], conceptPrefix)
+		conceptNames = append(conceptNames, c)
+		cm := ConceptMatch{Concept: c, QueryWords: slices.Clone(s.text.conceptWords[c])}
+		for _, cs := range m.concepts {
+			if cs.id == h.id {
+				cm.DocWords = []string{cs.s}
+			}
+		}
+		exp.SharedConcepts = append(exp.SharedConcepts, cm)
+	}
+	p.lang = langOf(m.lang)
+	for _, t := range s.subjMeta.themes {
+		if slices.Contains(m.themes, t) {
+			exp.SharedThemes = append(exp.SharedThemes, st.themes.name(uint32(t)))
+		}
+	}
+	if r.item >= 0 {
+		p.item = r.item
+		p.itemOfDoc = s.target == KindExpert
+		for _, h := range r.itemHits {
+			p.itemTerms = append(p.itemTerms, st.names[h.id])
+		}
+		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore)}
+	}
+
+	// Contributions, in the order of factors.
+	details := r.details
+	details[fText] = wordsInCommon(len(termHits))
+	if r.item >= 0 && r.itemVal > r.textVal {
+		details[fText] = "best engagement of the track record: " + wordsInCommon(len(r.itemHits))
+		p.detailItem = true
+	}
+	if len(conceptNames) > 0 {
+		details[fConcepts] = strings.Join(conceptNames, ", ")
+	}
+	var total int64
+	for i, f := range factors {
+		if r.eff[i] == 0 {
+			continue
+		}
+		u := units(r.eff[i] * r.vals[i])
+		total += u
+		if i == fText {
+			p.textFactorI = len(exp.Contributions)
+			p.textUnits = u
+		}
+		exp.Contributions = append(exp.Contributions, Contribution{
+			Factor: f, Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
+		})
+	}
+	exp.Score = fromUnits(total)
+	p.scoreUnits = total
+	p.docID = m.id
+	return p
+}
+
+// fillEvidence finds the words of each pending explanation's document as
+// written, and the words of the best track-record item. subject is the Doc
+// that asked. It runs without the lock: a lookup may be slow.
+func (ix *Index) fillEvidence(subject *Doc, ps []*pending) {
+	for _, p := range ps {
+		if p == nil || p.exp == nil {
+			continue
+		}
+		var doc Doc
+		ok := false
+		if p.docID != "" && (len(p.terms) > 0 || p.item >= 0 && p.itemOfDoc) {
+			doc, ok = ix.fetch(p.docID)
+		}
+		if ok && len(p.terms) > 0 {
+			words := ix.scanWords(&doc, p.lang, p.terms, -1)
+			for i, t := range p.terms {
+				p.exp.MatchedTerms[i].DocWords = words[t]
+			}
+		}
+		if p.item < 0 || p.exp.TrackRecord == nil {
+			continue
+		}
+		holder, lang := subject, docLang(subject)
+		if p.itemOfDoc {
+			if !ok {
+				continue
+			}
+			holder, lang = &doc, p.lang
+		}
+		if p.item >= len(holder.TrackRecord) {
+			continue
+		}
+		it := holder.TrackRecord[p.item]
+		p.exp.TrackRecord.Title, p.exp.TrackRecord.Year = it.Title, it.Year
+		words := ix.scanWords(holder, lang, p.itemTerms, p.item)
+		for _, t := range p.itemTerms {
+			for _, w := range words[t] {
+				if len(p.exp.TrackRecord.Words) < maxMatchedTerms {
+					p.exp.TrackRecord.Words = append(p.exp.TrackRecord.Words, w)
+				}
+			}
+		}
+		if p.detailItem && p.textFactorI >= 0 {
+			c := &p.exp.Contributions[p.textFactorI]
+			c.Detail = fmt.Sprintf("best engagement of the track record: %q, %s", it.Title, wordsInCommon(len(p.itemTerms)))
+		}
+	}
+}
+
+// fetch returns the Doc of id: kept by the index, or from the lookup.
+func (ix *Index) fetch(id string) (Doc, bool) {
+	if ix.lookup != nil {
+		return ix.lookup(id)
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.docByID(ix.st, id)
+}
+
+// scanWords returns, for each of terms, the words of d's texts (only
+// those of track-record item item when it is not negative) that stand for
+// it, as written. Analysing a whole text again costs tens of microseconds;
+// instead the words are split simply and only those whose first letters
+// could give one of terms are looked up, one by one, in the analyser's
+// cache. When a term is not found that way (a word the simple split cuts
+// differently, like "e-government"), the texts are analysed in full.
+func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[string][]string {
+	words := map[string][]string{}
+	if len(terms) == 0 {
+		return words
+	}
+	want := make(map[string]bool, len(terms))
+	prefixes := map[string]bool{}
+	for _, t := range terms {
+		want[t] = true
+		prefixes[t[:min(2, len(t))]] = true
+	}
+	parts := docParts(d)
+	var buf [8]byte
+	for _, p := range parts {
+		if item >= 0 && p.item != item {
+			continue
+		}
+		forEachWord(p.text, func(w string) {
+			// The first two letters, lower case and folded, must begin
+			// one of the terms: that leaves one word in ten or so to look
+			// up. ASCII needs no folding.
+			var f string
+			if len(w) >= 2 && w[0] < utf8.RuneSelf && w[1] < utf8.RuneSelf {
+				buf[0], buf[1] = lowerASCII(w[0]), lowerASCII(w[1])
+				f = string(buf[:2]) // no allocation: a map key
+				if !prefixes[f] && !prefixes[f[:1]] {
+					return
+				}
+			} else {
+				f = FoldAccents(strings.ToLower(w))
+				if f == "" || !prefixes[f[:min(2, len(f))]] && !prefixes[f[:1]] {
+					return
+				}
+			}
+			if t, stop := ix.an.Term(w, lang); !stop && want[t] {
+				words[t] = addWord(words[t], w)
+			}
+		})
+	}
+	if len(words) == len(want) {
+		return words
+	}
+	for _, p := range parts {
+		if item >= 0 && p.item != item {
+			continue
+		}
+		for _, tok := range ix.an.Analyze(p.text, lang).Tokens {
+			if want[tok.Term] {
+				words[tok.Term] = addWord(words[tok.Term], tok.Surface)
+			}
+		}
+	}
+	return words
+}
+
+// forEachWord calls fn with each run of letters, digits and combining
+// marks of s.
+func forEachWord(s string, fn func(string)) {
+	start := -1
+	for i := 0; i < len(s); {
+		c := s[i]
+		var in bool
+		size := 1
+		if c < utf8.RuneSelf {
+			in = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			in = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		}
+		switch {
+		case in && start < 0:
+			start = i
+		case !in && start >= 0:
+			fn(s[start:i])
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		fn(s[start:])
+	}
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// wordsInCommon says how many words two texts share.
+func wordsInCommon(n int) string {
+	if n == 1 {
+		return "1 word in common"
+	}
+	return fmt.Sprintf("%d words in common", n)
+}

@@ -1,0 +1,661 @@
+package matcher
+
+import (
+	"hash/maphash"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// featTF is a feature of an analysed text and its weighted frequency: the
+// sum of the weights of the fields it occurs in, one per occurrence.
+type featTF struct {
+	key string
+	tf  float32
+}
+
+// analysedText is the features of one document, or of one track-record item.
+type analysedText struct {
+	terms    []featTF
+	concepts []featTF
+	termLen  float32 // weighted number of words
+	conLen   float32 // weighted number of concept hits
+}
+
+// analysedDoc is a Doc after analysis, before it gets feature IDs.
+type analysedDoc struct {
+	lang  Lang
+	text  analysedText
+	items []analysedText
+	// conceptKeys are the concepts found (in text order) and
+	// conceptSurfaces the words that first triggered each.
+	conceptKeys     []string
+	conceptSurfaces []string
+}
+
+// docText is the whole text of a document, the way language detection and
+// evidence see it.
+func docLang(d *Doc) Lang {
+	if d.Lang.Valid() {
+		return d.Lang
+	}
+	var b strings.Builder
+	for _, f := range d.Fields {
+		b.WriteString(f.Text)
+		b.WriteString("\n\n")
+	}
+	for _, it := range d.TrackRecord {
+		b.WriteString(it.Title)
+		b.WriteString(". ")
+		b.WriteString(it.Summary)
+		b.WriteString("\n\n")
+	}
+	return DetectLanguage(b.String())
+}
+
+// textPart is one text of a document with its weight.
+type textPart struct {
+	name   string
+	text   string
+	weight float64
+	item   int // the track-record item it belongs to, -1 for the profile
+}
+
+// docParts lists the texts of d with their weights: its fields, its skills
+// (matched as words too: "source separation" should meet "tri à la source"
+// through the lexicon) and, for an expert, each engagement of the track
+// record.
+func docParts(d *Doc) []textPart {
+	parts := make([]textPart, 0, len(d.Fields)+2*len(d.TrackRecord)+1)
+	for _, f := range d.Fields {
+		if strings.TrimSpace(f.Text) != "" {
+			parts = append(parts, textPart{f.Name, f.Text, fieldWeight(f), -1})
+		}
+	}
+	if len(d.Skills) > 0 && (d.Kind == KindExpert || d.Kind == KindChallenge) {
+		parts = append(parts, textPart{"skills", strings.Join(d.Skills, ". "), fieldWeights["skills"], -1})
+	}
+	if d.Kind == KindExpert {
+		for i, it := range d.TrackRecord {
+			if strings.TrimSpace(it.Title) != "" {
+				parts = append(parts, textPart{"track_record.title", it.Title, trackTitleWeight, i})
+			}
+			if strings.TrimSpace(it.Summary) != "" {
+				parts = append(parts, textPart{"track_record.summary", it.Summary, trackSummaryWeight, i})
+			}
+		}
+	}
+	return parts
+}
+
+// analyseScratch holds the maps analyseDoc counts features in, reused from
+// one document to the next by a Build worker.
+type analyseScratch struct {
+	terms, concepts map[string]float32
+	items           []map[string]float32
+	sorted          bool // sort the features by key
+	// surfaces and conceptWords, when not nil, collect the words as
+	// written of each term and concept (a query's evidence).
+	surfaces, conceptWords map[string][]string
+}
+
+func newAnalyseScratch() *analyseScratch {
+	return &analyseScratch{terms: map[string]float32{}, concepts: map[string]float32{}}
+}
+
+// analyseDoc analyses the texts of d: the features of the whole document
+// and, for an expert, of each track-record item on its own. With a nil
+// scratch, features come sorted by key.
+func analyseDoc(a *Analyzer, d *Doc, sc *analyseScratch) analysedDoc {
+	if sc == nil {
+		sc = newAnalyseScratch()
+		sc.sorted = true
+	}
+	lang := docLang(d)
+	ad := analysedDoc{lang: lang}
+	clear(sc.terms)
+	clear(sc.concepts)
+	nItems := 0
+	if d.Kind == KindExpert {
+		nItems = len(d.TrackRecord)
+		ad.items = make([]analysedText, nItems)
+		for len(sc.items) < nItems {
+			sc.items = append(sc.items, map[string]float32{})
+		}
+		for _, m := range sc.items[:nItems] {
+			clear(m)
+		}
+	}
+	for _, p := range docParts(d) {
+		an := a.Analyze(p.text, lang)
+		w := float32(p.weight)
+		for _, t := range an.Tokens {
+			if t.Term != "" {
+				sc.terms[t.Term] += w
+				if sc.surfaces != nil {
+					sc.surfaces[t.Term] = addWord(sc.surfaces[t.Term], t.Surface)
+				}
+			}
+		}
+		ad.text.termLen += w * float32(len(an.Tokens))
+		for _, c := range an.Concepts {
+			cw := w * float32(c.Weight)
+			key := conceptPrefix + c.Concept
+			if _, seen := sc.concepts[key]; !seen {
+				// The first words of each concept are kept as its
+				// evidence, copied so that the text can go.
+				ad.conceptKeys = append(ad.conceptKeys, key)
+				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+			}
+			sc.concepts[key] += cw
+			ad.text.conLen += cw
+			if sc.conceptWords != nil {
+				sc.conceptWords[c.Concept] = addWord(sc.conceptWords[c.Concept], c.Surface)
+			}
+		}
+		if p.item >= 0 {
+			m := sc.items[p.item]
+			for _, t := range an.Tokens {
+				if t.Term != "" {
+					m[t.Term] += w
+				}
+			}
+			ad.items[p.item].termLen += w * float32(len(an.Tokens))
+		}
+	}
+	for _, th := range d.Themes {
+		if th = strings.ToLower(strings.TrimSpace(th)); th != "" {
+			sc.concepts[themePrefix+th] = 1
+		}
+	}
+	ad.text.terms = mapFeats(sc.terms, sc.sorted)
+	ad.text.concepts = mapFeats(sc.concepts, sc.sorted)
+	for i := range nItems {
+		ad.items[i].terms = mapFeats(sc.items[i], sc.sorted)
+	}
+	return ad
+}
+
+// mapFeats lists the features of m, sorted by key when sorted is set (a
+// query's, whose sums must run in the same order every time).
+func mapFeats(m map[string]float32, sorted bool) []featTF {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]featTF, 0, len(m))
+	for k, v := range m {
+		out = append(out, featTF{k, v})
+	}
+	if sorted {
+		slices.SortFunc(out, func(a, b featTF) int { return strings.Compare(a.key, b.key) })
+	}
+	return out
+}
+
+// fidTF is a feature by ID with its weighted frequency, as Build keeps it
+// between the analysis and the postings.
+type fidTF struct {
+	id uint32
+	tf float32
+}
+
+// builtDoc is one document (or track-record item) waiting for its slot and
+// postings: features by ID, words first (nTerm of them), then concepts and
+// themes.
+type builtDoc struct {
+	seg   int
+	feats []fidTF
+	nTerm int
+}
+
+// buildDict gives feature IDs to the keys Build's workers find, in shards
+// locked on their own so that workers rarely wait on each other. IDs are
+// handed out in the order keys are first seen, which varies from run to
+// run; nothing depends on it (sums run in key order).
+type buildDict struct {
+	seed   maphash.Seed
+	next   atomic.Uint32
+	shards [64]struct {
+		mu sync.Mutex
+		m  map[string]uint32
+		_  [40]byte
+	}
+}
+
+func newBuildDict() *buildDict {
+	d := &buildDict{seed: maphash.MakeSeed()}
+	for i := range d.shards {
+		d.shards[i].m = map[string]uint32{}
+	}
+	return d
+}
+
+func (d *buildDict) id(key string) uint32 {
+	sh := &d.shards[maphash.String(d.seed, key)%uint64(len(d.shards))]
+	sh.mu.Lock()
+	id, ok := sh.m[key]
+	if !ok {
+		id = d.next.Add(1) - 1
+		sh.m[strings.Clone(key)] = id
+	}
+	sh.mu.Unlock()
+	return id
+}
+
+// localDict is a worker's own copy of the IDs it has seen: most lookups
+// end there, without a lock.
+type localDict struct {
+	d *buildDict
+	m map[string]uint32
+}
+
+func (l *localDict) feats(fs []featTF, out []fidTF) []fidTF {
+	for _, f := range fs {
+		id, ok := l.m[f.key]
+		if !ok {
+			id = l.d.id(f.key)
+			l.m[f.key] = id
+		}
+		out = append(out, fidTF{id, f.tf})
+	}
+	return out
+}
+
+// build fills an empty state with docs. Workers analyse the texts and give
+// their features IDs; this goroutine gives slots in document order, calls
+// progress, then lays out the postings in one array per segment, each list
+// a window sized exactly.
+func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done, total int)) {
+	// A later Doc with the same ID replaces an earlier one.
+	last := make(map[string]int, len(docs))
+	for i := range docs {
+		last[docs[i].ID] = i
+	}
+	order := make([]int, 0, len(last))
+	for i := range docs {
+		if last[docs[i].ID] == i {
+			order = append(order, i)
+		}
+	}
+	total := len(order)
+
+	type out struct {
+		ad    analysedDoc
+		doc   builtDoc
+		items []builtDoc
+	}
+	outs := make([]out, total)
+	dict := newBuildDict()
+	const chunk = 256
+	var next atomic.Int64
+	doneCh := make(chan int, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sc := newAnalyseScratch()
+			dict := &localDict{d: dict, m: map[string]uint32{}}
+			for {
+				start := int(next.Add(chunk)) - chunk
+				if start >= total {
+					return
+				}
+				end := min(start+chunk, total)
+				for i := start; i < end; i++ {
+					d := &docs[order[i]]
+					o := &outs[i]
+					o.ad = analyseDoc(a, d, sc)
+					t := &o.ad.text
+					o.doc = builtDoc{seg: segOf(d.Kind), nTerm: len(t.terms),
+						feats: dict.feats(t.concepts, dict.feats(t.terms, make([]fidTF, 0, len(t.terms)+len(t.concepts))))}
+					for _, it := range o.ad.items {
+						o.items = append(o.items, builtDoc{seg: segItem, nTerm: len(it.terms), feats: dict.feats(it.terms, nil)})
+					}
+					// The keys are no longer needed: let them go.
+					t.terms, t.concepts = nil, nil
+					for j := range o.ad.items {
+						o.ad.items[j].terms = nil
+					}
+				}
+				doneCh <- end - start
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(doneCh) }()
+	done := 0
+	for n := range doneCh {
+		done += n
+		if progress != nil {
+			progress(done, total)
+		}
+	}
+	if progress != nil && total == 0 {
+		progress(0, 0)
+	}
+
+	// The dictionary, merged.
+	nFeat := int(dict.next.Load())
+	st.names = make([]string, nFeat)
+	st.dict = make(map[string]uint32, nFeat)
+	for i := range dict.shards {
+		for k, id := range dict.shards[i].m {
+			st.names[id] = k
+			st.dict[k] = id
+		}
+	}
+
+	// Slots in document order, each expert's items right after it.
+	var counts [numSegs][]int32
+	for seg := range counts {
+		counts[seg] = make([]int32, nFeat)
+	}
+	slotOf := make([]uint32, total)
+	for i := range outs {
+		o := &outs[i]
+		slotOf[i] = st.addSlot(&docs[order[i]], &o.ad)
+		for _, f := range o.doc.feats {
+			counts[o.doc.seg][f.id]++
+		}
+		for _, it := range o.items {
+			for _, f := range it.feats {
+				counts[segItem][f.id]++
+			}
+		}
+	}
+
+	for seg := range numSegs {
+		c := counts[seg]
+		sum := 0
+		for _, n := range c {
+			sum += int(n)
+		}
+		arena := make([]uint32, sum)
+		post := make([][]uint32, nFeat)
+		off := 0
+		for id, n := range c {
+			if n > 0 {
+				post[id] = arena[off : off : off+int(n)]
+				off += int(n)
+			}
+		}
+		st.segs[seg].post = post
+		st.segs[seg].postCnt = sum
+	}
+	st.buildDF = counts
+	defer func() { st.buildDF = [numSegs][]int32{} }()
+	nFwd := 0
+	for i := range outs {
+		nFwd += len(outs[i].doc.feats)
+		for _, it := range outs[i].items {
+			nFwd += len(it.feats)
+		}
+	}
+	fwdArena := make([]uint32, 0, nFwd)
+	var imps []uint8
+	fill := func(slot uint32, bd *builtDoc) {
+		imps = st.impacts(bd.seg, slot, bd.feats, bd.nTerm, imps[:0])
+		post := st.segs[bd.seg].post
+		start := len(fwdArena)
+		for j, f := range bd.feats {
+			post[f.id] = append(post[f.id], slot<<impBits|uint32(imps[j]))
+			fwdArena = append(fwdArena, f.id<<impBits|uint32(imps[j]))
+		}
+		fwd := fwdArena[start:len(fwdArena):len(fwdArena)]
+		slices.Sort(fwd)
+		st.meta[slot].fwd = fwd
+		bd.feats = nil
+	}
+	for i := range outs {
+		o := &outs[i]
+		fill(slotOf[i], &o.doc)
+		for j := range o.items {
+			fill(st.meta[slotOf[i]].items[j], &o.items[j])
+		}
+	}
+}
+
+// addSlot gives d (and each of its track-record items) a slot, with its
+// metadata, and counts it in its segment.
+func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
+	m, h := st.metaOf(d, ad.lang, true)
+	m.termLen, m.conLen = ad.text.termLen, ad.text.conLen
+	if len(ad.conceptKeys) > 0 {
+		m.concepts = make([]conceptSurface, len(ad.conceptKeys))
+		for i, k := range ad.conceptKeys {
+			m.concepts[i] = conceptSurface{st.feature(k), ad.conceptSurfaces[i]}
+		}
+	}
+	slot := uint32(len(st.hot))
+	st.hot = append(st.hot, h)
+	st.meta = append(st.meta, m)
+	if st.keep {
+		dc := *d
+		st.kept = append(st.kept, &dc)
+	} else {
+		st.kept = append(st.kept, nil)
+	}
+	st.ids[d.ID] = slot
+	seg := &st.segs[segOf(d.Kind)]
+	seg.slots++
+	seg.live++
+	seg.sumLen[0] += float64(m.termLen)
+	seg.sumLen[1] += float64(m.conLen)
+	if len(ad.items) > 0 {
+		items := make([]uint32, len(ad.items))
+		for j := range ad.items {
+			is := uint32(len(st.hot))
+			items[j] = is
+			st.hot = append(st.hot, hotSlot{city: h.city, country: h.country, region: h.region, flags: flLive | flItem | h.flags&flEligible})
+			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), parent: slot, itemIdx: uint16(j), termLen: ad.items[j].termLen})
+			st.kept = append(st.kept, nil)
+			iseg := &st.segs[segItem]
+			iseg.slots++
+			iseg.live++
+			iseg.sumLen[0] += float64(ad.items[j].termLen)
+		}
+		st.meta[slot].items = items
+	}
+	return slot
+}
+
+// add puts an analysed document into a live state (Upsert): new slots at the
+// end, postings appended, so that every list stays sorted by slot.
+func (st *state) add(d *Doc, ad *analysedDoc) {
+	if len(st.hot)+1+len(ad.items) > maxSlots {
+		st.compact()
+	}
+	slot := st.addSlot(d, ad)
+	seg := segOf(d.Kind)
+	st.appendPostings(seg, slot, ad.text.terms, ad.text.concepts)
+	for j, it := range ad.items {
+		st.appendPostings(segItem, st.meta[slot].items[j], it.terms, nil)
+	}
+}
+
+func (st *state) appendPostings(seg int, slot uint32, terms, concepts []featTF) {
+	feats := make([]fidTF, 0, len(terms)+len(concepts))
+	for _, f := range terms {
+		feats = append(feats, fidTF{st.feature(f.key), f.tf})
+	}
+	for _, f := range concepts {
+		feats = append(feats, fidTF{st.feature(f.key), f.tf})
+	}
+	s := &st.segs[seg]
+	if n := len(st.names); len(s.post) < n {
+		s.post = append(s.post, make([][]uint32, n-len(s.post))...)
+	}
+	imps := st.impacts(seg, slot, feats, len(terms), nil)
+	fwd := make([]uint32, len(feats))
+	for j, f := range feats {
+		s.post[f.id] = append(s.post[f.id], slot<<impBits|uint32(imps[j]))
+		fwd[j] = f.id<<impBits | uint32(imps[j])
+	}
+	slices.Sort(fwd)
+	st.meta[slot].fwd = fwd
+	s.postCnt += len(feats)
+}
+
+// remove deletes the document id from a live state: its slots are marked
+// dead (their postings stay until the next compaction and are skipped).
+func (st *state) remove(id string) bool {
+	slot, ok := st.ids[id]
+	if !ok {
+		return false
+	}
+	delete(st.ids, id)
+	st.kill(slot)
+	for _, is := range st.meta[slot].items {
+		st.kill(is)
+		st.meta[is] = slotMeta{seg: segItem}
+	}
+	st.meta[slot] = slotMeta{seg: st.meta[slot].seg}
+	st.kept[slot] = nil
+	return true
+}
+
+func (st *state) kill(slot uint32) {
+	m := &st.meta[slot]
+	s := &st.segs[m.seg]
+	s.live--
+	s.sumLen[0] -= float64(m.termLen)
+	s.sumLen[1] -= float64(m.conLen)
+	st.hot[slot].flags = 0
+	st.dead++
+}
+
+// maybeCompact compacts when a quarter of the slots are dead: the dead
+// postings cost time on every query that walks them.
+func (st *state) maybeCompact() {
+	if st.dead > 256 && st.dead*4 > len(st.hot) {
+		st.compact()
+	}
+}
+
+// compact drops the dead slots and renumbers the live ones, in order, so
+// that postings stay sorted.
+func (st *state) compact() {
+	remap := make([]uint32, len(st.hot))
+	n := uint32(0)
+	for s := range st.hot {
+		if st.hot[s].flags&flLive != 0 {
+			remap[s] = n
+			n++
+		} else {
+			remap[s] = noID
+		}
+	}
+	hot := make([]hotSlot, 0, n)
+	meta := make([]slotMeta, 0, n)
+	kept := make([]*Doc, 0, n)
+	for s := range st.hot {
+		if remap[s] == noID {
+			continue
+		}
+		m := st.meta[s]
+		if m.seg == segItem {
+			m.parent = remap[m.parent]
+		}
+		for j, is := range m.items {
+			m.items[j] = remap[is]
+		}
+		hot = append(hot, st.hot[s])
+		meta = append(meta, m)
+		kept = append(kept, st.kept[s])
+	}
+	st.hot, st.meta, st.kept = hot, meta, kept
+	for id, s := range st.ids {
+		st.ids[id] = remap[s]
+	}
+	for seg := range st.segs {
+		sg := &st.segs[seg]
+		sg.postCnt = 0
+		for f, list := range sg.post {
+			j := 0
+			for _, p := range list {
+				if ns := remap[p>>impBits]; ns != noID {
+					list[j] = ns<<impBits | p&impMask
+					j++
+				}
+			}
+			list = list[:j]
+			if cap(list) > 2*j+8 {
+				list = append([]uint32(nil), list...)
+			}
+			if j == 0 {
+				list = nil
+			}
+			sg.post[f] = list
+			sg.postCnt += j
+		}
+		sg.slots = sg.live
+	}
+	st.dead = 0
+}
+
+// impacts computes the 8-bit impact of each feature of the document in
+// slot: for BM25 its term-frequency part (saturated, length-normalised),
+// for TF-IDF its weight in the unit-length document vector. The first
+// nTerm features are words, the rest concepts and themes; themes get the
+// top impact (a theme is declared or not).
+func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, out []uint8) []uint8 {
+	m := &st.meta[slot]
+	out = out[:0]
+	class := func(j int, f fidTF) int {
+		if j < nTerm {
+			return classTerm
+		}
+		return featClass(st.names[f.id], false)
+	}
+	switch st.ranking {
+	case RankTFIDF:
+		var norms [2]float64
+		for j, f := range feats {
+			c := class(j, f)
+			if c == classTheme {
+				continue
+			}
+			w := tfidfWeight(f.tf, st.idf(seg, f.id))
+			norms[c] += w * w
+		}
+		for j, f := range feats {
+			c := class(j, f)
+			if c == classTheme {
+				out = append(out, impMask)
+				continue
+			}
+			w := tfidfWeight(f.tf, st.idf(seg, f.id)) / math.Sqrt(norms[c])
+			out = append(out, encodeImpact(w))
+		}
+	default:
+		for j, f := range feats {
+			c := class(j, f)
+			if c == classTheme {
+				out = append(out, impMask)
+				continue
+			}
+			dl := float64(m.termLen)
+			if c == classConcept {
+				dl = float64(m.conLen)
+			}
+			v := bm25TF(float64(f.tf), dl, st.avgLen(seg, c))
+			out = append(out, encodeImpact(v/(bm25K1+1)))
+		}
+	}
+	return out
+}
+
+// featClass is the class of a feature key.
+func featClass(key string, term bool) int {
+	switch {
+	case term:
+		return classTerm
+	case strings.HasPrefix(key, themePrefix):
+		return classTheme
+	case strings.HasPrefix(key, conceptPrefix):
+		return classConcept
+	}
+	return classTerm
+}

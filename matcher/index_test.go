@@ -1,0 +1,662 @@
+package matcher_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"matchmaker/matcher"
+)
+
+// testLexicon is a few concepts in the three languages, enough to cross
+// languages in these tests; the evaluation uses the shipped taxonomy.
+func testLexicon() *matcher.Lexicon {
+	var es []matcher.LexiconEntry
+	add := func(concept string, lang matcher.Lang, terms ...string) {
+		for _, t := range terms {
+			es = append(es, matcher.LexiconEntry{Concept: concept, Lang: lang, Term: t})
+		}
+	}
+	add("waste", "en", "household recycling", "waste collection", "recycling", "solid waste")
+	add("waste", "fr", "tri à la source", "déchets ménagers", "recyclage", "collecte des déchets")
+	add("waste", "es", "gestión de residuos sólidos", "reciclaje", "residuos")
+	add("road_safety", "en", "road safety", "traffic calming")
+	add("road_safety", "fr", "sécurité routière")
+	add("road_safety", "es", "seguridad vial")
+	add("participatory_budgeting", "en", "participatory budgeting")
+	add("participatory_budgeting", "fr", "budget participatif")
+	add("participatory_budgeting", "es", "presupuesto participativo")
+	return matcher.NewLexicon(es)
+}
+
+var today = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func newTestIndex(t testing.TB, docs []matcher.Doc, opts ...matcher.Option) *matcher.Index {
+	t.Helper()
+	opts = append([]matcher.Option{matcher.WithClock(func() time.Time { return today })}, opts...)
+	ix := matcher.NewIndex(matcher.NewAnalyzer(testLexicon()), opts...)
+	if err := ix.Build(docs, nil); err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	return ix
+}
+
+func challenge(id, city, lang, title, desc string, langs ...string) matcher.Doc {
+	return matcher.Doc{ID: id, Kind: matcher.KindChallenge, CityID: city, Lang: matcher.Lang(lang), Country: "FR", Region: "europe",
+		Languages: langs, Themes: []string{"waste"},
+		Fields: []matcher.Field{{Name: "title", Text: title}, {Name: "description", Text: desc}}}
+}
+
+func practice(id, city, country, lang, title, desc string, langs ...string) matcher.Doc {
+	return matcher.Doc{ID: id, Kind: matcher.KindPractice, CityID: city, Lang: matcher.Lang(lang), Country: country, Region: "europe",
+		Languages: langs, Themes: []string{"waste"},
+		Fields: []matcher.Field{{Name: "title", Text: title}, {Name: "description", Text: desc}}}
+}
+
+func expert(id, city, country, bio string, langs ...string) matcher.Doc {
+	return matcher.Doc{ID: id, Kind: matcher.KindExpert, CityID: city, Country: country, Region: "africa",
+		Languages: langs, Themes: []string{"waste"}, Role: "public_service_manager", Seniority: "leadership",
+		Capacity: 2, Fields: []matcher.Field{{Name: "bio", Text: bio}}}
+}
+
+// fixture is a small network around one French challenge on household waste.
+func fixture() []matcher.Doc {
+	return []matcher.Doc{
+		challenge("c1", "lyon", "fr", "Tri à la source des déchets ménagers",
+			"La ville veut améliorer le tri à la source des déchets ménagers dans les quartiers denses et augmenter le recyclage des emballages.", "fr"),
+		practice("p-en", "leeds", "GB", "en", "Household recycling in dense neighbourhoods",
+			"Door-to-door collection of household recycling with sorting ambassadors raised the recycling rate of packaging.", "en", "fr"),
+		practice("p-fr", "nantes", "FR", "fr", "Collecte des déchets ménagers en porte-à-porte",
+			"Nantes a développé la collecte des déchets ménagers et le tri des emballages avec des ambassadeurs du tri.", "fr"),
+		practice("p-own", "lyon", "FR", "fr", "Tri des déchets à Lyon",
+			"Le tri à la source des déchets ménagers à Lyon, une expérience de la ville elle-même.", "fr"),
+		practice("p-draft", "lille", "FR", "fr", "Tri à la source des déchets ménagers (brouillon)",
+			"Tri à la source des déchets ménagers dans les quartiers denses, recyclage des emballages.", "fr"),
+		practice("p-es", "bogota", "CO", "es", "Gestión de residuos sólidos con recicladores",
+			"Bogotá integró a los recicladores en la gestión de residuos sólidos y el reciclaje de envases.", "es"),
+		practice("p-road", "madrid", "ES", "es", "Seguridad vial en los barrios",
+			"Pacificación del tráfico y seguridad vial en las calles escolares.", "es"),
+		expert("e-en", "accra", "GH", "Led the household recycling programme and waste collection reform of Accra, with sorting ambassadors in dense neighbourhoods.", "en", "fr"),
+		expert("e-enonly", "kumasi", "GH", "Household recycling and waste collection in dense neighbourhoods, sorting ambassadors and packaging.", "en"),
+		expert("e-paused", "dakar", "SN", "Tri à la source des déchets ménagers et recyclage des emballages dans les quartiers denses.", "fr"),
+		expert("e-full", "abidjan", "CI", "Tri à la source des déchets ménagers, recyclage, quartiers denses, ambassadeurs du tri.", "fr"),
+	}
+}
+
+func fixtureIndex(t testing.TB, opts ...matcher.Option) *matcher.Index {
+	docs := fixture()
+	for i := range docs {
+		switch docs[i].ID {
+		case "p-draft":
+			docs[i].Status = "draft"
+		case "e-paused":
+			docs[i].Paused = true
+		case "e-full":
+			docs[i].Load = 2
+		}
+	}
+	return newTestIndex(t, docs, opts...)
+}
+
+func ids(ss []matcher.Suggestion) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func TestSuggestCrossesLanguages(t *testing.T) {
+	ix := fixtureIndex(t)
+	got, err := ix.Suggest(matcher.Query{ChallengeID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := ids(got)
+	for _, want := range []string{"p-en", "p-fr", "p-es"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("suggestions %v lack %s", names, want)
+		}
+	}
+	if i, j := slices.Index(names, "p-es"), slices.Index(names, "p-road"); j >= 0 && j < i {
+		t.Errorf("road safety ranks above waste management: %v", names)
+	}
+}
+
+func TestHardRules(t *testing.T) {
+	ix := fixtureIndex(t)
+	no := false
+	tests := []struct {
+		name     string
+		q        matcher.Query
+		id       string
+		excluded bool
+		reason   string // a fragment of one of the reasons
+	}{
+		{"own city's practice", matcher.Query{Kind: matcher.KindPractice}, "p-own", true, "same city"},
+		{"draft practice", matcher.Query{Kind: matcher.KindPractice}, "p-draft", true, "practice is draft"},
+		{"paused expert", matcher.Query{Kind: matcher.KindExpert}, "e-paused", true, "expert is paused"},
+		{"expert with no capacity left", matcher.Query{Kind: matcher.KindExpert}, "e-full", true, "no capacity left: 2 of 2"},
+		{"no shared language", matcher.Query{Kind: matcher.KindExpert}, "e-enonly", true,
+			"no shared working language: challenge city works in fr; expert speaks en"},
+		{"no shared language, interpretation arranged", matcher.Query{Kind: matcher.KindExpert, RequireSharedLanguage: &no}, "e-enonly", false, ""},
+		{"shared language", matcher.Query{Kind: matcher.KindExpert}, "e-en", false, ""},
+		{"foreign practice", matcher.Query{Kind: matcher.KindPractice}, "p-en", false, ""},
+		{"own city", matcher.Query{Kind: matcher.KindCity}, "lyon", true, "same city"},
+		{"other city", matcher.Query{Kind: matcher.KindCity}, "leeds", false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := tc.q
+			q.ChallengeID = "c1"
+			ex, err := ix.Explain(q, tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := ex.Explanation
+			if e.Excluded != tc.excluded {
+				t.Fatalf("excluded = %v, want %v (reasons %q)", e.Excluded, tc.excluded, e.ExclusionReasons)
+			}
+			if tc.reason != "" && !slices.ContainsFunc(e.ExclusionReasons, func(r string) bool { return strings.Contains(r, tc.reason) }) {
+				t.Errorf("reasons %q lack %q", e.ExclusionReasons, tc.reason)
+			}
+			q.Limit = matcher.MaxLimit
+			got, err := ix.Suggest(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in := slices.Contains(ids(got), tc.id); in == tc.excluded {
+				t.Errorf("suggested = %v, want %v: %v", in, !tc.excluded, ids(got))
+			}
+		})
+	}
+}
+
+func TestExplainMatchesSuggest(t *testing.T) {
+	ix := fixtureIndex(t)
+	for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert, matcher.KindCity} {
+		q := matcher.Query{ChallengeID: "c1", Kind: kind}
+		got, err := ix.Suggest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 {
+			t.Fatalf("%s: no suggestion", kind)
+		}
+		for _, s := range got {
+			ex, err := ix.Explain(q, s.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ex.Score != s.Score {
+				t.Errorf("%s %s: explain score %v, suggest %v", kind, s.ID, ex.Score, s.Score)
+			}
+		}
+	}
+}
+
+// TestContributionsAddUp checks, in exact decimal arithmetic on the JSON
+// the HTTP layer returns, that the contributions add up to the score.
+func TestContributionsAddUp(t *testing.T) {
+	ix := fixtureIndex(t)
+	no := false
+	var all []matcher.Suggestion
+	for _, q := range []matcher.Query{
+		{ChallengeID: "c1"},
+		{ChallengeID: "c1", Kind: matcher.KindExpert, RequireSharedLanguage: &no},
+		{ChallengeID: "c1", Kind: matcher.KindExpert, Mode: matcher.ModeTutoring},
+		{ChallengeID: "c1", Kind: matcher.KindCity, SimilarContext: true},
+		{ChallengeID: "c1", Kind: matcher.KindPractice, Mode: matcher.ModePeerReview, Weights: map[matcher.Factor]float64{"text": 0.9}},
+	} {
+		got, err := ix.Suggest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, got...)
+	}
+	ex, err := ix.Explain(matcher.Query{ChallengeID: "c1", Kind: matcher.KindExpert}, "e-paused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all = append(all, ex)
+	for _, s := range all {
+		checkAddsUp(t, s.ID, s.Explanation)
+		if s.Score != s.Explanation.Score {
+			t.Errorf("%s: score %v, explanation score %v", s.ID, s.Score, s.Explanation.Score)
+		}
+	}
+}
+
+func checkAddsUp(t *testing.T, id string, e matcher.Explanation) {
+	t.Helper()
+	var raw struct {
+		Score         json.Number `json:"score"`
+		Contributions []struct {
+			Contribution json.Number `json:"contribution"`
+		} `json:"contributions"`
+	}
+	b, _ := json.Marshal(e)
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	sum := new(big.Rat)
+	for _, c := range raw.Contributions {
+		r, ok := new(big.Rat).SetString(c.Contribution.String())
+		if !ok {
+			t.Fatalf("bad number %s", c.Contribution)
+		}
+		sum.Add(sum, r)
+	}
+	score, _ := new(big.Rat).SetString(raw.Score.String())
+	if sum.Cmp(score) != 0 {
+		t.Errorf("%s: contributions add up to %s, score is %s", id, sum.FloatString(9), score.FloatString(9))
+	}
+	if len(raw.Contributions) == 0 && !e.Excluded {
+		t.Errorf("%s: no contributions", id)
+	}
+}
+
+func TestEvidenceShowsWordsAsWritten(t *testing.T) {
+	ix := fixtureIndex(t)
+	ex, err := ix.Explain(matcher.Query{ChallengeID: "c1"}, "p-fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := ex.Explanation
+	var words []string
+	for _, m := range e.MatchedTerms {
+		words = append(words, m.QueryWords...)
+		words = append(words, m.DocWords...)
+		if len(m.DocWords) == 0 || len(m.QueryWords) == 0 {
+			t.Errorf("term %s: words %q / %q", m.Term, m.QueryWords, m.DocWords)
+		}
+	}
+	for _, w := range []string{"déchets", "ménagers"} {
+		if !slices.Contains(words, w) {
+			t.Errorf("matched words %q lack %q as written", words, w)
+		}
+	}
+	for _, w := range words {
+		if w == "dechet" || w == "menag" {
+			t.Errorf("a stem %q is shown as a word", w)
+		}
+	}
+
+	ex, err = ix.Explain(matcher.Query{ChallengeID: "c1"}, "p-en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ex.Explanation.SharedConcepts, func(c matcher.ConceptMatch) bool { return c.Concept == "waste" })
+	if i < 0 {
+		t.Fatalf("no shared concept waste: %+v", ex.Explanation.SharedConcepts)
+	}
+	c := ex.Explanation.SharedConcepts[i]
+	if !slices.ContainsFunc(c.QueryWords, func(w string) bool { return strings.EqualFold(w, "tri à la source") }) || !slices.ContainsFunc(c.DocWords, func(w string) bool { return strings.EqualFold(w, "household recycling") }) {
+		t.Errorf("concept words %q / %q", c.QueryWords, c.DocWords)
+	}
+	if !slices.Contains(ex.Explanation.SharedThemes, "waste") {
+		t.Errorf("shared themes %q", ex.Explanation.SharedThemes)
+	}
+}
+
+func TestTrackRecordEvidence(t *testing.T) {
+	docs := fixture()
+	docs = append(docs, matcher.Doc{ID: "e-tr", Kind: matcher.KindExpert, CityID: "tunis", Country: "TN", Languages: []string{"fr"}, Capacity: 1,
+		Fields: []matcher.Field{{Name: "bio", Text: "Urbaniste, trente ans de carrière dans les transports publics et le logement social."}},
+		TrackRecord: []matcher.TrackItem{
+			{Title: "Plan de mobilité de Sfax", Summary: "Bus à haut niveau de service.", Year: 2015},
+			{Title: "Tri à la source des déchets ménagers à Sousse", Summary: "Collecte séparée et recyclage des emballages.", Year: 2021},
+		}})
+	ix := newTestIndex(t, docs)
+	ex, err := ix.Explain(matcher.Query{ChallengeID: "c1", Kind: matcher.KindExpert}, "e-tr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := ex.Explanation.TrackRecord
+	if tr == nil || tr.Index != 1 || tr.Year != 2021 || !strings.Contains(tr.Title, "Sousse") {
+		t.Fatalf("track record evidence %+v", tr)
+	}
+	if !slices.Contains(tr.Words, "déchets") {
+		t.Errorf("track record words %q", tr.Words)
+	}
+}
+
+func TestWeightBounds(t *testing.T) {
+	ix := fixtureIndex(t)
+	tests := []struct {
+		name    string
+		weights map[matcher.Factor]float64
+		bad     string // the factor named in the error, "" for none
+	}{
+		{"defaults", nil, ""},
+		{"in bounds", map[matcher.Factor]float64{"text": 0.8, "geography": 0}, ""},
+		{"text too low", map[matcher.Factor]float64{"text": 0.01}, "text"},
+		{"above one", map[matcher.Factor]float64{"themes": 1.5}, "themes"},
+		{"negative", map[matcher.Factor]float64{"role": -0.1}, "role"},
+		{"unknown", map[matcher.Factor]float64{"charisma": 0.3}, "charisma"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ix.Suggest(matcher.Query{ChallengeID: "c1", Weights: tc.weights})
+			if tc.bad == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var we *matcher.WeightError
+			if !errors.As(err, &we) || string(we.Factor) != tc.bad || !errors.Is(err, matcher.ErrInvalidQuery) {
+				t.Fatalf("err = %v, want a WeightError on %s", err, tc.bad)
+			}
+			if !strings.Contains(err.Error(), `"`+tc.bad+`"`) {
+				t.Errorf("error %q does not name %s", err, tc.bad)
+			}
+		})
+	}
+}
+
+func TestWeightsChangeScores(t *testing.T) {
+	ix := fixtureIndex(t)
+	a, err := ix.Explain(matcher.Query{ChallengeID: "c1"}, "p-en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ix.Explain(matcher.Query{ChallengeID: "c1", Weights: map[matcher.Factor]float64{"geography": 1}}, "p-en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Score <= a.Score {
+		t.Errorf("more weight on geography for a foreign practice: %v -> %v", a.Score, b.Score)
+	}
+}
+
+func TestQueryErrors(t *testing.T) {
+	ix := fixtureIndex(t)
+	docs := fixture()
+	closed := docs[0]
+	closed.ID, closed.Status = "c-closed", "closed"
+	if err := ix.Upsert(closed); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		q    matcher.Query
+		want error
+	}{
+		{"unknown challenge", matcher.Query{ChallengeID: "nope"}, matcher.ErrNotFound},
+		{"closed challenge", matcher.Query{ChallengeID: "c-closed"}, matcher.ErrClosed},
+		{"not a challenge", matcher.Query{ChallengeID: "p-en"}, matcher.ErrInvalidQuery},
+		{"bad mode", matcher.Query{ChallengeID: "c1", Mode: "speed_dating"}, matcher.ErrInvalidQuery},
+		{"bad kind", matcher.Query{ChallengeID: "c1", Kind: "mayors"}, matcher.ErrInvalidQuery},
+		{"bad limit", matcher.Query{ChallengeID: "c1", Limit: 1000}, matcher.ErrInvalidQuery},
+		{"no challenge", matcher.Query{}, matcher.ErrInvalidQuery},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ix.Suggest(tc.q); !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+	if _, err := ix.Explain(matcher.Query{ChallengeID: "c1", Kind: matcher.KindExpert}, "p-en"); !errors.Is(err, matcher.ErrNotFound) {
+		t.Errorf("explain of a practice as an expert: %v", err)
+	}
+}
+
+func TestDeleteAndUpsert(t *testing.T) {
+	ix := fixtureIndex(t)
+	q := matcher.Query{ChallengeID: "c1", Limit: 50}
+	got, _ := ix.Suggest(q)
+	if !slices.Contains(ids(got), "p-en") {
+		t.Fatalf("p-en not suggested before delete: %v", ids(got))
+	}
+	n := ix.Len()
+	if !ix.Delete("p-en") {
+		t.Fatal("delete p-en: not found")
+	}
+	if ix.Delete("p-en") {
+		t.Error("deleted p-en twice")
+	}
+	if ix.Len() != n-1 {
+		t.Errorf("len %d after delete, want %d", ix.Len(), n-1)
+	}
+	got, _ = ix.Suggest(q)
+	if slices.Contains(ids(got), "p-en") {
+		t.Errorf("p-en still suggested after delete: %v", ids(got))
+	}
+	if _, err := ix.Explain(q, "p-en"); !errors.Is(err, matcher.ErrNotFound) {
+		t.Errorf("explain of a deleted practice: %v", err)
+	}
+
+	// An update that changes the subject drops the practice; publishing a
+	// draft brings it in.
+	road := practice("p-fr", "nantes", "FR", "fr", "Zones 30 et sécurité routière", "Apaisement de la circulation autour des écoles.", "fr")
+	road.Themes = []string{"road_safety"}
+	if err := ix.Upsert(road); err != nil {
+		t.Fatal(err)
+	}
+	pub := fixture()[4]
+	if err := ix.Upsert(pub); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = ix.Suggest(q)
+	if len(got) > 0 && got[0].ID == "p-fr" {
+		t.Errorf("p-fr, now on road safety, still ranks first: %v", ids(got))
+	}
+	if !slices.Contains(ids(got), "p-draft") {
+		t.Errorf("published p-draft not suggested: %v", ids(got))
+	}
+}
+
+// TestManyUpdates rewrites documents until the index compacts itself and
+// checks that it answers as a fresh build does.
+func TestManyUpdates(t *testing.T) {
+	docs := fixture()
+	ix := newTestIndex(t, docs)
+	for round := range 300 {
+		for _, d := range docs[1:] {
+			d.Fields = append(slices.Clone(d.Fields), matcher.Field{Name: "results", Text: fmt.Sprintf("Round %d.", round)})
+			if err := ix.Upsert(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if ix.Len() != len(docs) {
+		t.Fatalf("len %d, want %d", ix.Len(), len(docs))
+	}
+	got, err := ix.Suggest(matcher.Query{ChallengeID: "c1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := newTestIndex(t, docs)
+	want, _ := fresh.Suggest(matcher.Query{ChallengeID: "c1"})
+	if !slices.Equal(ids(got), ids(want)) {
+		t.Errorf("after updates %v, fresh build %v", ids(got), ids(want))
+	}
+}
+
+func TestConcurrentUpsertAndSuggest(t *testing.T) {
+	ix := fixtureIndex(t)
+	docs := fixture()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				d := docs[1+(w+i)%(len(docs)-1)]
+				d.ID = fmt.Sprintf("%s-%d-%d", d.ID, w, i%10)
+				if err := ix.Upsert(d); err != nil {
+					errs <- err
+					return
+				}
+				if i%3 == 0 {
+					ix.Delete(d.ID)
+				}
+			}
+		}()
+	}
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				for _, k := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert, matcher.KindCity} {
+					if _, err := ix.Suggest(matcher.Query{ChallengeID: "c1", Kind: k}); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if _, err := ix.Opportunities("e-en", matcher.Query{}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+func TestOpportunities(t *testing.T) {
+	docs := fixture()
+	c2 := challenge("c2", "tunis", "fr", "Sécurité routière aux abords des écoles", "Réduire la vitesse et les accidents près des écoles.", "fr")
+	c2.Themes = []string{"road_safety"}
+	c3 := challenge("c3", "sfax", "fr", "Recyclage des déchets ménagers", "Mettre en place le tri à la source et la collecte des déchets ménagers.", "fr")
+	c3.Status = "closed"
+	docs = append(docs, c2, c3)
+	ix := newTestIndex(t, docs)
+	got, err := ix.Opportunities("e-en", matcher.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := ids(got)
+	if len(names) == 0 || names[0] != "c1" {
+		t.Fatalf("opportunities of a waste expert: %v", names)
+	}
+	if slices.Contains(names, "c3") {
+		t.Errorf("a closed challenge is suggested: %v", names)
+	}
+	for _, s := range got {
+		if s.Kind != matcher.KindChallenge {
+			t.Errorf("%s: kind %s", s.ID, s.Kind)
+		}
+		checkAddsUp(t, s.ID, s.Explanation)
+	}
+	if _, err := ix.Opportunities("nope", matcher.Query{}); !errors.Is(err, matcher.ErrNotFound) {
+		t.Errorf("unknown expert: %v", err)
+	}
+}
+
+func TestPartners(t *testing.T) {
+	docs := fixture()
+	// Leeds has a waste practice (answers Lyon) and a road-safety challenge
+	// that a Lyon practice answers.
+	lc := challenge("c-leeds", "leeds", "en", "Road safety around schools", "Traffic calming and road safety for children walking to school.", "en", "fr")
+	lc.Country = "GB"
+	lc.Themes = []string{"road_safety"}
+	lp := practice("p-lyon-road", "lyon", "FR", "fr", "Sécurité routière et rues scolaires", "Lyon a apaisé la circulation devant les écoles : rues scolaires, zones 30, sécurité routière des enfants.", "fr")
+	lp.Themes = []string{"road_safety"}
+	docs = append(docs, lc, lp)
+	ix := newTestIndex(t, docs)
+	got, err := ix.Partners("lyon", matcher.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0].ID != "leeds" {
+		t.Fatalf("partners of lyon: %v", ids(got))
+	}
+	e := got[0].Explanation
+	if len(e.Directions) != 2 || e.Directions[0].ChallengeID != "c1" || e.Directions[1].ChallengeID != "c-leeds" {
+		t.Fatalf("directions %+v", e.Directions)
+	}
+	checkAddsUp(t, "leeds", e)
+	for _, d := range e.Directions {
+		checkAddsUp(t, d.ChallengeID, d.Explanation)
+	}
+	x, y := e.Directions[0].Score, e.Directions[1].Score
+	if h := 2 * x * y / (x + y); h-got[0].Score > 1e-6 || got[0].Score-h > 1e-6 {
+		t.Errorf("score %v, harmonic mean of %v and %v is %v", got[0].Score, x, y, h)
+	}
+	if _, err := ix.Partners("atlantis", matcher.Query{}); !errors.Is(err, matcher.ErrNotFound) {
+		t.Errorf("unknown city: %v", err)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	ix := fixtureIndex(t)
+	tests := []struct {
+		q    matcher.Query
+		want []string // every suggestion is one of these
+	}{
+		{matcher.Query{Language: "es"}, []string{"p-es", "p-road"}},
+		{matcher.Query{Country: "gb"}, []string{"p-en"}},
+		{matcher.Query{Region: "asia_pacific"}, nil},
+	}
+	for _, tc := range tests {
+		q := tc.q
+		q.ChallengeID = "c1"
+		got, err := ix.Suggest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids(got) {
+			if !slices.Contains(tc.want, id) {
+				t.Errorf("%+v: %s suggested", tc.q, id)
+			}
+		}
+		if len(tc.want) > 0 && len(got) == 0 {
+			t.Errorf("%+v: nothing suggested", tc.q)
+		}
+	}
+}
+
+func TestLookupInsteadOfKeptDocs(t *testing.T) {
+	docs := fixture()
+	byID := map[string]matcher.Doc{}
+	for _, d := range docs {
+		byID[d.ID] = d
+	}
+	ix := newTestIndex(t, docs, matcher.WithLookup(func(id string) (matcher.Doc, bool) {
+		d, ok := byID[id]
+		return d, ok
+	}))
+	ex, err := ix.Explain(matcher.Query{ChallengeID: "c1"}, "p-fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Explanation.MatchedTerms) == 0 || len(ex.Explanation.MatchedTerms[0].DocWords) == 0 {
+		t.Errorf("no evidence through the lookup: %+v", ex.Explanation.MatchedTerms)
+	}
+}
+
+func TestBuildRejectsBadDocs(t *testing.T) {
+	ix := matcher.NewIndex(matcher.NewAnalyzer(nil))
+	for _, d := range []matcher.Doc{{ID: "", Kind: matcher.KindPractice}, {ID: "x", Kind: "city"}} {
+		if err := ix.Build([]matcher.Doc{d}, nil); !errors.Is(err, matcher.ErrInvalidDoc) {
+			t.Errorf("%+v: err %v", d, err)
+		}
+		if err := ix.Upsert(d); !errors.Is(err, matcher.ErrInvalidDoc) {
+			t.Errorf("upsert %+v: err %v", d, err)
+		}
+	}
+	var calls []int
+	if err := ix.Build(fixture(), func(done, total int) { calls = append(calls, done) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) == 0 || calls[len(calls)-1] != len(fixture()) {
+		t.Errorf("progress calls %v", calls)
+	}
+}

@@ -1,0 +1,345 @@
+package matcher
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+)
+
+// subjectText is the analysed text of the side that asks (a challenge, or
+// an expert in Opportunities): its features with their weighted frequency
+// and the words as written, for the evidence.
+type subjectText struct {
+	lang     Lang
+	terms    []featTF
+	concepts []featTF // concepts and declared themes
+	items    []analysedText
+	// surfaces are the words as written, by term; conceptWords the words
+	// that triggered each concept.
+	surfaces     map[string][]string
+	conceptWords map[string][]string
+}
+
+// analyseSubject analyses the side that asks, keeping its words.
+func analyseSubject(a *Analyzer, d *Doc) *subjectText {
+	sc := newAnalyseScratch()
+	sc.sorted = true
+	sc.surfaces, sc.conceptWords = map[string][]string{}, map[string][]string{}
+	ad := analyseDoc(a, d, sc)
+	return &subjectText{lang: ad.lang, terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
+		surfaces: sc.surfaces, conceptWords: sc.conceptWords}
+}
+
+// maxWords is how many different spellings of one term evidence lists.
+const maxWords = 4
+
+// addWord adds w to ws unless it is there (ignoring case) or ws is full.
+func addWord(ws []string, w string) []string {
+	if len(ws) >= maxWords {
+		return ws
+	}
+	for _, x := range ws {
+		if strings.EqualFold(x, w) {
+			return ws
+		}
+	}
+	return append(ws, w)
+}
+
+// qfeat is one feature of a query vector: its ID, class and weight, the
+// weight already divided by the query's norm, so that a document's factor
+// value is the sum of weight × decoded impact over the features it holds.
+type qfeat struct {
+	id    uint32
+	class int
+	w     float64
+	df    int
+}
+
+// qvec is a query prepared for one segment: rarity is that segment's.
+type qvec struct {
+	seg     int
+	feats   []qfeat
+	nThemes int // declared themes of the query
+}
+
+// prepare weighs the subject's features for segment seg. A word that no
+// document of the segment holds is left out, and does not count in the
+// norm: nobody can match it, so it should not lower everyone's score.
+func (st *state) prepare(terms, concepts []featTF, seg int) qvec {
+	qv := qvec{seg: seg}
+	var norm [2]float64
+	add := func(f featTF, term bool) {
+		id, ok := st.dict[f.key]
+		if !ok {
+			if !term && strings.HasPrefix(f.key, themePrefix) {
+				qv.nThemes++
+			}
+			return
+		}
+		class := featClass(f.key, term)
+		if class == classTheme {
+			qv.nThemes++
+		}
+		df := st.df(seg, id)
+		if df == 0 {
+			return
+		}
+		if class == classTheme {
+			qv.feats = append(qv.feats, qfeat{id: id, class: class, w: 1, df: df})
+			return
+		}
+		idf := st.idf(seg, id)
+		var w float64
+		if st.ranking == RankTFIDF {
+			w = tfidfWeight(f.tf, idf)
+			norm[class] += w * w
+		} else {
+			w = idf * bm25QTF(float64(f.tf))
+			norm[class] += w
+		}
+		qv.feats = append(qv.feats, qfeat{id: id, class: class, w: w, df: df})
+	}
+	for _, f := range terms {
+		add(f, true)
+	}
+	for _, f := range concepts {
+		add(f, false)
+	}
+	// In the order of feature IDs: forward lists are merged with it.
+	slices.SortFunc(qv.feats, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+	for i := range qv.feats {
+		f := &qv.feats[i]
+		if f.class == classTheme {
+			continue
+		}
+		if st.ranking == RankTFIDF {
+			f.w /= math.Sqrt(norm[f.class])
+		} else {
+			f.w *= impactScale(RankBM25) / norm[f.class]
+		}
+	}
+	return qv
+}
+
+// accEntry is a document's running text sum during accumulation: 8 bytes,
+// so that the dense array stays small enough for the cache. The concept
+// sum and an expert's best item live in side arrays, read only where the
+// flags say they were written.
+type accEntry struct {
+	text  float32
+	gen   uint16
+	theme uint8
+	flags uint8
+}
+
+// accEntry flags.
+const (
+	accConcept uint8 = 1 << iota // concept[slot] holds this query's sum
+	accItem                      // item[slot] holds this query's best item
+)
+
+// accumulator is the dense array of running sums, one entry per slot,
+// pooled: a generation number tells the entries of this query from stale
+// ones, so it is cleared only when the generation wraps.
+type accumulator struct {
+	gen     uint16
+	ent     []accEntry
+	concept []float32
+	item    []float32
+	touched []uint32
+	cands   []cand
+}
+
+// cand is a candidate document with its partial score.
+type cand struct {
+	slot  uint32
+	score float32
+}
+
+func (ix *Index) getAcc(n int) *accumulator {
+	a, _ := ix.accs.Get().(*accumulator)
+	if a == nil {
+		a = &accumulator{}
+	}
+	if len(a.ent) < n {
+		n += n / 8
+		a.ent, a.concept, a.item = make([]accEntry, n), make([]float32, n), make([]float32, n)
+		a.gen = 0
+	}
+	a.gen++
+	if a.gen == 0 { // wrapped: stale entries could look current
+		clear(a.ent)
+		a.gen = 1
+	}
+	a.touched = a.touched[:0]
+	a.cands = a.cands[:0]
+	return a
+}
+
+// conceptOf and itemOf read the side sums of a touched slot.
+func (acc *accumulator) conceptOf(slot uint32) float32 {
+	if acc.ent[slot].flags&accConcept != 0 {
+		return acc.concept[slot]
+	}
+	return 0
+}
+
+func (acc *accumulator) itemOf(slot uint32) float32 {
+	if acc.ent[slot].flags&accItem != 0 {
+		return acc.item[slot]
+	}
+	return 0
+}
+
+// textOf is the text sum of slot in this query, 0 when it was not touched.
+func (acc *accumulator) textOf(slot uint32) float32 {
+	if e := acc.ent[slot]; e.gen == acc.gen {
+		return e.text
+	}
+	return 0
+}
+
+func (ix *Index) putAcc(a *accumulator) { ix.accs.Put(a) }
+
+// postingsBudget bounds the postings a query walks to find candidates.
+// Query features are walked rarest first; those left when the budget is
+// spent (the commonest words, which weigh least) are only looked up for
+// the candidates found, in their forward lists. It keeps a query's cost flat
+// as the index grows, at the price of missing a document that shares
+// nothing with the query but common words, which would rank low anyway.
+const postingsBudget = 30_000
+
+// accumulate walks the postings of qv's features into acc, within budget,
+// and returns the features left for the forward lists, sorted by ID.
+func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
+	order := slices.Clone(qv.feats)
+	// Concepts and themes first (few, and the only bridge across
+	// languages), then words rarest first.
+	// A concept or a theme held by more than an eighth of the documents
+	// says little more than a common word: it waits its turn.
+	n := st.segs[qv.seg].slots
+	first := func(f qfeat) bool { return f.class != classTerm && f.df <= n/8 }
+	slices.SortStableFunc(order, func(a, b qfeat) int {
+		if af, bf := first(a), first(b); af != bf {
+			if af {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.df, b.df)
+	})
+	var deferred []qfeat
+	for _, f := range order {
+		list := st.postings(qv.seg, f.id)
+		if len(list) > *budget && len(acc.touched) > 0 {
+			deferred = append(deferred, f)
+			continue
+		}
+		*budget -= len(list)
+		switch f.class {
+		case classTerm:
+			acc.addText(list, float32(f.w))
+		case classConcept:
+			acc.addConcept(list, float32(f.w))
+		default:
+			acc.addTheme(list)
+		}
+	}
+	slices.SortFunc(deferred, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+	return deferred
+}
+
+// impactTable32 is impactTable in float32, for the accumulation loops.
+var impactTable32 = func() (t [impMask + 1]float32) {
+	for i := range t {
+		t[i] = float32(impactTable[i])
+	}
+	return t
+}()
+
+// The accumulation loops, one per class so that the innermost loop does
+// one thing: they are where a query spends most of its time.
+
+func (acc *accumulator) addText(list []uint32, w float32) {
+	ent, gen := acc.ent, acc.gen
+	for _, p := range list {
+		e := &ent[p>>impBits]
+		if e.gen != gen {
+			*e = accEntry{gen: gen}
+			acc.touched = append(acc.touched, p>>impBits)
+		}
+		e.text += w * impactTable32[p&impMask]
+	}
+}
+
+func (acc *accumulator) addConcept(list []uint32, w float32) {
+	ent, gen, con := acc.ent, acc.gen, acc.concept
+	for _, p := range list {
+		s := p >> impBits
+		e := &ent[s]
+		if e.gen != gen {
+			*e = accEntry{gen: gen}
+			acc.touched = append(acc.touched, s)
+		}
+		if e.flags&accConcept == 0 {
+			e.flags |= accConcept
+			con[s] = 0
+		}
+		con[s] += w * impactTable32[p&impMask]
+	}
+}
+
+func (acc *accumulator) addTheme(list []uint32) {
+	ent, gen := acc.ent, acc.gen
+	for _, p := range list {
+		e := &ent[p>>impBits]
+		if e.gen != gen {
+			*e = accEntry{gen: gen}
+			acc.touched = append(acc.touched, p>>impBits)
+		}
+		e.theme++
+	}
+}
+
+// featScore is one feature's share of a document's factor value.
+type featScore struct {
+	id    uint32
+	class int
+	v     float64
+}
+
+// exactSums scores one slot against qv from the slot's forward list: the
+// same sums as accumulation, in float64 and in the order of feature IDs,
+// so that Explain and Suggest agree to the last digit. When hits is not
+// nil the matched features are appended to it.
+func (st *state) exactSums(qv *qvec, slot uint32, hits *[]featScore) (text, concept, theme float64) {
+	fwd := st.meta[slot].fwd
+	i := 0
+	for _, f := range qv.feats {
+		for i < len(fwd) && fwd[i]>>impBits < f.id {
+			i++
+		}
+		if i == len(fwd) {
+			break
+		}
+		if fwd[i]>>impBits != f.id {
+			continue
+		}
+		v := f.w * impactTable[fwd[i]&impMask]
+		switch f.class {
+		case classTerm:
+			text += v
+		case classConcept:
+			concept += v
+		default:
+			theme++
+			v = 1
+		}
+		if hits != nil {
+			*hits = append(*hits, featScore{f.id, f.class, v})
+		}
+	}
+	return text, concept, theme
+}

@@ -1,0 +1,370 @@
+package matcher
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// cityPracticePool is how many practices a city suggestion ranks before
+// grouping them by city: several of the best practices often belong to
+// the same few cities.
+func cityPracticePool(limit int) int { return min(MaxLimit*4, max(100, 10*limit)) }
+
+// cityResult is a city with the practices that make its score.
+type cityResult struct {
+	city   uint32
+	units  int64
+	best   []result // its best practices, at most 1+len(cityDepth)
+	pUnits []int64
+}
+
+// resultUnits is the score of r in units, as its explanation adds it up.
+func resultUnits(r *result) int64 {
+	var total int64
+	for i := range r.vals {
+		if r.eff[i] != 0 {
+			total += units(r.eff[i] * r.vals[i])
+		}
+	}
+	return total
+}
+
+// groupCities groups ranked practices by city and scores each city: its
+// best practice plus cityDepth shares of the next two.
+func (s *search) groupCities(rs []result) []cityResult {
+	byCity := map[uint32]int{}
+	var out []cityResult
+	for _, r := range rs {
+		c := s.st.hot[r.slot].city
+		if c == 0 {
+			continue
+		}
+		i, ok := byCity[c]
+		if !ok {
+			i = len(out)
+			byCity[c] = i
+			out = append(out, cityResult{city: c})
+		}
+		cr := &out[i]
+		if len(cr.best) <= len(cityDepth) {
+			cr.best = append(cr.best, r)
+			cr.pUnits = append(cr.pUnits, resultUnits(&r))
+		}
+	}
+	for i := range out {
+		out[i].units = out[i].pUnits[0] + depthUnits(out[i].pUnits)
+	}
+	slices.SortStableFunc(out, func(a, b cityResult) int {
+		if c := cmp.Compare(b.units, a.units); c != 0 {
+			return c
+		}
+		return strings.Compare(s.st.cities.name(a.city), s.st.cities.name(b.city))
+	})
+	return out
+}
+
+// depthUnits is the bonus of a city's second and third practices.
+func depthUnits(pu []int64) int64 {
+	v := 0.0
+	for j := 1; j < len(pu) && j <= len(cityDepth); j++ {
+		v += cityDepth[j-1] * fromUnits(pu[j])
+	}
+	return units(v)
+}
+
+// cityExplanation explains a city from its best practices: the
+// explanation of the best one, the bonus of the others, the list.
+func (s *search) cityExplanation(cr *cityResult) *pending {
+	best := s.exact(cr.best[0].slot, true)
+	p := s.explain(&best)
+	exp := p.exp
+	du := depthUnits(cr.pUnits)
+	if len(cr.best) > 1 {
+		var others []string
+		for j := 1; j < len(cr.best); j++ {
+			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j].slot].id, fromUnits(cr.pUnits[j])))
+		}
+		exp.Contributions = append(exp.Contributions, Contribution{
+			Factor: FactorMorePractices, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
+			Detail: "more practices on the subject: " + strings.Join(others, ", "),
+		})
+	}
+	exp.Score = fromUnits(p.scoreUnits + du)
+	p.scoreUnits += du
+	for j, r := range cr.best {
+		exp.Practices = append(exp.Practices, PracticeMatch{ID: s.st.meta[r.slot].id, Score: fromUnits(cr.pUnits[j])})
+	}
+	return p
+}
+
+// suggestCities ranks cities by their practices.
+func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
+	crs := s.groupCities(s.run(cityPracticePool(limit)))
+	crs = crs[:min(len(crs), limit)]
+	out := make([]Suggestion, 0, len(crs))
+	ps := make([]*pending, 0, len(crs))
+	for i := range crs {
+		p := s.cityExplanation(&crs[i])
+		ps = append(ps, p)
+		out = append(out, Suggestion{ID: s.st.cities.name(crs[i].city), Kind: KindCity, Score: p.exp.Score})
+	}
+	return out, ps
+}
+
+// cityPractices lists the live practices of city, in slot order.
+func (st *state) citySlots(city uint32, seg uint8, eligibleOnly bool) []uint32 {
+	var out []uint32
+	for slot, h := range st.hot {
+		if h.city != city || h.flags&flLive == 0 || h.flags&flItem != 0 || st.meta[slot].seg != seg {
+			continue
+		}
+		if eligibleOnly && h.flags&flEligible == 0 {
+			continue
+		}
+		out = append(out, uint32(slot))
+	}
+	return out
+}
+
+// explainCity explains the city id as a suggestion for the search's
+// challenge: from its practices that may be suggested, or, when none may,
+// from its best practice with the reasons it is excluded. nil when the
+// index knows no such city.
+func (s *search) explainCity(id string) *pending {
+	st := s.st
+	city := st.cities.find(strings.TrimSpace(id))
+	if city == 0 || city == noID {
+		return nil
+	}
+	var ok, excluded []result
+	for _, slot := range st.citySlots(city, segPractice, false) {
+		r := s.exact(slot, false)
+		if len(r.reasons) == 0 {
+			ok = append(ok, r)
+		} else {
+			excluded = append(excluded, r)
+		}
+	}
+	if len(ok) > 0 {
+		sortResults(st, ok)
+		cr := s.groupCities(ok)[0]
+		return s.cityExplanation(&cr)
+	}
+	if len(excluded) == 0 {
+		return &pending{exp: &Explanation{Mode: s.rules.mode, Excluded: true,
+			ExclusionReasons: []string{"the city has no practice in the index"}, Contributions: []Contribution{}}, item: -1}
+	}
+	sortResults(st, excluded)
+	r := s.exact(excluded[0].slot, true)
+	p := s.explain(&r)
+	p.exp.ExclusionReasons = append([]string{"no practice of the city may be suggested; its best one: " + st.meta[r.slot].id}, p.exp.ExclusionReasons...)
+	p.exp.Practices = []PracticeMatch{{ID: st.meta[r.slot].id, Score: p.exp.Score}}
+	return p
+}
+
+// Opportunities ranks the open challenges that fit the expert expertID,
+// best first, each explained. The pair is scored from the expert's side
+// (their profile, and each engagement of their track record on its own,
+// as the query), with the same factors and rules as Suggest, except that
+// the expert's own pause and load do not hide challenges from them. When
+// q.Mode is "", each challenge is scored in the first mode it asks for.
+// q's challenge and kind are ignored.
+func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
+	d, ok := ix.fetch(expertID)
+	if !ok {
+		return nil, fmt.Errorf("opportunities: expert %s: %w", expertID, ErrNotFound)
+	}
+	if d.Kind != KindExpert {
+		return nil, fmt.Errorf("opportunities: %w: %s is a %s, not an expert", ErrInvalidQuery, expertID, d.Kind)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	text := analyseSubject(ix.an, &d)
+
+	ix.mu.RLock()
+	s, err := ix.newSearch(&q, &d, text, KindChallenge)
+	if err != nil {
+		ix.mu.RUnlock()
+		return nil, fmt.Errorf("opportunities: %w", err)
+	}
+	s.fixedMode = q.Mode != ""
+	s.rules.skipSubject = true
+	s.rules.checkChallenge = true
+	var out []Suggestion
+	var ps []*pending
+	for _, r := range s.run(limit) {
+		p := s.explain(&r)
+		ps = append(ps, p)
+		out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: KindChallenge, Score: p.exp.Score})
+	}
+	ix.mu.RUnlock()
+
+	ix.fillEvidence(&d, ps)
+	for i := range out {
+		out[i].Explanation = *ps[i].exp
+	}
+	return out, nil
+}
+
+// partnerCandidates bounds the cities whose challenges Partners reads for
+// the second direction.
+const partnerCandidates = 50
+
+// direction is one side of a partnership being scored.
+type direction struct {
+	challenge *Doc
+	units     int64
+	p         *pending
+}
+
+// Partners ranks the cities that make a reciprocal exchange with cityID:
+// cities B whose practices answer one of the city's open challenges and
+// whose own open challenges the city's practices answer. Each direction is
+// scored as a city suggestion (Suggest with KindCity) for the best pair of
+// challenge and city; the partnership scores the harmonic mean of both, so
+// that it is high only when both sides have something to give. Each
+// direction is explained in Explanation.Directions. q's options (mode,
+// weights, rules, filters on the partner) apply; its challenge is ignored.
+func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if _, err := ParseMode(string(q.Mode)); err != nil {
+		return nil, fmt.Errorf("partners: %w", err)
+	}
+	ix.mu.RLock()
+	st := ix.st
+	city := st.cities.find(strings.TrimSpace(cityID))
+	var mine []string
+	hasPractice := false
+	if city != 0 && city != noID {
+		for _, slot := range st.citySlots(city, segChallenge, true) {
+			mine = append(mine, st.meta[slot].id)
+		}
+		hasPractice = len(st.citySlots(city, segPractice, true)) > 0
+	}
+	ix.mu.RUnlock()
+	if city == 0 || city == noID {
+		return nil, fmt.Errorf("partners: city %s: %w", cityID, ErrNotFound)
+	}
+	if len(mine) == 0 || !hasPractice {
+		return []Suggestion{}, nil
+	}
+
+	// Direction 1: the other cities' practices for each of our challenges.
+	forward := map[string]*direction{}
+	for _, id := range mine {
+		ch, ok := ix.fetch(id)
+		if !ok {
+			continue
+		}
+		text := analyseSubject(ix.an, &ch)
+		ix.mu.RLock()
+		s, err := ix.newSearch(&q, &ch, text, KindCity)
+		if err != nil {
+			ix.mu.RUnlock()
+			return nil, fmt.Errorf("partners: %w", err)
+		}
+		crs := s.groupCities(s.run(cityPracticePool(partnerCandidates)))
+		for i := range crs[:min(len(crs), partnerCandidates)] {
+			name := s.st.cities.name(crs[i].city)
+			if d := forward[name]; d != nil && d.units >= crs[i].units {
+				continue
+			}
+			forward[name] = &direction{challenge: &ch, units: crs[i].units, p: s.cityExplanation(&crs[i])}
+		}
+		ix.mu.RUnlock()
+	}
+	cands := make([]string, 0, len(forward))
+	for name := range forward {
+		cands = append(cands, name)
+	}
+	slices.SortFunc(cands, func(a, b string) int {
+		if c := cmp.Compare(forward[b].units, forward[a].units); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	cands = cands[:min(len(cands), partnerCandidates)]
+
+	// Direction 2: our practices for each candidate's challenges.
+	type partner struct {
+		name      string
+		units     int64
+		fwd, back *direction
+	}
+	var partners []partner
+	for _, name := range cands {
+		ix.mu.RLock()
+		var theirs []string
+		if b := ix.st.cities.find(name); b != noID && b != 0 {
+			for _, slot := range ix.st.citySlots(b, segChallenge, true) {
+				theirs = append(theirs, ix.st.meta[slot].id)
+			}
+		}
+		ix.mu.RUnlock()
+		var back *direction
+		for _, id := range theirs {
+			ch, ok := ix.fetch(id)
+			if !ok {
+				continue
+			}
+			text := analyseSubject(ix.an, &ch)
+			qb := q
+			qb.Region, qb.Country, qb.Language = "", "", ""
+			ix.mu.RLock()
+			s, err := ix.newSearch(&qb, &ch, text, KindCity)
+			if err == nil {
+				if p := s.explainCity(cityID); p != nil && !p.exp.Excluded && (back == nil || p.scoreUnits > back.units) {
+					back = &direction{challenge: &ch, units: p.scoreUnits, p: p}
+				}
+			}
+			ix.mu.RUnlock()
+		}
+		if back == nil || back.units <= 0 {
+			continue
+		}
+		f := forward[name]
+		x, y := fromUnits(f.units), fromUnits(back.units)
+		if x <= 0 {
+			continue
+		}
+		partners = append(partners, partner{name: name, units: units(2 * x * y / (x + y)), fwd: f, back: back})
+	}
+	slices.SortFunc(partners, func(a, b partner) int {
+		if c := cmp.Compare(b.units, a.units); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	partners = partners[:min(len(partners), limit)]
+
+	out := make([]Suggestion, 0, len(partners))
+	for _, pt := range partners {
+		ix.fillEvidence(pt.fwd.challenge, []*pending{pt.fwd.p})
+		ix.fillEvidence(pt.back.challenge, []*pending{pt.back.p})
+		x, y := fromUnits(pt.fwd.units), fromUnits(pt.back.units)
+		u1 := (pt.units + 1) / 2
+		exp := Explanation{
+			Mode:  pt.fwd.p.exp.Mode,
+			Score: fromUnits(pt.units),
+			Contributions: []Contribution{
+				{Factor: FactorReciprocity, Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
+					Detail: fmt.Sprintf("their practices answer your challenge %s", pt.fwd.challenge.ID)},
+				{Factor: FactorReciprocity, Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
+					Detail: fmt.Sprintf("your practices answer their challenge %s", pt.back.challenge.ID)},
+			},
+			Directions: []Direction{
+				{ChallengeID: pt.fwd.challenge.ID, ChallengeCity: cityID, AnsweringCity: pt.name, Score: x, Explanation: *pt.fwd.p.exp},
+				{ChallengeID: pt.back.challenge.ID, ChallengeCity: pt.name, AnsweringCity: cityID, Score: y, Explanation: *pt.back.p.exp},
+			},
+		}
+		out = append(out, Suggestion{ID: pt.name, Kind: KindCity, Score: exp.Score, Explanation: exp})
+	}
+	return out, nil
+}

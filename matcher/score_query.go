@@ -1,0 +1,172 @@
+package matcher
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Suggest ranks the practices, experts or cities (q.Kind) that fit the
+// challenge of q, best first, each with its explanation. Pairs that a hard
+// rule excludes are left out: the challenge's own city and its practices,
+// draft practices, paused experts, experts with no capacity left, not
+// available in the timeframe or not volunteering for the mode, and (unless
+// q.RequireSharedLanguage is false) pairs with no working language in
+// common. It returns ErrNotFound when the challenge is unknown, ErrClosed
+// when it is closed, and an error wrapping ErrInvalidQuery for bad options.
+//
+// A city's score is that of its best practice plus a share of its second
+// and third (FactorMorePractices, see cityDepth).
+func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
+	kind := q.Kind
+	if kind == "" {
+		kind = KindPractice
+	}
+	if kind != KindPractice && kind != KindExpert && kind != KindCity {
+		return nil, fmt.Errorf("suggest: %w: kind %q (practice, expert or city)", ErrInvalidQuery, kind)
+	}
+	limit := q.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	subject, err := ix.challengeOf(&q)
+	if err != nil {
+		return nil, fmt.Errorf("suggest: %w", err)
+	}
+	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
+		return nil, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
+	}
+	text := analyseSubject(ix.an, subject)
+
+	ix.mu.RLock()
+	s, err := ix.newSearch(&q, subject, text, kind)
+	if err != nil {
+		ix.mu.RUnlock()
+		return nil, fmt.Errorf("suggest: %w", err)
+	}
+	var out []Suggestion
+	var ps []*pending
+	if kind == KindCity {
+		out, ps = s.suggestCities(limit)
+	} else {
+		for _, r := range s.run(limit) {
+			p := s.explain(&r)
+			ps = append(ps, p)
+			out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: kind, Score: p.exp.Score})
+		}
+	}
+	ix.mu.RUnlock()
+
+	ix.fillEvidence(subject, ps)
+	for i := range out {
+		out[i].Explanation = *ps[i].exp
+	}
+	return out, nil
+}
+
+// Explain scores the pair of the challenge of q and the document id (a
+// practice, an expert or a city, after q.Kind; "" guesses from the ID),
+// whether or not the pair would be suggested: when a rule excludes it, the
+// explanation says so and why ("no shared working language: …", "expert is
+// paused", "same city: …"). The score is the one Suggest gives. Filters of
+// q (region, country, language) do not apply.
+func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
+	subject, err := ix.challengeOf(&q)
+	if err != nil {
+		return Suggestion{}, fmt.Errorf("explain: %w", err)
+	}
+	text := analyseSubject(ix.an, subject)
+
+	ix.mu.RLock()
+	kind := q.Kind
+	slot, indexed := ix.st.ids[id]
+	switch {
+	case kind == "" && indexed:
+		kind = Kind(segKind(ix.st.meta[slot].seg))
+	case kind == "":
+		kind = KindCity
+	}
+	s, err := ix.newSearch(&q, subject, text, kind)
+	if err != nil {
+		ix.mu.RUnlock()
+		return Suggestion{}, fmt.Errorf("explain: %w", err)
+	}
+	var p *pending
+	switch {
+	case kind == KindCity:
+		p = s.explainCity(id)
+	case !indexed || Kind(segKind(ix.st.meta[slot].seg)) != kind:
+		err = fmt.Errorf("explain: %s %s: %w", kind, id, ErrNotFound)
+	default:
+		r := s.exact(slot, true)
+		p = s.explain(&r)
+	}
+	ix.mu.RUnlock()
+	if err != nil {
+		return Suggestion{}, err
+	}
+	if p == nil {
+		return Suggestion{}, fmt.Errorf("explain: city %s: %w", id, ErrNotFound)
+	}
+	ix.fillEvidence(subject, []*pending{p})
+	return Suggestion{ID: id, Kind: kind, Score: p.exp.Score, Explanation: *p.exp}, nil
+}
+
+// segKind is the kind of the documents of a segment.
+func segKind(seg uint8) Kind {
+	switch seg {
+	case segExpert:
+		return KindExpert
+	case segChallenge:
+		return KindChallenge
+	}
+	return KindPractice
+}
+
+// challengeOf returns the challenge of q: q.Challenge, or the indexed
+// challenge q.ChallengeID.
+func (ix *Index) challengeOf(q *Query) (*Doc, error) {
+	if q.Challenge != nil {
+		if q.Challenge.Kind != KindChallenge {
+			return nil, fmt.Errorf("%w: the subject %s is a %s, not a challenge", ErrInvalidQuery, q.Challenge.ID, q.Challenge.Kind)
+		}
+		return q.Challenge, nil
+	}
+	if q.ChallengeID == "" {
+		return nil, fmt.Errorf("%w: no challenge", ErrInvalidQuery)
+	}
+	d, ok := ix.fetch(q.ChallengeID)
+	if !ok {
+		return nil, fmt.Errorf("challenge %s: %w", q.ChallengeID, ErrNotFound)
+	}
+	if d.Kind != KindChallenge {
+		return nil, fmt.Errorf("%w: %s is a %s, not a challenge", ErrInvalidQuery, d.ID, d.Kind)
+	}
+	return &d, nil
+}
+
+// newSearch sets up a search of target documents for subject, under the
+// read lock.
+func (ix *Index) newSearch(q *Query, subject *Doc, text *subjectText, target Kind) (*search, error) {
+	s := &search{ix: ix, st: ix.st, text: text, target: target}
+	if target == KindCity {
+		s.target = KindPractice
+	}
+	if err := s.setOptions(q); err != nil {
+		return nil, err
+	}
+	s.setFilters(q)
+	s.subjMeta, s.subj.h = s.st.metaOf(subject, text.lang, false)
+	s.subj.m = &s.subjMeta
+	s.subj.kind = subject.Kind
+	if len(subject.Languages) > 0 {
+		s.subj.langs = subject.Languages
+	} else if text.lang != "" {
+		s.subj.langs = []string{string(text.lang)}
+	}
+	s.subjSlot = noID
+	if slot, ok := s.st.ids[subject.ID]; ok {
+		s.subjSlot = slot
+	}
+	s.prepare()
+	return s, nil
+}

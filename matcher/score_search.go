@@ -1,0 +1,453 @@
+package matcher
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// search is one query being answered, under the read lock.
+type search struct {
+	ix   *Index
+	st   *state
+	text *subjectText
+	// subj is the side that asks; subjKind its kind (a challenge, or an
+	// expert in Opportunities). subjSlot is its slot, noID when the
+	// subject is not indexed.
+	subj     sideRef
+	subjMeta slotMeta
+	subjSlot uint32
+	target   Kind // the kind of documents ranked: practice, expert or challenge
+
+	rules pairRules
+	w     weightVec // the resolved weights of the query's mode
+	// modeOf gives the mode of a pair when the query does not fix it
+	// (Opportunities: each challenge asks for its own).
+	fixedMode bool
+
+	qv      qvec   // the subject against the target segment
+	qvItem  qvec   // the subject against experts' track-record items
+	itemQVs []qvec // Opportunities: each of the expert's items against challenges
+
+	region, country uint32 // filters: 0 none, noID nothing matches
+	lang            uint8  // filter: langCode, 0 none
+}
+
+// result is one evaluated pair.
+type result struct {
+	slot    uint32
+	mode    Mode
+	eff     weightVec
+	vals    [numFactors]float64
+	details [numFactors]string
+	reasons []string
+	score   float64
+
+	hits []featScore // the subject's features the document holds (exact stage)
+	// The best track-record item: of the expert suggested, or of the
+	// expert asking in Opportunities. item is its index, -1 when none.
+	item      int
+	itemScore float64
+	itemHits  []featScore
+	itemVal   float64 // text of the best item, before the max with the profile
+	textVal   float64 // text of the profile
+}
+
+// candidatePool is how many candidates, best by text, concepts and themes,
+// get the full evaluation (context and rules). Context weighs at most a
+// third of a score, so the final top ten lies well inside the pool; when
+// rules exclude too many of the pool, run looks four times further.
+func candidatePool(limit int) int { return max(100, 10*limit) }
+
+// exactMargin is how many results beyond the limit are scored exactly, so
+// that float32 rounding of the accumulators cannot swap the last ones.
+const exactMargin = 8
+
+// newSearch prepares the subject's vectors for the target segment.
+func (s *search) prepare() {
+	st := s.st
+	s.qv = st.prepare(s.text.terms, s.text.concepts, segOf(s.target))
+	if s.target == KindExpert {
+		s.qvItem = st.prepare(s.text.terms, nil, segItem)
+	}
+	if s.subj.kind == KindExpert && s.target == KindChallenge {
+		for _, it := range s.text.items {
+			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, segChallenge))
+		}
+	}
+}
+
+// modeFor is the mode of a pair with the challenge in slot ch.
+func (s *search) modeFor(ch *slotMeta) Mode {
+	if s.fixedMode || ch == nil {
+		return s.rules.mode
+	}
+	for _, m := range []Mode{ModeExchange, ModePeerReview, ModeTutoring} {
+		if ch.modes&modeBit(string(m)) != 0 {
+			return m
+		}
+	}
+	return ModeExchange
+}
+
+// run ranks the target documents and returns the best limit, scored
+// exactly, best first.
+func (s *search) run(limit int) []result {
+	st := s.st
+	acc := s.ix.getAcc(len(st.hot))
+	defer s.ix.putAcc(acc)
+
+	budget := s.ix.budget
+	deferred := st.accumulate(acc, &s.qv, &budget)
+	var deferredItem []qfeat
+	if s.target == KindExpert {
+		deferredItem = st.accumulate(acc, &s.qvItem, &budget)
+		s.foldItems(acc)
+	}
+	pool := candidatePool(limit)
+	var scored []scoredCand
+	for {
+		left := s.collect(acc, pool)
+		scored = s.evaluateCandidates(acc, acc.cands, deferred, deferredItem, scored[:0])
+		// Rules may exclude many candidates (experts who do not speak the
+		// language): look further when too few are left.
+		if len(scored) >= limit+exactMargin || !left {
+			break
+		}
+		pool *= 4
+	}
+	slices.SortFunc(scored, func(a, b scoredCand) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.slot, b.slot)
+	})
+	scored = scored[:min(len(scored), limit+exactMargin)]
+	results := make([]result, 0, len(scored))
+	for _, c := range scored {
+		if r := s.exact(c.slot, true); len(r.reasons) == 0 {
+			results = append(results, r)
+		}
+	}
+	sortResults(st, results)
+	return results[:min(len(results), limit)]
+}
+
+// scoredCand is a candidate with its full score, not excluded.
+type scoredCand struct {
+	slot  uint32
+	score float64
+}
+
+// sortResults orders results best first; ties go by document ID so that
+// the order is stable from one run to the next.
+func sortResults(st *state, rs []result) {
+	slices.SortFunc(rs, func(a, b result) int {
+		if c := cmp.Compare(b.score, a.score); c != 0 {
+			return c
+		}
+		return strings.Compare(st.meta[a.slot].id, st.meta[b.slot].id)
+	})
+}
+
+// foldItems gives each expert the sum of its best-matching track-record
+// item, accumulated in the item's own slot.
+func (s *search) foldItems(acc *accumulator) {
+	st := s.st
+	ent, gen := acc.ent, acc.gen
+	n := len(acc.touched)
+	for i := 0; i < n; i++ {
+		is := acc.touched[i]
+		if st.hot[is].flags&flItem == 0 {
+			continue
+		}
+		p := st.meta[is].parent
+		pe := &ent[p]
+		if pe.gen != gen {
+			*pe = accEntry{gen: gen}
+			acc.touched = append(acc.touched, p)
+		}
+		if pe.flags&accItem == 0 {
+			pe.flags |= accItem
+			acc.item[p] = 0
+		}
+		acc.item[p] = max(acc.item[p], ent[is].text)
+	}
+}
+
+// collect keeps the pool best of the touched documents that may be
+// suggested, by a partial score (text, concepts and an estimate of themes,
+// weighted as the mode weighs them), in acc.cands. A min-heap of the pool
+// rejects most documents with one comparison. It reports whether documents
+// were left out.
+func (s *search) collect(acc *accumulator, pool int) bool {
+	st := s.st
+	eff := s.w.effective(s.target)
+	wt, wc, wth := float32(eff[fText]), float32(eff[fConcepts]), float32(eff[fThemes])
+	var themeScale float32
+	if s.qv.nThemes > 0 {
+		themeScale = 1 / float32(s.qv.nThemes)
+	}
+	need := flLive | flEligible
+	subjCity := s.subj.h.city
+	ent := acc.ent
+	h := acc.cands[:0]
+	left := false
+	for _, slot := range acc.touched {
+		e := &ent[slot]
+		score := wt*min(1, e.text) + wth*min(1, float32(e.theme)*themeScale)
+		if e.flags != 0 {
+			if e.flags&accItem != 0 {
+				score = max(score, wt*min(1, acc.item[slot])+wth*min(1, float32(e.theme)*themeScale))
+			}
+			score += wc * min(1, acc.conceptOf(slot))
+		}
+		if len(h) == pool && score <= h[0].score {
+			left = true
+			continue
+		}
+		hs := st.hot[slot]
+		if hs.flags&(need|flItem) != need ||
+			subjCity != 0 && hs.city == subjCity ||
+			s.region != 0 && uint32(hs.region) != s.region ||
+			s.country != 0 && uint32(hs.country) != s.country ||
+			s.lang != 0 && hs.flags>>flLangShift != s.lang {
+			continue
+		}
+		if len(h) < pool {
+			h = append(h, cand{slot, score})
+			heapUp(h, len(h)-1)
+			continue
+		}
+		left = true
+		h[0] = cand{slot, score}
+		heapDown(h, 0)
+	}
+	acc.cands = h
+	return left
+}
+
+// heapUp and heapDown keep h a min-heap on score.
+func heapUp(h []cand, i int) {
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].score <= h[i].score {
+			return
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func heapDown(h []cand, i int) {
+	n := len(h)
+	for {
+		l := 2*i + 1
+		if l >= n {
+			return
+		}
+		m := l
+		if r := l + 1; r < n && h[r].score < h[l].score {
+			m = r
+		}
+		if h[i].score <= h[m].score {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// evaluateCandidates completes the text of the candidates with the
+// deferred features (from their forward lists), evaluates the context and rules of each, and
+// appends those not excluded to out.
+func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, deferredItem []qfeat, out []scoredCand) []scoredCand {
+	st := s.st
+	var pe pairEval
+	for _, c := range top {
+		text := float64(acc.ent[c.slot].text)
+		concept := float64(acc.conceptOf(c.slot))
+		if len(deferred) > 0 {
+			t, cn := sumFwd(deferred, st.meta[c.slot].fwd)
+			text += t
+			concept += cn
+		}
+		item := 0.0
+		if s.target == KindExpert {
+			for _, is := range st.meta[c.slot].items {
+				v := float64(acc.textOf(is))
+				if len(deferredItem) > 0 {
+					t, _ := sumFwd(deferredItem, st.meta[is].fwd)
+					v += t
+				}
+				item = max(item, v)
+			}
+		}
+		if score, ok := s.quickScore(c.slot, text, concept, item, &pe); ok {
+			out = append(out, scoredCand{c.slot, score})
+		}
+	}
+	return out
+}
+
+// sumFwd adds up the text and concept weights of the features of fs (sorted
+// by ID) that the forward list fwd holds.
+func sumFwd(fs []qfeat, fwd []uint32) (text, concept float64) {
+	i := 0
+	for _, f := range fs {
+		for i < len(fwd) && fwd[i]>>impBits < f.id {
+			i++
+		}
+		if i == len(fwd) {
+			break
+		}
+		if fwd[i]>>impBits == f.id {
+			v := f.w * impactTable[fwd[i]&impMask]
+			switch f.class {
+			case classTerm:
+				text += v
+			case classConcept:
+				concept += v
+			}
+		}
+	}
+	return text, concept
+}
+
+// quickScore is evaluate without the explanation: the score and whether a
+// rule excludes the pair, for the candidates of run.
+func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEval) (float64, bool) {
+	st := s.st
+	ot := sideRef{m: &st.meta[slot], h: st.hot[slot], kind: s.target}
+	ch, other := s.subj, ot
+	if s.target == KindChallenge {
+		ch, other = ot, s.subj
+	}
+	rules := s.rules
+	rules.mode = s.modeFor(ch.m)
+	rules.quick = true
+	w := s.w
+	if !s.fixedMode {
+		w = modeWeights[rules.mode]
+	}
+	eff := w.effective(s.target)
+	*pe = pairEval{}
+	st.evalPair(ch, other, &rules, pe)
+	if pe.excluded {
+		return 0, false
+	}
+	pe.vals[fText] = max(min(1, text), min(1, item))
+	pe.vals[fConcepts] = min(1, concept)
+	score := 0.0
+	for i := range pe.vals {
+		score += eff[i] * pe.vals[i]
+	}
+	return score, true
+}
+
+// evaluate completes a pair whose text sums are known: context, rules and
+// score. ok is false when a rule excludes it.
+func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool) (result, bool) {
+	st := s.st
+	r := result{slot: slot, item: -1, textVal: min(1, text), itemVal: min(1, item)}
+	ot := sideRef{m: &st.meta[slot], h: st.hot[slot], kind: s.target}
+	ch, other := s.subj, ot
+	if s.target == KindChallenge {
+		ch, other = ot, s.subj
+	}
+	rules := s.rules
+	rules.mode = s.modeFor(ch.m)
+	rules.withDetail = detail
+	r.mode = rules.mode
+	w := s.w
+	if !s.fixedMode {
+		w = modeWeights[r.mode]
+	}
+	r.eff = w.effective(s.target)
+	var pe pairEval
+	st.evalPair(ch, other, &rules, &pe)
+	r.vals, r.details, r.reasons = pe.vals, pe.details, pe.reasons
+	r.vals[fText] = max(r.textVal, r.itemVal)
+	r.vals[fConcepts] = min(1, concept)
+	for i := range r.vals {
+		r.score += r.eff[i] * r.vals[i]
+	}
+	return r, len(r.reasons) == 0
+}
+
+// exact scores one pair by looking its features up, with the matched
+// features kept for the evidence: what Explain shows and what the last
+// stage of run computes for the results it returns.
+func (s *search) exact(slot uint32, detail bool) result {
+	st := s.st
+	var hits []featScore
+	text, concept, _ := st.exactSums(&s.qv, slot, &hits)
+	bestItem, bestVal := -1, 0.0
+	var bestHits []featScore
+	switch {
+	case s.target == KindExpert:
+		for j, is := range st.meta[slot].items {
+			var ih []featScore
+			v, _, _ := st.exactSums(&s.qvItem, is, &ih)
+			if v > bestVal {
+				bestItem, bestVal, bestHits = j, v, ih
+			}
+		}
+	case len(s.itemQVs) > 0:
+		for j := range s.itemQVs {
+			var ih []featScore
+			v, _, _ := st.exactSums(&s.itemQVs[j], slot, &ih)
+			if v > bestVal {
+				bestItem, bestVal, bestHits = j, v, ih
+			}
+		}
+	}
+	r, _ := s.evaluate(slot, text, concept, bestVal, detail)
+	r.hits = hits
+	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestVal), bestHits
+	return r
+}
+
+// checkQuery validates the options of q and fills the search's rules,
+// weights and filters.
+func (s *search) setOptions(q *Query) error {
+	mode, err := ParseMode(string(q.Mode))
+	if err != nil {
+		return err
+	}
+	w, err := resolveWeights(mode, q.Weights)
+	if err != nil {
+		return err
+	}
+	if q.Limit < 0 || q.Limit > MaxLimit {
+		return fmt.Errorf("%w: limit %d is not between 1 and %d", ErrInvalidQuery, q.Limit, MaxLimit)
+	}
+	if q.Language != "" && !q.Language.Valid() {
+		return fmt.Errorf("%w: language %q is not en, fr or es", ErrInvalidQuery, q.Language)
+	}
+	now := q.Now
+	if now.IsZero() {
+		now = s.ix.clock()
+	}
+	s.w = w
+	s.fixedMode = true
+	s.rules = pairRules{
+		mode:        mode,
+		requireLang: q.RequireSharedLanguage == nil || *q.RequireSharedLanguage,
+		similar:     q.SimilarContext,
+		today:       dayOf(now),
+	}
+	s.lang = langCode(q.Language)
+	return nil
+}
+
+// setFilters resolves the region and country filters against the index.
+func (s *search) setFilters(q *Query) {
+	if r := strings.ToLower(strings.TrimSpace(q.Region)); r != "" {
+		s.region = s.st.regions.find(r)
+	}
+	if c := strings.ToUpper(strings.TrimSpace(q.Country)); c != "" {
+		s.country = s.st.countries.find(c)
+	}
+}

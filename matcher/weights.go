@@ -1,0 +1,315 @@
+package matcher
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// This file is the one place where the weights of the score live: the
+// factors, their weight in each mode and the bounds a request may move them
+// within, the weights of the text fields, and the small tables that turn a
+// role, a seniority or a city size into a number. Change them here, with
+// the evaluation (eval_test.go) run before and after.
+
+// Factor names one part of a score.
+type Factor string
+
+// The factors of a score. Every value is in [0, 1].
+const (
+	// FactorText is the similarity of the words (stems weighted by rarity:
+	// BM25, see score_text.go), within a language.
+	FactorText Factor = "text"
+	// FactorConcepts is the similarity of the lexicon concepts the texts
+	// speak of, across languages: the bridge between French, English and
+	// Spanish, kept apart so that an explanation shows what it added.
+	FactorConcepts Factor = "concepts"
+	// FactorThemes is the overlap of the declared taxonomy themes.
+	FactorThemes Factor = "themes"
+	// FactorSkills is the share of the skills a challenge needs that an
+	// expert declares.
+	FactorSkills Factor = "skills"
+	// FactorLanguage is 1 when both sides have a working language in
+	// common (pairs without one are excluded unless the request allows it).
+	FactorLanguage Factor = "language"
+	// FactorRole is how well an expert's role and seniority fit the mode.
+	FactorRole Factor = "role"
+	// FactorGeography favours another country (learning travels best
+	// between different contexts), or, on request, a similar context: the
+	// same region and city size class.
+	FactorGeography Factor = "geography"
+	// FactorCapacity is the share of an expert's capacity still free.
+	FactorCapacity Factor = "capacity"
+	// FactorAvailability is the share of the challenge's timeframe the
+	// expert is available for.
+	FactorAvailability Factor = "availability"
+	// FactorMorePractices is, for a city, the bonus of its second and third
+	// best practices (see cityDepth). It is not weighted by mode.
+	FactorMorePractices Factor = "more_practices"
+	// FactorReciprocity is, for a partner city, the share of one direction
+	// in the harmonic mean of both.
+	FactorReciprocity Factor = "reciprocity"
+)
+
+// factors is the order in which factors are computed and listed.
+var factors = [...]Factor{
+	FactorText, FactorConcepts, FactorThemes, FactorSkills, FactorLanguage,
+	FactorRole, FactorGeography, FactorCapacity, FactorAvailability,
+}
+
+const numFactors = len(factors)
+
+// Indexes of the factors in weight vectors.
+const (
+	fText = iota
+	fConcepts
+	fThemes
+	fSkills
+	fLanguage
+	fRole
+	fGeography
+	fCapacity
+	fAvailability
+)
+
+// weightVec is one weight per factor, in the order of factors.
+type weightVec [numFactors]float64
+
+// modeWeights are the weights of each mode. They are relative: the weights
+// of the factors that apply to a pair are scaled to add up to 1 (a practice
+// has no role, capacity or availability), so that every score is in [0, 1].
+//
+//	factor        exchange  peer_review  tutoring   why
+//	text            0.45      0.35        0.30      what the texts say is the best evidence of subject;
+//	                                                less so when who the person is matters more
+//	concepts        0.20      0.15        0.15      the same subject across languages: as strong as words
+//	                                                but coarser (a concept is a whole theme)
+//	themes          0.15      0.10        0.10      declared by hand, broad: a good tie-breaker
+//	skills          0         0.10        0.15      a tutoring team must cover the skills the result needs
+//	language        0.05      0.05        0.05      mostly a hard rule; the weight only tells
+//	                                                apart pairs kept with require_shared_language=false
+//	role            0         0.15        0.20      peers review peers; tutoring toward a strategic
+//	                                                result wants leadership (see roleFit)
+//	geography       0.15      0.05        0         exchange favours other countries, reviews a little
+//	                                                (independence), tutoring not at all
+//	capacity        0         0.05        0.05      spread the load over the volunteers
+//	availability    0         0.05        0.10      tutoring runs over months
+//
+// Exchange puts no weight on role, capacity and availability: an exchange is
+// between cities, an expert suggested for it is a contact, not a commitment.
+var modeWeights = map[Mode]weightVec{
+	//                text  concepts themes skills lang  role  geo   capa  avail
+	ModeExchange:   {0.45, 0.20, 0.15, 0, 0.05, 0, 0.15, 0, 0},
+	ModePeerReview: {0.35, 0.15, 0.10, 0.10, 0.05, 0.15, 0.05, 0.05, 0.05},
+	ModeTutoring:   {0.30, 0.15, 0.10, 0.15, 0.05, 0.20, 0, 0.05, 0.10},
+}
+
+// weightBounds are the bounds of a weight a request may set. Text never goes
+// to zero: a suggestion must be about the subject, whatever else counts.
+var weightBounds = weightVec{0.05, 0, 0, 0, 0, 0, 0, 0, 0}
+
+// maxWeight is the upper bound of every weight.
+const maxWeight = 1.0
+
+// applies says which factors apply to a pair with a document of each kind:
+// practices (and the cities they stand for) have no role, skills, capacity
+// or availability; experts and challenges (Opportunities) have them all.
+var applies = map[Kind][numFactors]bool{
+	KindPractice:  {true, true, true, false, true, false, true, false, false},
+	KindCity:      {true, true, true, false, true, false, true, false, false},
+	KindExpert:    {true, true, true, true, true, true, true, true, true},
+	KindChallenge: {true, true, true, true, true, true, true, true, true},
+}
+
+// cityDepth are the shares of a city's second and third best practices
+// added to its best one: a city with several practices on the subject has
+// more to show, but one very good practice outweighs two fair ones.
+var cityDepth = [2]float64{0.10, 0.05}
+
+// DefaultWeights returns the weights of mode by factor, as a request would
+// override them.
+func DefaultWeights(mode Mode) map[Factor]float64 {
+	w, ok := modeWeights[mode]
+	if !ok {
+		w = modeWeights[ModeExchange]
+	}
+	m := make(map[Factor]float64, numFactors)
+	for i, f := range factors {
+		m[f] = w[i]
+	}
+	return m
+}
+
+// WeightBounds returns the bounds a request may set the weight of f within.
+func WeightBounds(f Factor) (lo, hi float64, ok bool) {
+	i := slices.Index(factors[:], f)
+	if i < 0 {
+		return 0, 0, false
+	}
+	return weightBounds[i], maxWeight, true
+}
+
+// WeightError is a per-request weight that is unknown or out of its bounds.
+type WeightError struct {
+	Factor Factor
+	Value  float64
+	Min    float64
+	Max    float64
+	Known  bool // false when Factor is no factor
+}
+
+// Error names the bad weight and its bounds.
+func (e *WeightError) Error() string {
+	if !e.Known {
+		names := make([]string, len(factors))
+		for i, f := range factors {
+			names[i] = string(f)
+		}
+		return fmt.Sprintf("unknown weight %q (one of %s)", e.Factor, strings.Join(names, ", "))
+	}
+	return fmt.Sprintf("weight %q is %v, out of bounds [%v, %v]", e.Factor, e.Value, e.Min, e.Max)
+}
+
+// Is makes errors.Is(err, ErrInvalidQuery) hold for a WeightError.
+func (e *WeightError) Is(target error) bool { return target == ErrInvalidQuery }
+
+// resolveWeights returns the weights of mode with the overrides applied,
+// or a *WeightError for the first bad one in the order of factors (then
+// the unknown names, sorted), so that the message is stable.
+func resolveWeights(mode Mode, over map[Factor]float64) (weightVec, error) {
+	w := modeWeights[mode]
+	if len(over) == 0 {
+		return w, nil
+	}
+	for i, f := range factors {
+		v, ok := over[f]
+		if !ok {
+			continue
+		}
+		if math.IsNaN(v) || v < weightBounds[i] || v > maxWeight {
+			return w, &WeightError{Factor: f, Value: v, Min: weightBounds[i], Max: maxWeight, Known: true}
+		}
+		w[i] = v
+	}
+	var unknown []string
+	for f := range over {
+		if !slices.Contains(factors[:], f) {
+			unknown = append(unknown, string(f))
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return w, &WeightError{Factor: Factor(unknown[0])}
+	}
+	return w, nil
+}
+
+// effective scales the weights of the factors that apply to kind to add up
+// to 1 and zeroes the others.
+func (w weightVec) effective(kind Kind) weightVec {
+	ap := applies[kind]
+	sum := 0.0
+	for i := range w {
+		if ap[i] {
+			sum += w[i]
+		}
+	}
+	var e weightVec
+	if sum == 0 {
+		return e
+	}
+	for i := range w {
+		if ap[i] {
+			e[i] = w[i] / sum
+		}
+	}
+	return e
+}
+
+// fieldWeights are the default weights of the text fields, by name. A
+// title is a summary written with care; results and lessons say what a
+// practice achieved, the strategic result what a tutoring is for. An
+// unknown name weighs 1.
+var fieldWeights = map[string]float64{
+	"title":            2,
+	"strategic_result": 1.5,
+	"skills":           1.5,
+	"description":      1,
+	"bio":              1,
+	"results":          1,
+	"lessons_learned":  0.8,
+	"transferability":  0.8,
+}
+
+// Weights of a track-record item's texts, in the item and in the whole
+// profile.
+const (
+	trackTitleWeight   = 1.5
+	trackSummaryWeight = 1
+)
+
+// maxFieldWeight bounds Field.Weight.
+const maxFieldWeight = 5
+
+// fieldWeight is the weight of f.
+func fieldWeight(f Field) float64 {
+	if f.Weight > 0 {
+		return min(f.Weight, maxFieldWeight)
+	}
+	if w, ok := fieldWeights[f.Name]; ok {
+		return w
+	}
+	return 1
+}
+
+// roleFit is how well a role suits each mode, in [0, 1]. Peer review is
+// done by peers: managers and elected people review the work of their
+// counterparts. Tutoring toward a strategic result is a leadership matter
+// (the seed: "usually at leadership level"). Exchange is practice sharing:
+// the people who ran the practice count most.
+var roleFit = map[Mode]map[string]float64{
+	ModeExchange: {
+		"technical_officer": 1, "public_service_manager": 1, "mayor": 0.8, "elected_official": 0.8,
+		"academic": 0.7, "consultant": 0.5, "other": 0.5,
+	},
+	ModePeerReview: {
+		"public_service_manager": 1, "mayor": 1, "elected_official": 0.9, "technical_officer": 0.8,
+		"academic": 0.7, "consultant": 0.4, "other": 0.4,
+	},
+	ModeTutoring: {
+		"mayor": 1, "public_service_manager": 1, "elected_official": 0.9, "technical_officer": 0.6,
+		"academic": 0.6, "consultant": 0.4, "other": 0.3,
+	},
+}
+
+// seniorityFit is how well a seniority suits each mode, in [0, 1].
+var seniorityFit = map[Mode]map[string]float64{
+	ModeExchange:   {"junior": 0.6, "senior": 1, "leadership": 1},
+	ModePeerReview: {"junior": 0.3, "senior": 0.9, "leadership": 1},
+	ModeTutoring:   {"junior": 0.1, "senior": 0.6, "leadership": 1},
+}
+
+// Shares of role and seniority in FactorRole. Tutoring weighs seniority
+// more: the seed asks for leadership level.
+var roleShare = map[Mode]float64{ModeExchange: 0.5, ModePeerReview: 0.5, ModeTutoring: 0.4}
+
+// unknownFit is the value of a role, seniority, country or size class that
+// one side does not declare: neither a reward nor a penalty.
+const unknownFit = 0.5
+
+// SizeClass returns the size class of a city of population inhabitants,
+// after the network's own categories: "small" (under 50,000),
+// "intermediary" (50,000 to 1 million, UCLG's intermediary cities),
+// "metropolis" (1 million or more), "" when unknown.
+func SizeClass(population int64) string {
+	switch {
+	case population <= 0:
+		return ""
+	case population < 50_000:
+		return "small"
+	case population < 1_000_000:
+		return "intermediary"
+	}
+	return "metropolis"
+}
