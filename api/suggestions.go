@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,7 +28,7 @@ func matchQuery(q *query) matcher.Query {
 		Limit:          q.intIn("limit", matcher.DefaultLimit, 1, matcher.MaxLimit),
 		Region:         q.enum("region", profiles.Regions),
 		Country:        q.country("country"),
-		Language:       matcher.Lang(q.language("language")),
+		Language:       matcher.Lang(q.enum("language", analysedLanguages())),
 		SimilarContext: q.boolean("similar_context", false),
 	}
 	if q.str("require_shared_language") != "" {
@@ -35,6 +37,16 @@ func matchQuery(q *query) matcher.Query {
 	}
 	mq.Weights = weightsParam(q)
 	return mq
+}
+
+// analysedLanguages are the languages the matcher reads: a language filter
+// names one of them.
+func analysedLanguages() []string {
+	var out []string
+	for _, l := range matcher.Languages() {
+		out = append(out, string(l))
+	}
+	return out
 }
 
 // matchParams are the query parameters matchQuery reads.
@@ -58,7 +70,7 @@ func weightsParam(q *query) map[matcher.Factor]float64 {
 			q.fail("weights", fmt.Sprintf("%q: write factor:value, such as themes:0.3", part))
 		case !known:
 			q.fail("weights", fmt.Sprintf("unknown factor %q", f))
-		case v < lo || v > hi:
+		case math.IsNaN(v) || v < lo || v > hi:
 			q.fail("weights", fmt.Sprintf("%s must be between %g and %g", f, lo, hi))
 		default:
 			out[f] = v
@@ -75,6 +87,11 @@ func (s *Server) suggestions(c echo.Context) error {
 	}
 	mq := matchQuery(q)
 	if err := q.err(); err != nil {
+		return err
+	}
+	// The index holds every kind under one ID space: an ID that names no
+	// challenge is a 404 here, not a bad query.
+	if _, err := s.store.FindChallengeByID(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
 	mq.ChallengeID, mq.Kind = c.Param("id"), kind
@@ -107,8 +124,23 @@ func (s *Server) explain(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
+	if _, err := s.store.FindChallengeByID(ctx, c.Param("id")); err != nil {
+		return err
+	}
 	mq.ChallengeID = c.Param("id")
 	sug, err := s.matching.Index().Explain(mq, id)
+	if errors.Is(err, matcher.ErrNotFound) && mq.Kind == matcher.KindCity {
+		// The index knows a city only through its documents: one with none
+		// is not suggested, for want of a practice.
+		if _, ferr := s.store.FindCityByID(ctx, id); ferr == nil {
+			mode, _ := matcher.ParseMode(string(mq.Mode))
+			sug, err = matcher.Suggestion{ID: id, Kind: matcher.KindCity, Explanation: matcher.Explanation{
+				Mode: mode, Excluded: true, ExclusionReasons: []string{"the city has no practice in the index"},
+				Contributions: []matcher.Contribution{},
+			}}, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -119,6 +151,9 @@ func (s *Server) opportunities(c echo.Context) error {
 	q := newQuery(c, matchParams...)
 	mq := matchQuery(q)
 	if err := q.err(); err != nil {
+		return err
+	}
+	if _, err := s.store.FindExpertByID(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
 	items, err := s.matching.Index().Opportunities(c.Param("id"), mq)
@@ -138,6 +173,11 @@ func (s *Server) partners(c echo.Context) error {
 		return err
 	}
 	items, err := s.matching.Index().Partners(c.Param("id"), mq)
+	if errors.Is(err, matcher.ErrNotFound) {
+		// The city exists, but the index knows it only through its documents:
+		// with none, it has nothing to exchange.
+		items, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
