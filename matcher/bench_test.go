@@ -1,10 +1,10 @@
 package matcher_test
 
 import (
-	"fmt"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,24 +226,4 @@ func TestBenchCorpusShape(t *testing.T) {
 	}
 }
 
-func splitWords(s string) []string {
-	var out []string
-	for _, w := range slices.Collect(func(yield func(string) bool) {
-		start := -1
-		for i, r := range s + " " {
-			if r == ' ' {
-				if start >= 0 && !yield(s[start:i]) {
-					return
-				}
-				start = -1
-			} else if start < 0 {
-				start = i
-			}
-		}
-	}) {
-		out = append(out, w)
-	}
-	return out
-}
-
-var _ = fmt.Sprint
+func splitWords(s string) []string { return strings.Fields(s) }

@@ -56,7 +56,8 @@ func (s *search) explain(r *result) *pending {
 	p := &pending{exp: exp, item: -1, textFactorI: -1}
 
 	// Matched words, the most telling first.
-	var termHits, conceptHits []featScore
+	termHits := make([]featScore, 0, len(r.hits))
+	var conceptHits []featScore
 	termSum := 0.0
 	for _, h := range r.hits {
 		switch h.class {
@@ -68,7 +69,10 @@ func (s *search) explain(r *result) *pending {
 		}
 	}
 	slices.SortStableFunc(termHits, func(a, b featScore) int { return cmp.Compare(b.v, a.v) })
-	for _, h := range termHits[:min(len(termHits), maxMatchedTerms)] {
+	shown := termHits[:min(len(termHits), maxMatchedTerms)]
+	exp.MatchedTerms = make([]TermMatch, 0, len(shown))
+	p.terms = make([]string, 0, len(shown))
+	for _, h := range shown {
 		term := st.names[h.id]
 		exp.MatchedTerms = append(exp.MatchedTerms, TermMatch{
 			Term: term, Weight: round6(h.v / termSum),
@@ -116,6 +120,7 @@ func (s *search) explain(r *result) *pending {
 		details[fConcepts] = strings.Join(conceptNames, ", ")
 	}
 	var total int64
+	exp.Contributions = make([]Contribution, 0, numFactors+1)
 	for i, f := range factors {
 		if r.eff[i] == 0 {
 			continue
@@ -208,33 +213,23 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 		return words
 	}
 	want := make(map[string]bool, len(terms))
-	prefixes := map[string]bool{}
+	// The first three letters of each term, packed: a word whose first
+	// three letters (lower case, folded) are none of them cannot stand for
+	// a term, which leaves one word in ten or so to look up.
+	var keys []uint32
 	for _, t := range terms {
 		want[t] = true
-		prefixes[t[:min(2, len(t))]] = true
+		keys = append(keys, prefixKey(t))
 	}
 	parts := docParts(d)
-	var buf [8]byte
 	for _, p := range parts {
 		if item >= 0 && p.item != item {
 			continue
 		}
 		forEachWord(p.text, func(w string) {
-			// The first two letters, lower case and folded, must begin
-			// one of the terms: that leaves one word in ten or so to look
-			// up. ASCII needs no folding.
-			var f string
-			if len(w) >= 2 && w[0] < utf8.RuneSelf && w[1] < utf8.RuneSelf {
-				buf[0], buf[1] = lowerASCII(w[0]), lowerASCII(w[1])
-				f = string(buf[:2]) // no allocation: a map key
-				if !prefixes[f] && !prefixes[f[:1]] {
-					return
-				}
-			} else {
-				f = FoldAccents(strings.ToLower(w))
-				if f == "" || !prefixes[f[:min(2, len(f))]] && !prefixes[f[:1]] {
-					return
-				}
+			k := prefixKey(w)
+			if !slices.Contains(keys, k) && !slices.Contains(keys, k&0xffff) && !slices.Contains(keys, k&0xff) {
+				return
 			}
 			if t, stop := ix.an.Term(w, lang); !stop && want[t] {
 				words[t] = addWord(words[t], w)
@@ -284,6 +279,28 @@ func forEachWord(s string, fn func(string)) {
 	if start >= 0 {
 		fn(s[start:])
 	}
+}
+
+// prefixKey packs the first three bytes of w, lower case and folded, into
+// a number (fewer for a shorter w): the key scanWords compares.
+func prefixKey(w string) uint32 {
+	n := min(3, len(w))
+	ascii := true
+	for i := range n {
+		if w[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if !ascii {
+		w = FoldAccents(strings.ToLower(w))
+		n = min(3, len(w))
+	}
+	var k uint32
+	for i := range n {
+		k |= uint32(lowerASCII(w[i])) << (8 * i)
+	}
+	return k
 }
 
 func lowerASCII(c byte) byte {

@@ -438,6 +438,9 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 		st.kept = append(st.kept, nil)
 	}
 	st.ids[d.ID] = slot
+	if h.city != 0 {
+		st.byCity[h.city] = append(st.byCity[h.city], slot)
+	}
 	seg := &st.segs[segOf(d.Kind)]
 	seg.slots++
 	seg.live++
@@ -506,6 +509,12 @@ func (st *state) remove(id string) bool {
 		return false
 	}
 	delete(st.ids, id)
+	if c := st.hot[slot].city; c != 0 {
+		st.byCity[c] = slices.DeleteFunc(st.byCity[c], func(s uint32) bool { return s == slot })
+		if len(st.byCity[c]) == 0 {
+			delete(st.byCity, c)
+		}
+	}
 	st.kill(slot)
 	for _, is := range st.meta[slot].items {
 		st.kill(is)
@@ -569,6 +578,12 @@ func (st *state) compact() {
 	for id, s := range st.ids {
 		st.ids[id] = remap[s]
 	}
+	for c, slots := range st.byCity {
+		for i, s := range slots {
+			slots[i] = remap[s]
+		}
+		st.byCity[c] = slots
+	}
 	for seg := range st.segs {
 		sg := &st.segs[seg]
 		sg.postCnt = 0
@@ -597,7 +612,7 @@ func (st *state) compact() {
 
 // impacts computes the 8-bit impact of each feature of the document in
 // slot: for BM25 its term-frequency part (saturated, length-normalised),
-// for TF-IDF its weight in the unit-length document vector. The first
+// for TF-IDF its weight in the unit-length document vector (see rankingOf). The first
 // nTerm features are words, the rest concepts and themes; themes get the
 // top impact (a theme is declared or not).
 func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, out []uint8) []uint8 {
@@ -609,33 +624,23 @@ func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, out []u
 		}
 		return featClass(st.names[f.id], false)
 	}
-	switch st.ranking {
-	case RankTFIDF:
-		var norms [2]float64
-		for j, f := range feats {
-			c := class(j, f)
-			if c == classTheme {
-				continue
-			}
-			w := tfidfWeight(f.tf, st.idf(seg, f.id))
+	// The norms of the TF-IDF vectors, by class.
+	var norms [2]float64
+	for j, f := range feats {
+		if c := class(j, f); c != classTheme && st.rankingOf(c) == RankTFIDF {
+			w := tfidfWeight(f.tf, st.idf(RankTFIDF, seg, f.id))
 			norms[c] += w * w
 		}
-		for j, f := range feats {
-			c := class(j, f)
-			if c == classTheme {
-				out = append(out, impMask)
-				continue
-			}
-			w := tfidfWeight(f.tf, st.idf(seg, f.id)) / math.Sqrt(norms[c])
+	}
+	for j, f := range feats {
+		c := class(j, f)
+		switch {
+		case c == classTheme:
+			out = append(out, impMask)
+		case st.rankingOf(c) == RankTFIDF:
+			w := tfidfWeight(f.tf, st.idf(RankTFIDF, seg, f.id)) / math.Sqrt(norms[c])
 			out = append(out, encodeImpact(w))
-		}
-	default:
-		for j, f := range feats {
-			c := class(j, f)
-			if c == classTheme {
-				out = append(out, impMask)
-				continue
-			}
+		default:
 			dl := float64(m.termLen)
 			if c == classConcept {
 				dl = float64(m.conLen)

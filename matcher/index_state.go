@@ -235,8 +235,9 @@ type state struct {
 	meta []slotMeta
 	kept []*Doc // by slot, when keep
 
-	ids  map[string]uint32 // document ID -> slot
-	dead int               // dead slots
+	ids    map[string]uint32   // document ID -> slot
+	byCity map[uint32][]uint32 // city -> slots of its documents (not items), dead ones dropped
+	dead   int                 // dead slots
 
 	// buildDF are the final document frequencies while Build lays out the
 	// postings (TF-IDF impacts need them before the lists are full).
@@ -248,7 +249,7 @@ type state struct {
 func newState(r Ranking, keep bool) *state {
 	return &state{
 		ranking: r, keep: keep,
-		dict: map[string]uint32{}, ids: map[string]uint32{},
+		dict: map[string]uint32{}, ids: map[string]uint32{}, byCity: map[uint32][]uint32{},
 		cities: newStrTable(), countries: newStrTable(), regions: newStrTable(),
 		langs: newStrTable(), themes: newStrTable(), roles: newStrTable(), skills: newStrTable(),
 	}

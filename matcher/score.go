@@ -90,9 +90,10 @@ func (st *state) prepare(terms, concepts []featTF, seg int) qvec {
 			qv.feats = append(qv.feats, qfeat{id: id, class: class, w: 1, df: df})
 			return
 		}
-		idf := st.idf(seg, id)
+		r := st.rankingOf(class)
+		idf := st.idf(r, seg, id)
 		var w float64
-		if st.ranking == RankTFIDF {
+		if r == RankTFIDF {
 			w = tfidfWeight(f.tf, idf)
 			norm[class] += w * w
 		} else {
@@ -114,13 +115,33 @@ func (st *state) prepare(terms, concepts []featTF, seg int) qvec {
 		if f.class == classTheme {
 			continue
 		}
-		if st.ranking == RankTFIDF {
+		if st.rankingOf(f.class) == RankTFIDF {
 			f.w /= math.Sqrt(norm[f.class])
 		} else {
 			f.w *= impactScale(RankBM25) / norm[f.class]
 		}
 	}
 	return qv
+}
+
+// itemVec is the query vector for experts' track-record items: the words
+// of qv (prepared for the experts' profiles) with the same weights, looked
+// up in the items' postings. An engagement is scored on the scale of a
+// whole profile, so that the best of the two means something: weighed by
+// the few words the items hold, one shared common word would look like a
+// strong match.
+func (st *state) itemVec(qv *qvec) qvec {
+	iv := qvec{seg: segItem}
+	for _, f := range qv.feats {
+		if f.class != classTerm {
+			continue
+		}
+		if df := st.df(segItem, f.id); df > 0 {
+			f.df = df
+			iv.feats = append(iv.feats, f)
+		}
+	}
+	return iv
 }
 
 // accEntry is a document's running text sum during accumulation: 8 bytes,
@@ -178,17 +199,10 @@ func (ix *Index) getAcc(n int) *accumulator {
 	return a
 }
 
-// conceptOf and itemOf read the side sums of a touched slot.
+// conceptOf reads the concept sum of a touched slot.
 func (acc *accumulator) conceptOf(slot uint32) float32 {
 	if acc.ent[slot].flags&accConcept != 0 {
 		return acc.concept[slot]
-	}
-	return 0
-}
-
-func (acc *accumulator) itemOf(slot uint32) float32 {
-	if acc.ent[slot].flags&accItem != 0 {
-		return acc.item[slot]
 	}
 	return 0
 }
@@ -316,6 +330,9 @@ type featScore struct {
 // nil the matched features are appended to it.
 func (st *state) exactSums(qv *qvec, slot uint32, hits *[]featScore) (text, concept, theme float64) {
 	fwd := st.meta[slot].fwd
+	if hits != nil && *hits == nil {
+		*hits = make([]featScore, 0, min(len(fwd), len(qv.feats)))
+	}
 	i := 0
 	for _, f := range qv.feats {
 		for i < len(fwd) && fwd[i]>>impBits < f.id {

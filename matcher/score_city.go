@@ -56,13 +56,18 @@ func (s *search) groupCities(rs []result) []cityResult {
 	for i := range out {
 		out[i].units = out[i].pUnits[0] + depthUnits(out[i].pUnits)
 	}
-	slices.SortStableFunc(out, func(a, b cityResult) int {
+	s.sortCities(out)
+	return out
+}
+
+// sortCities orders cities best first, by name on a tie.
+func (s *search) sortCities(crs []cityResult) {
+	slices.SortStableFunc(crs, func(a, b cityResult) int {
 		if c := cmp.Compare(b.units, a.units); c != 0 {
 			return c
 		}
 		return strings.Compare(s.st.cities.name(a.city), s.st.cities.name(b.city))
 	})
-	return out
 }
 
 // depthUnits is the bonus of a city's second and third practices.
@@ -101,31 +106,56 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 
 // suggestCities ranks cities by their practices.
 func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
-	crs := s.groupCities(s.run(cityPracticePool(limit)))
-	crs = crs[:min(len(crs), limit)]
-	out := make([]Suggestion, 0, len(crs))
-	ps := make([]*pending, 0, len(crs))
-	for i := range crs {
-		p := s.cityExplanation(&crs[i])
+	crs := s.groupCities(s.run(cityPracticePool(limit), false))
+	// The best practices found rank the cities; each city's score then
+	// counts all its practices, as Explain does, and they are ranked again.
+	crs = crs[:min(len(crs), limit+exactMargin)]
+	full := make([]cityResult, 0, len(crs))
+	for _, cr := range crs {
+		if c := s.cityResultOf(cr.city); c != nil {
+			full = append(full, *c)
+		}
+	}
+	s.sortCities(full)
+	full = full[:min(len(full), limit)]
+	out := make([]Suggestion, 0, len(full))
+	ps := make([]*pending, 0, len(full))
+	for i := range full {
+		p := s.cityExplanation(&full[i])
 		ps = append(ps, p)
-		out = append(out, Suggestion{ID: s.st.cities.name(crs[i].city), Kind: KindCity, Score: p.exp.Score})
+		out = append(out, Suggestion{ID: s.st.cities.name(full[i].city), Kind: KindCity, Score: p.exp.Score})
 	}
 	return out, ps
 }
 
-// cityPractices lists the live practices of city, in slot order.
+// citySlots lists the live documents of city in segment seg.
 func (st *state) citySlots(city uint32, seg uint8, eligibleOnly bool) []uint32 {
 	var out []uint32
-	for slot, h := range st.hot {
-		if h.city != city || h.flags&flLive == 0 || h.flags&flItem != 0 || st.meta[slot].seg != seg {
+	for _, slot := range st.byCity[city] {
+		h := st.hot[slot]
+		if h.flags&flLive == 0 || st.meta[slot].seg != seg || eligibleOnly && h.flags&flEligible == 0 {
 			continue
 		}
-		if eligibleOnly && h.flags&flEligible == 0 {
-			continue
-		}
-		out = append(out, uint32(slot))
+		out = append(out, slot)
 	}
 	return out
+}
+
+// cityResultOf scores a city from all its practices, exactly: nil when
+// none may be suggested.
+func (s *search) cityResultOf(city uint32) *cityResult {
+	var ok []result
+	for _, slot := range s.st.citySlots(city, segPractice, true) {
+		if r := s.exact(slot, false); len(r.reasons) == 0 {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return nil
+	}
+	sortResults(s.st, ok)
+	cr := s.groupCities(ok)[0]
+	return &cr
 }
 
 // explainCity explains the city id as a suggestion for the search's
@@ -138,19 +168,12 @@ func (s *search) explainCity(id string) *pending {
 	if city == 0 || city == noID {
 		return nil
 	}
-	var ok, excluded []result
-	for _, slot := range st.citySlots(city, segPractice, false) {
-		r := s.exact(slot, false)
-		if len(r.reasons) == 0 {
-			ok = append(ok, r)
-		} else {
-			excluded = append(excluded, r)
-		}
+	if cr := s.cityResultOf(city); cr != nil {
+		return s.cityExplanation(cr)
 	}
-	if len(ok) > 0 {
-		sortResults(st, ok)
-		cr := s.groupCities(ok)[0]
-		return s.cityExplanation(&cr)
+	var excluded []result
+	for _, slot := range st.citySlots(city, segPractice, false) {
+		excluded = append(excluded, s.exact(slot, false))
 	}
 	if len(excluded) == 0 {
 		return &pending{exp: &Explanation{Mode: s.rules.mode, Excluded: true,
@@ -196,7 +219,7 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	s.rules.checkChallenge = true
 	var out []Suggestion
 	var ps []*pending
-	for _, r := range s.run(limit) {
+	for _, r := range s.run(limit, true) {
 		p := s.explain(&r)
 		ps = append(ps, p)
 		out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: KindChallenge, Score: p.exp.Score})
@@ -270,7 +293,7 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			ix.mu.RUnlock()
 			return nil, fmt.Errorf("partners: %w", err)
 		}
-		crs := s.groupCities(s.run(cityPracticePool(partnerCandidates)))
+		crs := s.groupCities(s.run(cityPracticePool(partnerCandidates), false))
 		for i := range crs[:min(len(crs), partnerCandidates)] {
 			name := s.st.cities.name(crs[i].city)
 			if d := forward[name]; d != nil && d.units >= crs[i].units {

@@ -27,7 +27,7 @@ type search struct {
 	fixedMode bool
 
 	qv      qvec   // the subject against the target segment
-	qvItem  qvec   // the subject against experts' track-record items
+	qvItem  qvec   // the subject against experts' track-record items (see itemVec)
 	itemQVs []qvec // Opportunities: each of the expert's items against challenges
 
 	region, country uint32 // filters: 0 none, noID nothing matches
@@ -64,12 +64,19 @@ func candidatePool(limit int) int { return max(100, 10*limit) }
 // that float32 rounding of the accumulators cannot swap the last ones.
 const exactMargin = 8
 
-// newSearch prepares the subject's vectors for the target segment.
+// prepare weighs the subject's features for the target segment.
 func (s *search) prepare() {
 	st := s.st
 	s.qv = st.prepare(s.text.terms, s.text.concepts, segOf(s.target))
+	// A factor weighed zero by the request finds no candidate either: a
+	// ranking "by words only" must not be fed by themes.
+	if s.w[fConcepts] == 0 || s.w[fThemes] == 0 {
+		s.qv.feats = slices.DeleteFunc(s.qv.feats, func(f qfeat) bool {
+			return f.class == classConcept && s.w[fConcepts] == 0 || f.class == classTheme && s.w[fThemes] == 0
+		})
+	}
 	if s.target == KindExpert {
-		s.qvItem = st.prepare(s.text.terms, nil, segItem)
+		s.qvItem = st.itemVec(&s.qv)
 	}
 	if s.subj.kind == KindExpert && s.target == KindChallenge {
 		for _, it := range s.text.items {
@@ -93,7 +100,7 @@ func (s *search) modeFor(ch *slotMeta) Mode {
 
 // run ranks the target documents and returns the best limit, scored
 // exactly, best first.
-func (s *search) run(limit int) []result {
+func (s *search) run(limit int, detail bool) []result {
 	st := s.st
 	acc := s.ix.getAcc(len(st.hot))
 	defer s.ix.putAcc(acc)
@@ -126,7 +133,7 @@ func (s *search) run(limit int) []result {
 	scored = scored[:min(len(scored), limit+exactMargin)]
 	results := make([]result, 0, len(scored))
 	for _, c := range scored {
-		if r := s.exact(c.slot, true); len(r.reasons) == 0 {
+		if r := s.exact(c.slot, detail); len(r.reasons) == 0 {
 			results = append(results, r)
 		}
 	}
@@ -382,25 +389,31 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 func (s *search) exact(slot uint32, detail bool) result {
 	st := s.st
 	var hits []featScore
-	text, concept, _ := st.exactSums(&s.qv, slot, &hits)
+	hp := &hits
+	if !detail {
+		hp = nil
+	}
+	text, concept, _ := st.exactSums(&s.qv, slot, hp)
 	bestItem, bestVal := -1, 0.0
 	var bestHits []featScore
+	score := func(qv *qvec, slot uint32, j int) {
+		var ih []featScore
+		ihp := &ih
+		if !detail {
+			ihp = nil
+		}
+		if v, _, _ := st.exactSums(qv, slot, ihp); v > bestVal {
+			bestItem, bestVal, bestHits = j, v, ih
+		}
+	}
 	switch {
 	case s.target == KindExpert:
 		for j, is := range st.meta[slot].items {
-			var ih []featScore
-			v, _, _ := st.exactSums(&s.qvItem, is, &ih)
-			if v > bestVal {
-				bestItem, bestVal, bestHits = j, v, ih
-			}
+			score(&s.qvItem, is, j)
 		}
 	case len(s.itemQVs) > 0:
 		for j := range s.itemQVs {
-			var ih []featScore
-			v, _, _ := st.exactSums(&s.itemQVs[j], slot, &ih)
-			if v > bestVal {
-				bestItem, bestVal, bestHits = j, v, ih
-			}
+			score(&s.itemQVs[j], slot, j)
 		}
 	}
 	r, _ := s.evaluate(slot, text, concept, bestVal, detail)

@@ -100,9 +100,9 @@ type weightVec [numFactors]float64
 // between cities, an expert suggested for it is a contact, not a commitment.
 var modeWeights = map[Mode]weightVec{
 	//                text  concepts themes skills lang  role  geo   capa  avail
-	ModeExchange:   {0.45, 0.20, 0.15, 0, 0.05, 0, 0.15, 0, 0},
-	ModePeerReview: {0.35, 0.15, 0.10, 0.10, 0.05, 0.15, 0.05, 0.05, 0.05},
-	ModeTutoring:   {0.30, 0.15, 0.10, 0.15, 0.05, 0.20, 0, 0.05, 0.10},
+	ModeExchange:   {0.45, 0.20, 0.20, 0, 0.05, 0, 0.10, 0, 0},
+	ModePeerReview: {0.35, 0.15, 0.15, 0.10, 0.05, 0.10, 0.05, 0.05, 0},
+	ModeTutoring:   {0.30, 0.15, 0.15, 0.10, 0.05, 0.15, 0, 0.05, 0.05},
 }
 
 // weightBounds are the bounds of a weight a request may set. Text never goes

@@ -428,9 +428,30 @@ func writeList(ctx context.Context, db bun.IDB, spec listSpec, owner string, val
 	return nil
 }
 
+// owners names the rows whose lists to read: IDs in the database's order. whole
+// says they are every row between the first and the last, as on a page of an
+// unfiltered list, so that a range can stand for them. PostgreSQL plans a long IN
+// list slowly and, on a small table, as a sequential scan; a range it plans at once
+// on the primary key.
+type owners struct {
+	ids   []string
+	whole bool
+}
+
+func oneOwner(id string) owners { return owners{ids: []string{id}, whole: true} }
+
+// where returns the condition that selects the owners in column col.
+func (o owners) where(col string) (string, []any) {
+	first, last := o.ids[0], o.ids[len(o.ids)-1]
+	if o.whole {
+		return "? BETWEEN ? AND ?", []any{bun.Ident(col), first, last}
+	}
+	return "? IN (?) AND ? BETWEEN ? AND ?", []any{bun.Ident(col), bun.List(o.ids), bun.Ident(col), first, last}
+}
+
 // readLists loads one list of many owners at once.
-func readLists(ctx context.Context, db bun.IDB, spec listSpec, owners []string) (map[string][]string, error) {
-	m, err := readListsOf(ctx, db, owners, spec)
+func readLists(ctx context.Context, db bun.IDB, spec listSpec, o owners) (map[string][]string, error) {
+	m, err := readListsOf(ctx, db, o, spec)
 	if err != nil {
 		return nil, err
 	}
@@ -440,12 +461,12 @@ func readLists(ctx context.Context, db bun.IDB, spec listSpec, owners []string) 
 // readListsOf loads several lists of many owners in one query (a UNION ALL over the
 // join tables), so that a page costs one round trip for its lists however many rows
 // and lists it has. The i-th map holds the lists of specs[i].
-func readListsOf(ctx context.Context, db bun.IDB, owners []string, specs ...listSpec) ([]map[string][]string, error) {
+func readListsOf(ctx context.Context, db bun.IDB, o owners, specs ...listSpec) ([]map[string][]string, error) {
 	out := make([]map[string][]string, len(specs))
 	for i := range out {
-		out[i] = make(map[string][]string, len(owners))
+		out[i] = make(map[string][]string, len(o.ids))
 	}
-	if len(owners) == 0 {
+	if len(o.ids) == 0 {
 		return out, nil
 	}
 	var b strings.Builder
@@ -454,8 +475,10 @@ func readListsOf(ctx context.Context, db bun.IDB, owners []string, specs ...list
 		if i > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		b.WriteString("SELECT ? AS list, ? AS owner, ? AS value, position FROM ? WHERE ? IN (?)")
-		args = append(args, i, bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table), bun.Ident(spec.owner), bun.List(owners))
+		cond, condArgs := o.where(spec.owner)
+		b.WriteString("SELECT ? AS list, ? AS owner, ? AS value, position FROM ? WHERE " + cond)
+		args = append(args, i, bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table))
+		args = append(args, condArgs...)
 	}
 	b.WriteString(" ORDER BY list, owner, position")
 	// Scanned by hand: a page of experts has several hundred list rows, and

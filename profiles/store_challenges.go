@@ -41,8 +41,8 @@ func (r *challengeRow) set(in ChallengeInput) {
 
 type challengeLists struct{ themes, modes, skills map[string][]string }
 
-func readChallengeLists(ctx context.Context, db bun.IDB, ids []string) (challengeLists, error) {
-	m, err := readListsOf(ctx, db, ids, challengeThemes, challengeModes, challengeSkills)
+func readChallengeLists(ctx context.Context, db bun.IDB, o owners) (challengeLists, error) {
+	m, err := readListsOf(ctx, db, o, challengeThemes, challengeModes, challengeSkills)
 	if err != nil {
 		return challengeLists{}, err
 	}
@@ -129,7 +129,7 @@ func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error
 		}
 		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
 	}
-	l, err := readChallengeLists(ctx, db, []string{id})
+	l, err := readChallengeLists(ctx, db, oneOwner(id))
 	if err != nil {
 		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
 	}
@@ -178,7 +178,7 @@ func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResu
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	l, err := readChallengeLists(ctx, s.idb(), ids)
+	l, err := readChallengeLists(ctx, s.idb(), owners{ids: ids, whole: f.unfiltered()})
 	if err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
@@ -259,4 +259,10 @@ func (s *Store) DeleteChallenge(ctx context.Context, id string) error {
 	}
 	s.changed("challenge", id, true)
 	return nil
+}
+
+// unfiltered reports whether f selects every row, so that a page is every row
+// between its first and last IDs.
+func (f ChallengeFilter) unfiltered() bool {
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Mode == "" && f.Status == "" && strings.TrimSpace(f.Q) == ""
 }

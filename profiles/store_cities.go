@@ -93,7 +93,7 @@ func findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
 		}
 		return City{}, fmt.Errorf("find city %s: %w", id, err)
 	}
-	langs, err := readLists(ctx, db, cityLanguages, []string{id})
+	langs, err := readLists(ctx, db, cityLanguages, oneOwner(id))
 	if err != nil {
 		return City{}, fmt.Errorf("find city %s: %w", id, err)
 	}
@@ -135,7 +135,7 @@ func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City],
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	langs, err := readLists(ctx, s.idb(), cityLanguages, ids)
+	langs, err := readLists(ctx, s.idb(), cityLanguages, owners{ids: ids, whole: f.unfiltered()})
 	if err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
@@ -292,4 +292,10 @@ func updateVersioned(ctx context.Context, tx bun.Tx, row any, prev int64) error 
 		return errRetry
 	}
 	return nil
+}
+
+// unfiltered reports whether f selects every row, so that a page is every row
+// between its first and last IDs.
+func (f CityFilter) unfiltered() bool {
+	return f.Country == "" && f.Region == "" && f.Language == "" && strings.TrimSpace(f.Q) == ""
 }

@@ -57,18 +57,19 @@ type expertLists struct {
 	track                            map[string][]TrackRecordItem
 }
 
-func readExpertLists(ctx context.Context, db bun.IDB, ids []string) (expertLists, error) {
-	l := expertLists{track: make(map[string][]TrackRecordItem, len(ids))}
-	m, err := readListsOf(ctx, db, ids, expertLanguages, expertThemes, expertSkills, expertModes)
+func readExpertLists(ctx context.Context, db bun.IDB, o owners) (expertLists, error) {
+	l := expertLists{track: make(map[string][]TrackRecordItem, len(o.ids))}
+	m, err := readListsOf(ctx, db, o, expertLanguages, expertThemes, expertSkills, expertModes)
 	if err != nil {
 		return l, err
 	}
 	l.languages, l.themes, l.skills, l.modes = m[0], m[1], m[2], m[3]
-	if len(ids) == 0 {
+	if len(o.ids) == 0 {
 		return l, nil
 	}
 	var rows []trackRecordRow
-	if err := db.NewSelect().Model(&rows).Where("tr.expert_id IN (?)", bun.List(ids)).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
+	cond, args := o.where("tr.expert_id")
+	if err := db.NewSelect().Model(&rows).Where(cond, args...).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
 		return l, fmt.Errorf("read track records: %w", err)
 	}
 	for _, r := range rows {
@@ -182,7 +183,7 @@ func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
 		}
 		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
 	}
-	l, err := readExpertLists(ctx, db, []string{id})
+	l, err := readExpertLists(ctx, db, oneOwner(id))
 	if err != nil {
 		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
 	}
@@ -234,7 +235,7 @@ func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Exp
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	l, err := readExpertLists(ctx, s.idb(), ids)
+	l, err := readExpertLists(ctx, s.idb(), owners{ids: ids, whole: f.unfiltered()})
 	if err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
@@ -312,4 +313,10 @@ func (s *Store) DeleteExpert(ctx context.Context, id string) error {
 	}
 	s.changed("expert", id, true)
 	return nil
+}
+
+// unfiltered reports whether f selects every row, so that a page is every row
+// between its first and last IDs.
+func (f ExpertFilter) unfiltered() bool {
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Role == "" && f.Mode == "" && strings.TrimSpace(f.Q) == ""
 }

@@ -118,7 +118,7 @@ func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) 
 		}
 		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
 	}
-	themes, err := readLists(ctx, db, practiceThemes, []string{id})
+	themes, err := readLists(ctx, db, practiceThemes, oneOwner(id))
 	if err != nil {
 		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
 	}
@@ -175,7 +175,7 @@ func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult
 	for i := range rows {
 		ids[i] = rows[i].ID
 	}
-	themes, err := readLists(ctx, s.idb(), practiceThemes, ids)
+	themes, err := readLists(ctx, s.idb(), practiceThemes, owners{ids: ids, whole: f.unfiltered()})
 	if err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
@@ -265,4 +265,10 @@ func deleteRow(ctx context.Context, s *Store, table, id string) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// unfiltered reports whether f selects every row, so that a page is every row
+// between its first and last IDs.
+func (f PracticeFilter) unfiltered() bool {
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == ""
 }
