@@ -142,8 +142,10 @@ type Query struct {
 	Country  string
 	Language Lang
 
-	// RequireSharedLanguage, when set to false, keeps pairs with no working
-	// language in common (interpretation is arranged); nil means true.
+	// RequireSharedLanguage, when set to false, keeps the experts who have
+	// no working language in common with the challenge's city
+	// (interpretation is arranged); nil means true. Between cities a
+	// missing common language only lowers the score (FactorLanguage).
 	RequireSharedLanguage *bool
 	// SimilarContext favours partners of the same region and city size
 	// class instead of other countries.
@@ -264,4 +266,8 @@ var (
 	// ErrClosed is returned when suggestions are asked for a closed
 	// challenge: the HTTP layer answers 409.
 	ErrClosed = errors.New("challenge is closed")
+	// ErrFull is returned when a write would take the index past its
+	// limits: 16.7 million slots (documents and engagements, live or
+	// awaiting compaction) or 16.7 million distinct words and concepts.
+	ErrFull = errors.New("index full")
 )

@@ -43,7 +43,6 @@ type pending struct {
 	itemOfDoc   bool
 	itemTerms   []string
 	scoreUnits  int64
-	textUnits   int64
 	detailItem  bool // the text factor came from the item: name it in the detail
 	textFactorI int  // index of the text contribution
 }
@@ -129,7 +128,6 @@ func (s *search) explain(r *result) *pending {
 		total += u
 		if i == fText {
 			p.textFactorI = len(exp.Contributions)
-			p.textUnits = u
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
 			Factor: f, Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],

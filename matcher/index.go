@@ -98,7 +98,9 @@ func (ix *Index) Build(docs []Doc, progress func(done, total int)) error {
 		}
 	}
 	st := newState(ix.ranking, ix.lookup == nil)
-	st.build(ix.an, docs, ix.workers, progress)
+	if err := st.build(ix.an, docs, ix.workers, progress); err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
 	ix.mu.Lock()
 	ix.st = st
 	ix.mu.Unlock()
@@ -114,6 +116,9 @@ func (ix *Index) Upsert(d Doc) error {
 	ad := analyseDoc(ix.an, &d, nil)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if err := ix.st.room(&ad); err != nil {
+		return fmt.Errorf("upsert %s: %w", d.ID, err)
+	}
 	ix.st.remove(d.ID)
 	ix.st.add(&d, &ad)
 	ix.st.maybeCompact()
@@ -145,8 +150,9 @@ func checkDoc(d *Doc) error {
 	return nil
 }
 
-// doc returns the kept or looked-up Doc of slot s, false when there is none.
-// The caller holds no lock when a lookup is configured (lookups may be slow).
+// docByID returns the Doc of id: from the lookup when there is one (the
+// caller then holds no lock: a lookup may be slow), else the one the index
+// keeps (the caller holds the read lock). false when there is none.
 func (ix *Index) docByID(st *state, id string) (Doc, bool) {
 	if ix.lookup != nil {
 		return ix.lookup(id)

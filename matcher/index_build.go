@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"fmt"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -194,6 +195,100 @@ func mapFeats(m map[string]float32, sorted bool) []featTF {
 	return out
 }
 
+// idCounter sums weighted frequencies by feature ID for one document: a
+// dense array indexed by ID and the list of the IDs touched, so that Build
+// counts a word with one map lookup (its ID) and an addition, where a map
+// of strings costs two lookups.
+type idCounter struct {
+	tf  []float32
+	ids []uint32
+}
+
+func (c *idCounter) add(id uint32, w float32) {
+	if int(id) >= len(c.tf) {
+		c.tf = append(c.tf, make([]float32, int(id)+1-len(c.tf)+len(c.tf)/2)...)
+	}
+	if c.tf[id] == 0 { // weights are positive: 0 is "not seen yet"
+		c.ids = append(c.ids, id)
+	}
+	c.tf[id] += w
+}
+
+// take appends the counted features to out and resets the counter.
+func (c *idCounter) take(out []fidTF) []fidTF {
+	for _, id := range c.ids {
+		out = append(out, fidTF{id, c.tf[id]})
+		c.tf[id] = 0
+	}
+	c.ids = c.ids[:0]
+	return out
+}
+
+// analyseDocIDs is analyseDoc for Build: the same features, counted by ID
+// (see idCounter) into the builtDocs of the document and of its items.
+func analyseDocIDs(a *Analyzer, d *Doc, dict *localDict, terms, concepts, item *idCounter) (ad analysedDoc, doc builtDoc, items []builtDoc) {
+	lang := docLang(d)
+	ad.lang = lang
+	if d.Kind == KindExpert && len(d.TrackRecord) > 0 {
+		ad.items = make([]analysedText, len(d.TrackRecord))
+		items = make([]builtDoc, len(d.TrackRecord))
+	}
+	cur := -1 // the item whose words item counts
+	flush := func() {
+		if cur >= 0 {
+			items[cur] = builtDoc{seg: segItem, feats: item.take(nil)}
+			items[cur].nTerm = len(items[cur].feats)
+		}
+	}
+	for _, p := range docParts(d) {
+		an := a.Analyze(p.text, lang)
+		w := float32(p.weight)
+		if p.item != cur && p.item >= 0 {
+			flush()
+			cur = p.item
+		}
+		for _, t := range an.Tokens {
+			if t.Term == "" {
+				continue
+			}
+			id := dict.id(t.Term)
+			terms.add(id, w)
+			if p.item >= 0 {
+				item.add(id, w)
+			}
+		}
+		n := w * float32(len(an.Tokens))
+		ad.text.termLen += n
+		if p.item >= 0 {
+			ad.items[p.item].termLen += n
+		}
+		for _, c := range an.Concepts {
+			cw := w * float32(c.Weight)
+			key := conceptPrefix + c.Concept
+			id := dict.id(key)
+			if int(id) >= len(concepts.tf) || concepts.tf[id] == 0 {
+				ad.conceptKeys = append(ad.conceptKeys, key)
+				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+			}
+			concepts.add(id, cw)
+			ad.text.conLen += cw
+		}
+	}
+	flush()
+	for _, th := range d.Themes {
+		if th = strings.ToLower(strings.TrimSpace(th)); th != "" {
+			if id := dict.id(themePrefix + th); int(id) >= len(concepts.tf) || concepts.tf[id] == 0 {
+				concepts.add(id, 1)
+			}
+		}
+	}
+	doc.seg = segOf(d.Kind)
+	doc.feats = terms.take(make([]fidTF, 0, len(terms.ids)+len(concepts.ids)))
+	doc.nTerm = len(doc.feats)
+	doc.feats = concepts.take(doc.feats)
+	return ad, doc, items
+}
+
 // fidTF is a feature by ID with its weighted frequency, as Build keeps it
 // between the analysis and the postings.
 type fidTF struct {
@@ -251,23 +346,20 @@ type localDict struct {
 	m map[string]uint32
 }
 
-func (l *localDict) feats(fs []featTF, out []fidTF) []fidTF {
-	for _, f := range fs {
-		id, ok := l.m[f.key]
-		if !ok {
-			id = l.d.id(f.key)
-			l.m[f.key] = id
-		}
-		out = append(out, fidTF{id, f.tf})
+func (l *localDict) id(key string) uint32 {
+	id, ok := l.m[key]
+	if !ok {
+		id = l.d.id(key)
+		l.m[strings.Clone(key)] = id
 	}
-	return out
+	return id
 }
 
 // build fills an empty state with docs. Workers analyse the texts and give
 // their features IDs; this goroutine gives slots in document order, calls
 // progress, then lays out the postings in one array per segment, each list
 // a window sized exactly.
-func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done, total int)) {
+func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done, total int)) error {
 	// A later Doc with the same ID replaces an earlier one.
 	last := make(map[string]int, len(docs))
 	for i := range docs {
@@ -287,6 +379,7 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		items []builtDoc
 	}
 	outs := make([]out, total)
+	st.ids = make(map[string]uint32, total)
 	dict := newBuildDict()
 	const chunk = 256
 	var next atomic.Int64
@@ -296,8 +389,8 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := newAnalyseScratch()
 			dict := &localDict{d: dict, m: map[string]uint32{}}
+			var terms, concepts, item idCounter
 			for {
 				start := int(next.Add(chunk)) - chunk
 				if start >= total {
@@ -305,20 +398,8 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 				}
 				end := min(start+chunk, total)
 				for i := start; i < end; i++ {
-					d := &docs[order[i]]
 					o := &outs[i]
-					o.ad = analyseDoc(a, d, sc)
-					t := &o.ad.text
-					o.doc = builtDoc{seg: segOf(d.Kind), nTerm: len(t.terms),
-						feats: dict.feats(t.concepts, dict.feats(t.terms, make([]fidTF, 0, len(t.terms)+len(t.concepts))))}
-					for _, it := range o.ad.items {
-						o.items = append(o.items, builtDoc{seg: segItem, nTerm: len(it.terms), feats: dict.feats(it.terms, nil)})
-					}
-					// The keys are no longer needed: let them go.
-					t.terms, t.concepts = nil, nil
-					for j := range o.ad.items {
-						o.ad.items[j].terms = nil
-					}
+					o.ad, o.doc, o.items = analyseDocIDs(a, &docs[order[i]], dict, &terms, &concepts, &item)
 				}
 				doneCh <- end - start
 			}
@@ -338,6 +419,9 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 
 	// The dictionary, merged.
 	nFeat := int(dict.next.Load())
+	if nFeat > maxFeatures {
+		return fmt.Errorf("%w: %d distinct words and concepts", ErrFull, nFeat)
+	}
 	st.names = make([]string, nFeat)
 	st.dict = make(map[string]uint32, nFeat)
 	for i := range dict.shards {
@@ -348,24 +432,68 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 	}
 
 	// Slots in document order, each expert's items right after it.
+	nSlots := total
+	for i := range outs {
+		nSlots += len(outs[i].items)
+	}
+	if nSlots > maxSlots {
+		return fmt.Errorf("%w: %d documents and engagements", ErrFull, nSlots)
+	}
+	st.hot = slices.Grow(st.hot, nSlots)
+	st.meta = slices.Grow(st.meta, nSlots)
+	st.kept = slices.Grow(st.kept, nSlots)
 	var counts [numSegs][]int32
 	for seg := range counts {
 		counts[seg] = make([]int32, nFeat)
 	}
-	slotOf := make([]uint32, total)
+	// jobs are the documents and items, by slot.
+	jobs := make([]*builtDoc, 0, nSlots)
 	for i := range outs {
 		o := &outs[i]
-		slotOf[i] = st.addSlot(&docs[order[i]], &o.ad)
+		slot := st.addSlot(&docs[order[i]], &o.ad)
+		if int(slot) != len(jobs) {
+			panic("matcher: build slots out of order")
+		}
+		jobs = append(jobs, &o.doc)
 		for _, f := range o.doc.feats {
 			counts[o.doc.seg][f.id]++
 		}
-		for _, it := range o.items {
-			for _, f := range it.feats {
+		for j := range o.items {
+			jobs = append(jobs, &o.items[j])
+			for _, f := range o.items[j].feats {
 				counts[segItem][f.id]++
 			}
 		}
 	}
+	st.buildDF = counts
+	defer func() { st.buildDF = [numSegs][]int32{} }()
 
+	// Impacts and forward lists, in parallel: each slot is one worker's.
+	parallel(workers, len(jobs), func(lo, hi int) {
+		n := 0
+		for slot := lo; slot < hi; slot++ {
+			n += len(jobs[slot].feats)
+		}
+		arena := make([]uint32, 0, n)
+		var imps []uint8
+		for slot := lo; slot < hi; slot++ {
+			bd := jobs[slot]
+			imps = st.impacts(bd.seg, uint32(slot), bd.feats, bd.nTerm, imps[:0])
+			start := len(arena)
+			for j, f := range bd.feats {
+				arena = append(arena, f.id<<impBits|uint32(imps[j]))
+			}
+			fwd := arena[start:len(arena):len(arena)]
+			slices.Sort(fwd)
+			st.meta[slot].fwd = fwd
+			bd.feats = nil
+		}
+	})
+
+	// Postings: one array per segment, each feature's list a window of it
+	// with its exact capacity (few objects for the collector, no slack),
+	// filled in slot order from the forward lists by workers that each own
+	// a range of features.
 	for seg := range numSegs {
 		c := counts[seg]
 		sum := 0
@@ -384,37 +512,66 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		st.segs[seg].post = post
 		st.segs[seg].postCnt = sum
 	}
-	st.buildDF = counts
-	defer func() { st.buildDF = [numSegs][]int32{} }()
-	nFwd := 0
-	for i := range outs {
-		nFwd += len(outs[i].doc.feats)
-		for _, it := range outs[i].items {
-			nFwd += len(it.feats)
+	// Features are split so that each worker appends about as many
+	// postings: the commonest words were seen first and have low IDs.
+	bounds := make([]int, workers+1)
+	for w := 1; w <= workers; w++ {
+		bounds[w] = nFeat
+	}
+	totalPost, acc := 0, 0
+	for seg := range numSegs {
+		totalPost += st.segs[seg].postCnt
+	}
+	for f, w := 0, 1; f < nFeat && w < workers; f++ {
+		for seg := range numSegs {
+			acc += int(counts[seg][f])
+		}
+		for w < workers && acc >= totalPost*w/workers {
+			bounds[w] = f + 1
+			w++
 		}
 	}
-	fwdArena := make([]uint32, 0, nFwd)
-	var imps []uint8
-	fill := func(slot uint32, bd *builtDoc) {
-		imps = st.impacts(bd.seg, slot, bd.feats, bd.nTerm, imps[:0])
-		post := st.segs[bd.seg].post
-		start := len(fwdArena)
-		for j, f := range bd.feats {
-			post[f.id] = append(post[f.id], slot<<impBits|uint32(imps[j]))
-			fwdArena = append(fwdArena, f.id<<impBits|uint32(imps[j]))
+	parallel(workers, workers, func(wlo, whi int) {
+		for w := wlo; w < whi; w++ {
+			fillPostings(st, bounds[w], bounds[w+1])
 		}
-		fwd := fwdArena[start:len(fwdArena):len(fwdArena)]
-		slices.Sort(fwd)
-		st.meta[slot].fwd = fwd
-		bd.feats = nil
+	})
+	return nil
+}
+
+// fillPostings appends, in slot order, the postings of the features in
+// [lo, hi) from the forward lists.
+func fillPostings(st *state, lo, hi int) {
+	if lo >= hi {
+		return
 	}
-	for i := range outs {
-		o := &outs[i]
-		fill(slotOf[i], &o.doc)
-		for j := range o.items {
-			fill(st.meta[slotOf[i]].items[j], &o.items[j])
+	flo, fhi := uint32(lo)<<impBits, uint32(hi)<<impBits
+	for slot := range st.meta {
+		m := &st.meta[slot]
+		fwd := m.fwd
+		i, _ := slices.BinarySearch(fwd, flo)
+		post := st.segs[m.seg].post
+		for ; i < len(fwd) && fwd[i] < fhi; i++ {
+			f := fwd[i] >> impBits
+			post[f] = append(post[f], uint32(slot)<<impBits|fwd[i]&impMask)
 		}
 	}
+}
+
+// parallel splits [0, n) into ranges and calls fn on each from workers
+// goroutines, returning when all are done.
+func parallel(workers, n int, fn func(lo, hi int)) {
+	workers = max(1, min(workers, n))
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
 }
 
 // addSlot gives d (and each of its track-record items) a slot, with its
@@ -462,6 +619,18 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 		st.meta[slot].items = items
 	}
 	return slot
+}
+
+// room reports whether ad fits in the index: slots for it and its items
+// (after compaction if need be), IDs for its new features.
+func (st *state) room(ad *analysedDoc) error {
+	if len(st.hot)-st.dead+1+len(ad.items) > maxSlots {
+		return fmt.Errorf("%w: %d slots", ErrFull, len(st.hot)-st.dead)
+	}
+	if len(st.names)+len(ad.text.terms)+len(ad.text.concepts) > maxFeatures {
+		return fmt.Errorf("%w: %d distinct words and concepts", ErrFull, len(st.names))
+	}
+	return nil
 }
 
 // add puts an analysed document into a live state (Upsert): new slots at the

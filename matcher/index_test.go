@@ -660,3 +660,95 @@ func TestBuildRejectsBadDocs(t *testing.T) {
 		t.Errorf("progress calls %v", calls)
 	}
 }
+
+// contribution returns the contribution of factor f in e.
+func contribution(e matcher.Explanation, f matcher.Factor) (matcher.Contribution, bool) {
+	for _, c := range e.Contributions {
+		if c.Factor == f {
+			return c, true
+		}
+	}
+	return matcher.Contribution{}, false
+}
+
+func TestContextFactors(t *testing.T) {
+	docs := fixture()
+	bio := "Tri à la source des déchets ménagers, recyclage et collecte dans les quartiers denses."
+	lead := expert("e-lead", "tunis", "TN", bio, "fr")
+	junior := expert("e-junior", "sfax", "TN", bio, "fr")
+	junior.Seniority, junior.Role = "junior", "technical_officer"
+	gone := expert("e-gone", "rabat", "MA", bio, "fr")
+	gone.Until = "2024-12-31"
+	later := expert("e-later", "fes", "MA", bio, "fr")
+	later.From = "2025-06-01"
+	review := expert("e-review", "oran", "DZ", bio, "fr")
+	review.Modes = []string{"peer_review"}
+	near := practice("p-near", "lille", "FR", "fr", "Tri des déchets ménagers", "Tri à la source des déchets ménagers et recyclage.", "fr")
+	near.Population = 230_000
+	docs[0].Population = 500_000
+	docs = append(docs, lead, junior, gone, later, review, near)
+	ix := newTestIndex(t, docs)
+
+	explain := func(q matcher.Query, id string) matcher.Explanation {
+		t.Helper()
+		q.ChallengeID = "c1"
+		s, err := ix.Explain(q, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkAddsUp(t, id, s.Explanation)
+		return s.Explanation
+	}
+	tutoring := matcher.Query{Kind: matcher.KindExpert, Mode: matcher.ModeTutoring}
+	if l, j := explain(tutoring, "e-lead"), explain(tutoring, "e-junior"); l.Score <= j.Score {
+		t.Errorf("tutoring: leadership %v not above junior %v", l.Score, j.Score)
+	}
+	if e := explain(tutoring, "e-gone"); !e.Excluded || !slices.ContainsFunc(e.ExclusionReasons, func(r string) bool {
+		return strings.Contains(r, "expert not available: available until 2024-12-31")
+	}) {
+		t.Errorf("expert gone since 2024: %v %q", e.Excluded, e.ExclusionReasons)
+	}
+	e := explain(tutoring, "e-later")
+	if c, ok := contribution(e, matcher.FactorAvailability); e.Excluded || !ok || c.Value <= 0 || c.Value >= 1 {
+		t.Errorf("expert available in three months: excluded %v, availability %+v", e.Excluded, c)
+	}
+	if e := explain(tutoring, "e-review"); !e.Excluded || !slices.ContainsFunc(e.ExclusionReasons, func(r string) bool {
+		return strings.Contains(r, "does not volunteer for tutoring (volunteers for peer_review)")
+	}) {
+		t.Errorf("reviewer asked to tutor: %v %q", e.Excluded, e.ExclusionReasons)
+	}
+	if e := explain(matcher.Query{Kind: matcher.KindExpert, Mode: matcher.ModePeerReview}, "e-review"); e.Excluded {
+		t.Errorf("reviewer asked to review: excluded %q", e.ExclusionReasons)
+	}
+
+	// Exchange favours other countries; on request, the same region and
+	// size class.
+	other := explain(matcher.Query{}, "p-near")
+	if c, _ := contribution(other, matcher.FactorGeography); c.Value != 0 || !strings.Contains(c.Detail, "same country FR") {
+		t.Errorf("same country: geography %+v", c)
+	}
+	similar := explain(matcher.Query{SimilarContext: true}, "p-near")
+	if c, _ := contribution(similar, matcher.FactorGeography); c.Value != 1 || !strings.Contains(c.Detail, "same region europe") {
+		t.Errorf("similar context: geography %+v", c)
+	}
+	if similar.Score <= other.Score {
+		t.Errorf("similar context does not favour a practice of the same region and size: %v <= %v", similar.Score, other.Score)
+	}
+}
+
+func TestDefaultWeights(t *testing.T) {
+	for _, m := range []matcher.Mode{matcher.ModeExchange, matcher.ModePeerReview, matcher.ModeTutoring} {
+		w := matcher.DefaultWeights(m)
+		sum := 0.0
+		for f, v := range w {
+			lo, hi, ok := matcher.WeightBounds(f)
+			if !ok || v < lo || v > hi {
+				t.Errorf("%s: default weight %s = %v outside [%v, %v]", m, f, v, lo, hi)
+			}
+			sum += v
+		}
+		if sum < 0.99 || sum > 1.01 {
+			t.Errorf("%s: weights add up to %v", m, sum)
+		}
+	}
+}

@@ -10,12 +10,15 @@ import (
 // rule excludes are left out: the challenge's own city and its practices,
 // draft practices, paused experts, experts with no capacity left, not
 // available in the timeframe or not volunteering for the mode, and (unless
-// q.RequireSharedLanguage is false) pairs with no working language in
-// common. It returns ErrNotFound when the challenge is unknown, ErrClosed
-// when it is closed, and an error wrapping ErrInvalidQuery for bad options.
+// q.RequireSharedLanguage is false) experts with no working language in
+// common with the challenge's city. It returns ErrNotFound when the
+// challenge is unknown, ErrClosed when it is closed, and an error wrapping
+// ErrInvalidQuery for bad options.
 //
 // A city's score is that of its best practice plus a share of its second
-// and third (FactorMorePractices, see cityDepth).
+// and third (FactorMorePractices, see cityDepth): cities are found through
+// the best practices, then each is scored on all its practices, as Explain
+// scores it.
 func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 	kind := q.Kind
 	if kind == "" {
@@ -162,10 +165,6 @@ func (ix *Index) newSearch(q *Query, subject *Doc, text *subjectText, target Kin
 		s.subj.langs = subject.Languages
 	} else if text.lang != "" {
 		s.subj.langs = []string{string(text.lang)}
-	}
-	s.subjSlot = noID
-	if slot, ok := s.st.ids[subject.ID]; ok {
-		s.subjSlot = slot
 	}
 	s.prepare()
 	return s, nil

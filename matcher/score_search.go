@@ -12,12 +12,10 @@ type search struct {
 	ix   *Index
 	st   *state
 	text *subjectText
-	// subj is the side that asks; subjKind its kind (a challenge, or an
-	// expert in Opportunities). subjSlot is its slot, noID when the
-	// subject is not indexed.
+	// subj is the side that asks (a challenge, or an expert in
+	// Opportunities), described as the index would describe it.
 	subj     sideRef
 	subjMeta slotMeta
-	subjSlot uint32
 	target   Kind // the kind of documents ranked: practice, expert or challenge
 
 	rules pairRules

@@ -8,11 +8,15 @@ import (
 // Ranking is how words (and concepts) are weighted by rarity.
 type Ranking int
 
-// The two weightings measured on the evaluation set (eval_test.go). BM25
-// ranks better there: it saturates repeated words and normalises length
-// relative to the average rather than to the vector's norm, which suits
-// long practice descriptions next to short titles. TF-IDF is kept for the
-// comparison.
+// The two weightings of words measured on the evaluation set
+// (eval_test.go). BM25 is the default: it ranks better where the weighting
+// alone decides (ranking by words only: mean nDCG@10 0.532 against 0.522),
+// and in the full configuration the two are within a point of each other
+// (0.888 against 0.896), a gap that moves with how the text factor is
+// scaled against the others (a lower text weight closes it) rather than
+// with the weighting. BM25 also needs only the average length at insertion
+// time, where TF-IDF's unit-length vectors depend on every word's rarity.
+// TF-IDF is kept for the comparison.
 const (
 	RankBM25 Ranking = iota
 	RankTFIDF
