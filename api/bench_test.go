@@ -114,13 +114,35 @@ func BenchmarkSuggestionsHTTP(b *testing.B) {
 	cfg := matcher.CorpusConfig{Docs: 100_000, Seed: 7}
 	docs := matcher.SyntheticCorpus(cfg)
 	queries := matcher.SyntheticQueries(cfg, 200, 50)
+	store := profilestest.OpenStore(b, profilestest.SQLiteDB(b, true))
+	// The route reads the challenge from the store first, as in service: the
+	// queries are stored as challenges and indexed under their IDs.
+	ctx := context.Background()
+	err := store.InTx(ctx, func(tx *profiles.Store) error {
+		city, err := tx.CreateCity(ctx, profiles.CityInput{Name: "Bench", Country: "FR", Region: "europe", Languages: []string{"fr", "en"}})
+		if err != nil {
+			return err
+		}
+		for i := range queries {
+			q := &queries[i]
+			c, err := tx.CreateChallenge(ctx, profiles.ChallengeInput{CityID: city.ID, Title: q.Fields[0].Text,
+				Description: q.Fields[1].Text, Language: string(q.Lang)})
+			if err != nil {
+				return err
+			}
+			q.ID, q.CityID = c.ID, city.ID
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	all := append(slices.Clone(docs), queries...)
 	byID := make(map[string]matcher.Doc, len(all))
 	for _, d := range all {
 		byID[d.ID] = d
 	}
 	lookup := func(id string) (matcher.Doc, bool) { d, ok := byID[id]; return d, ok }
-	store := profilestest.OpenStore(b, profilestest.SQLiteDB(b, true))
 	log := slog.New(slog.DiscardHandler)
 	m := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), log, matcher.WithLookup(lookup))
 	if err := m.Index().Build(all, nil); err != nil {
