@@ -13,10 +13,15 @@ type Kind string
 // cities are not documents of their own: they are reached through their
 // practices (suggestions) and their challenges (partners).
 const (
-	KindPractice  Kind = "practice"
-	KindExpert    Kind = "expert"
+	// KindPractice is an experience a city documents and can share.
+	KindPractice Kind = "practice"
+	// KindExpert is a practitioner volunteering for exchanges, reviews or
+	// tutoring.
+	KindExpert Kind = "expert"
+	// KindChallenge is a need a city posts.
 	KindChallenge Kind = "challenge"
-	KindCity      Kind = "city"
+	// KindCity is a city, in results only.
+	KindCity Kind = "city"
 )
 
 // ParseKind converts "practice", "practices", "expert", "experts", "city",
@@ -41,9 +46,12 @@ type Mode string
 
 // The modes of the network, as the seed names them.
 const (
-	ModeExchange   Mode = "exchange"
+	// ModeExchange is learning by exchange between cities.
+	ModeExchange Mode = "exchange"
+	// ModePeerReview is a group of peers examining a city's work.
 	ModePeerReview Mode = "peer_review"
-	ModeTutoring   Mode = "tutoring"
+	// ModeTutoring is peers supporting one city toward a strategic result.
+	ModeTutoring Mode = "tutoring"
 )
 
 // ParseMode converts a mode name into a Mode; "" is ModeExchange, the
@@ -160,8 +168,10 @@ type Query struct {
 
 // Query limits.
 const (
+	// DefaultLimit is the number of suggestions when Query.Limit is 0.
 	DefaultLimit = 10
-	MaxLimit     = 100
+	// MaxLimit is the largest Query.Limit.
+	MaxLimit = 100
 )
 
 // Suggestion is one ranked result: a practice, an expert, a city or a
@@ -260,9 +270,15 @@ type Direction struct {
 // Errors of the index. The HTTP layer maps ErrNotFound to 404 and
 // ErrInvalidQuery to 400; both come wrapped with details.
 var (
-	ErrNotFound     = errors.New("not found")
+	// ErrNotFound is returned for an unknown challenge, expert, document
+	// or city.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalidQuery is returned for a query option out of its domain
+	// (mode, kind, limit, language, a weight: see WeightError).
 	ErrInvalidQuery = errors.New("invalid query")
-	ErrInvalidDoc   = errors.New("invalid document")
+	// ErrInvalidDoc is returned by Build and Upsert for a Doc with no ID
+	// or a kind that is not indexed.
+	ErrInvalidDoc = errors.New("invalid document")
 	// ErrClosed is returned when suggestions are asked for a closed
 	// challenge: the HTTP layer answers 409.
 	ErrClosed = errors.New("challenge is closed")

@@ -29,9 +29,9 @@ func round6(v float64) float64 { return math.Round(v*scoreUnit) / scoreUnit }
 // maxMatchedTerms bounds the words an explanation lists.
 const maxMatchedTerms = 12
 
-// pending is an explanation waiting for its evidence: the words as each
-// side wrote them come from analysing the texts again, after the lock is
-// released.
+// pending is an explanation waiting for its evidence: the document's words
+// as written are looked up again in its texts (see scanWords) after the
+// lock is released, since getting the texts may mean asking the store.
 type pending struct {
 	exp   *Explanation
 	docID string   // the document whose words to find ("" none)
@@ -213,26 +213,52 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 	want := make(map[string]bool, len(terms))
 	// The first three letters of each term, packed: a word whose first
 	// three letters (lower case, folded) are none of them cannot stand for
-	// a term, which leaves one word in ten or so to look up.
+	// a term, which leaves one word in ten or so to look up. A bitmap of
+	// the first two letters rejects most words with one test.
 	var keys []uint32
+	var first2 [1 << 16 / 64]uint64
 	for _, t := range terms {
 		want[t] = true
-		keys = append(keys, prefixKey(t))
+		k := prefixKey(t)
+		keys = append(keys, k)
+		first2[(k&0xffff)/64] |= 1 << (k & 0xffff % 64)
 	}
 	parts := docParts(d)
+	found := 0
+	check := func(w string) {
+		k := prefixKey(w)
+		if !slices.Contains(keys, k) && !slices.Contains(keys, k&0xffff) && !slices.Contains(keys, k&0xff) {
+			return
+		}
+		if t, stop := ix.an.Term(w, lang); !stop && want[t] {
+			if _, seen := words[t]; !seen {
+				found++
+			}
+			words[t] = addWord(words[t], w)
+		}
+	}
 	for _, p := range parts {
 		if item >= 0 && p.item != item {
 			continue
 		}
-		forEachWord(p.text, func(w string) {
-			k := prefixKey(w)
-			if !slices.Contains(keys, k) && !slices.Contains(keys, k&0xffff) && !slices.Contains(keys, k&0xff) {
-				return
+		text := p.text
+		// Once every term has a word, the rest of the text can only add
+		// other spellings: the first ones will do.
+		for i := 0; i < len(text) && found < len(want); {
+			// A word that starts with two ASCII letters whose pair begins
+			// no term is skipped without a call: most of them.
+			if i+1 < len(text) && isASCIIWordByte(text[i]) && isASCIIWordByte(text[i+1]) &&
+				(i == 0 || !isWordByte(text[i-1])) {
+				k2 := uint32(lowerASCII(text[i])) | uint32(lowerASCII(text[i+1]))<<8
+				if first2[k2/64]&(1<<(k2%64)) == 0 && !slices.Contains(keys, k2&0xff) {
+					for i < len(text) && isWordByte(text[i]) {
+						i++
+					}
+					continue
+				}
 			}
-			if t, stop := ix.an.Term(w, lang); !stop && want[t] {
-				words[t] = addWord(words[t], w)
-			}
-		})
+			i = wordAt(text, i, check)
+		}
 	}
 	if len(words) == len(want) {
 		return words
@@ -250,33 +276,41 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 	return words
 }
 
-// forEachWord calls fn with each run of letters, digits and combining
-// marks of s.
-func forEachWord(s string, fn func(string)) {
-	start := -1
-	for i := 0; i < len(s); {
+// isASCIIWordByte reports whether c is an ASCII letter or digit.
+func isASCIIWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// isWordByte reports whether c may be part of a word: an ASCII letter or
+// digit, or any byte of a multi-byte rune (decided properly by wordAt).
+func isWordByte(c byte) bool { return c >= utf8.RuneSelf || isASCIIWordByte(c) }
+
+// wordAt reads from s[i] to the end of the word starting there (a run of
+// letters, digits and combining marks), calls fn with it when there is one,
+// and returns the index after it, or after the separator at i.
+func wordAt(s string, i int, fn func(string)) int {
+	start := i
+	for i < len(s) {
 		c := s[i]
-		var in bool
-		size := 1
 		if c < utf8.RuneSelf {
-			in = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		} else {
-			var r rune
-			r, size = utf8.DecodeRuneInString(s[i:])
-			in = unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+			if !isASCIIWordByte(c) {
+				break
+			}
+			i++
+			continue
 		}
-		switch {
-		case in && start < 0:
-			start = i
-		case !in && start >= 0:
-			fn(s[start:i])
-			start = -1
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r) {
+			break
 		}
 		i += size
 	}
-	if start >= 0 {
-		fn(s[start:])
+	if i == start {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		return i + size
 	}
+	fn(s[start:i])
+	return i
 }
 
 // prefixKey packs the first three bytes of w, lower case and folded, into

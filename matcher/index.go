@@ -18,9 +18,12 @@ import (
 //
 // The index keeps no full text unless asked to (see WithLookup): what it
 // needs for scoring is a few bytes a word (postings of integer term IDs with
-// an 8-bit weight). The evidence of the few suggestions returned (the words
-// as each side wrote them) is found by analysing their texts again, which
-// the index either keeps or gets from the caller's lookup function.
+// an 8-bit weight, and each document's list of its terms). The evidence of
+// the few suggestions returned (the words as each side wrote them) is found
+// by looking their words up again in their texts, which the index either
+// keeps or gets from the caller's lookup function; only the words that
+// triggered each concept are kept, since finding them again takes a full
+// analysis.
 type Index struct {
 	an      *Analyzer
 	ranking Ranking
@@ -31,8 +34,20 @@ type Index struct {
 
 	mu sync.RWMutex
 	st *state
+	// While a Build runs, the writes made meanwhile are kept in journal
+	// and replayed on the new content before it is swapped in.
+	building int
+	journal  []journalOp
 
 	accs sync.Pool // *accumulator
+}
+
+// journalOp is a write made while a Build runs: an upsert (doc set) or a
+// delete.
+type journalOp struct {
+	id  string
+	doc *Doc
+	ad  *analysedDoc
 }
 
 // Option configures an Index.
@@ -47,8 +62,8 @@ func WithLookup(lookup func(id string) (Doc, bool)) Option {
 	return func(ix *Index) { ix.lookup = lookup }
 }
 
-// WithRanking picks the text weighting: RankBM25 (the default, chosen on
-// the evaluation set) or RankTFIDF.
+// WithRanking picks the weighting of words: RankTFIDF (the default,
+// chosen on the evaluation set) or RankBM25.
 func WithRanking(r Ranking) Option {
 	return func(ix *Index) { ix.ranking = r }
 }
@@ -67,7 +82,7 @@ func WithWorkers(n int) Option {
 
 // NewIndex returns an empty index whose texts are analysed by a.
 func NewIndex(a *Analyzer, opts ...Option) *Index {
-	ix := &Index{an: a, ranking: RankBM25, clock: time.Now, budget: postingsBudget}
+	ix := &Index{an: a, ranking: RankTFIDF, clock: time.Now, budget: postingsBudget}
 	for _, o := range opts {
 		o(ix)
 	}
@@ -89,21 +104,43 @@ func (ix *Index) Len() int {
 // Build replaces the content of the index with docs. It analyses the texts
 // on all cores, calls progress (if not nil) from one goroutine as documents
 // are done, then swaps the new content in: suggestions keep running on the
-// old content meanwhile. A later Doc with the ID of an earlier one replaces
-// it. It returns an error, and changes nothing, when a Doc is invalid.
+// old content meanwhile, and the Upserts and Deletes made meanwhile are
+// applied to the new content too, so that a service may build its index
+// from the store while it already accepts writes. A later Doc with the ID
+// of an earlier one replaces it. It returns an error, and changes nothing,
+// when a Doc is invalid.
 func (ix *Index) Build(docs []Doc, progress func(done, total int)) error {
 	for i := range docs {
 		if err := checkDoc(&docs[i]); err != nil {
 			return fmt.Errorf("build index: %w", err)
 		}
 	}
+	ix.mu.Lock()
+	ix.building++
+	ix.mu.Unlock()
 	st := newState(ix.ranking, ix.lookup == nil)
-	if err := st.build(ix.an, docs, ix.workers, progress); err != nil {
+	err := st.build(ix.an, docs, ix.workers, progress)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.building--; ix.building == 0 {
+		defer func() { ix.journal = nil }()
+	}
+	if err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	ix.mu.Lock()
+	for _, op := range ix.journal {
+		if op.doc == nil {
+			st.remove(op.id)
+			continue
+		}
+		if err := st.room(op.ad); err != nil {
+			return fmt.Errorf("build index: replay %s: %w", op.id, err)
+		}
+		st.remove(op.id)
+		st.add(op.doc, op.ad)
+	}
+	st.maybeCompact()
 	ix.st = st
-	ix.mu.Unlock()
 	return nil
 }
 
@@ -122,6 +159,9 @@ func (ix *Index) Upsert(d Doc) error {
 	ix.st.remove(d.ID)
 	ix.st.add(&d, &ad)
 	ix.st.maybeCompact()
+	if ix.building > 0 {
+		ix.journal = append(ix.journal, journalOp{id: d.ID, doc: &d, ad: &ad})
+	}
 	return nil
 }
 
@@ -131,6 +171,9 @@ func (ix *Index) Delete(id string) bool {
 	defer ix.mu.Unlock()
 	ok := ix.st.remove(id)
 	ix.st.maybeCompact()
+	if ix.building > 0 {
+		ix.journal = append(ix.journal, journalOp{id: id})
+	}
 	return ok
 }
 

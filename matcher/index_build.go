@@ -36,8 +36,8 @@ type analysedDoc struct {
 	conceptSurfaces []string
 }
 
-// docText is the whole text of a document, the way language detection and
-// evidence see it.
+// docLang is the language of d's texts: the declared one, or the one
+// detected on all its texts together (a short title alone says too little).
 func docLang(d *Doc) Lang {
 	if d.Lang.Valid() {
 		return d.Lang
@@ -91,8 +91,8 @@ func docParts(d *Doc) []textPart {
 	return parts
 }
 
-// analyseScratch holds the maps analyseDoc counts features in, reused from
-// one document to the next by a Build worker.
+// analyseScratch holds the maps analyseDoc counts features in. (Build
+// counts by feature ID instead: see analyseDocIDs.)
 type analyseScratch struct {
 	terms, concepts map[string]float32
 	items           []map[string]float32
@@ -440,6 +440,7 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		return fmt.Errorf("%w: %d documents and engagements", ErrFull, nSlots)
 	}
 	st.hot = slices.Grow(st.hot, nSlots)
+	st.parent = slices.Grow(st.parent, nSlots)
 	st.meta = slices.Grow(st.meta, nSlots)
 	st.kept = slices.Grow(st.kept, nSlots)
 	var counts [numSegs][]int32
@@ -588,6 +589,7 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 	slot := uint32(len(st.hot))
 	st.hot = append(st.hot, h)
 	st.meta = append(st.meta, m)
+	st.parent = append(st.parent, slot)
 	if st.keep {
 		dc := *d
 		st.kept = append(st.kept, &dc)
@@ -599,7 +601,6 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 		st.byCity[h.city] = append(st.byCity[h.city], slot)
 	}
 	seg := &st.segs[segOf(d.Kind)]
-	seg.slots++
 	seg.live++
 	seg.sumLen[0] += float64(m.termLen)
 	seg.sumLen[1] += float64(m.conLen)
@@ -609,10 +610,10 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 			is := uint32(len(st.hot))
 			items[j] = is
 			st.hot = append(st.hot, hotSlot{city: h.city, country: h.country, region: h.region, flags: flLive | flItem | h.flags&flEligible})
-			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), parent: slot, itemIdx: uint16(j), termLen: ad.items[j].termLen})
+			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), itemIdx: uint16(j), termLen: ad.items[j].termLen})
+			st.parent = append(st.parent, slot)
 			st.kept = append(st.kept, nil)
 			iseg := &st.segs[segItem]
-			iseg.slots++
 			iseg.live++
 			iseg.sumLen[0] += float64(ad.items[j].termLen)
 		}
@@ -700,6 +701,14 @@ func (st *state) kill(slot uint32) {
 	s.live--
 	s.sumLen[0] -= float64(m.termLen)
 	s.sumLen[1] -= float64(m.conLen)
+	// The dead postings stay until compaction; rarity must not count them.
+	for _, f := range m.fwd {
+		id := f >> impBits
+		for int(id) >= len(s.deadDF) {
+			s.deadDF = append(s.deadDF, make([]int32, len(st.names)-len(s.deadDF)+1)...)
+		}
+		s.deadDF[id]++
+	}
 	st.hot[slot].flags = 0
 	st.dead++
 }
@@ -707,7 +716,7 @@ func (st *state) kill(slot uint32) {
 // maybeCompact compacts when a quarter of the slots are dead: the dead
 // postings cost time on every query that walks them.
 func (st *state) maybeCompact() {
-	if st.dead > 256 && st.dead*4 > len(st.hot) {
+	if st.dead >= 16 && st.dead*4 > len(st.hot) {
 		st.compact()
 	}
 }
@@ -728,22 +737,21 @@ func (st *state) compact() {
 	hot := make([]hotSlot, 0, n)
 	meta := make([]slotMeta, 0, n)
 	kept := make([]*Doc, 0, n)
+	parent := make([]uint32, 0, n)
 	for s := range st.hot {
 		if remap[s] == noID {
 			continue
 		}
 		m := st.meta[s]
-		if m.seg == segItem {
-			m.parent = remap[m.parent]
-		}
 		for j, is := range m.items {
 			m.items[j] = remap[is]
 		}
 		hot = append(hot, st.hot[s])
 		meta = append(meta, m)
 		kept = append(kept, st.kept[s])
+		parent = append(parent, remap[st.parent[s]])
 	}
-	st.hot, st.meta, st.kept = hot, meta, kept
+	st.hot, st.meta, st.kept, st.parent = hot, meta, kept, parent
 	for id, s := range st.ids {
 		st.ids[id] = remap[s]
 	}
@@ -774,7 +782,7 @@ func (st *state) compact() {
 			sg.post[f] = list
 			sg.postCnt += j
 		}
-		sg.slots = sg.live
+		sg.deadDF = nil
 	}
 	st.dead = 0
 }

@@ -135,7 +135,6 @@ type slotMeta struct {
 	themes    []uint16
 	skills    []uint32
 	items     []uint32 // an expert's item slots
-	parent    uint32   // an item's expert slot
 	itemIdx   uint16   // an item's index in the expert's track record
 	termLen   float32  // weighted number of words, for BM25
 	conLen    float32  // weighted number of concept hits
@@ -168,8 +167,8 @@ const (
 // segment is the postings of one segment, by feature ID.
 type segment struct {
 	post    [][]uint32
-	slots   int        // slots ever given to the segment (dead ones included), the N of rarity
-	live    int        // live documents
+	live    int        // live documents: the N of rarity
+	deadDF  []int32    // by feature ID, the dead postings not compacted yet
 	sumLen  [2]float64 // total term and concept lengths of the live documents
 	postCnt int        // postings held, dead ones included
 }
@@ -233,7 +232,11 @@ type state struct {
 
 	hot  []hotSlot
 	meta []slotMeta
-	kept []*Doc // by slot, when keep
+	// parent is, for a track-record item, its expert's slot (the slot
+	// itself otherwise): a query folds thousands of items into their
+	// experts, and a 4-byte array keeps that off the big metadata.
+	parent []uint32
+	kept   []*Doc // by slot, when keep
 
 	ids    map[string]uint32   // document ID -> slot
 	byCity map[uint32][]uint32 // city -> slots of its documents (not items), dead ones dropped

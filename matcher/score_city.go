@@ -10,7 +10,7 @@ import (
 // cityPracticePool is how many practices a city suggestion ranks before
 // grouping them by city: several of the best practices often belong to
 // the same few cities.
-func cityPracticePool(limit int) int { return min(MaxLimit*4, max(100, 10*limit)) }
+func cityPracticePool(limit int) int { return min(MaxLimit*4, max(50, 5*limit)) }
 
 // cityResult is a city with the practices that make its score.
 type cityResult struct {

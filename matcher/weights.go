@@ -19,7 +19,7 @@ type Factor string
 // The factors of a score. Every value is in [0, 1].
 const (
 	// FactorText is the similarity of the words (stems weighted by rarity:
-	// BM25, see score_text.go), within a language.
+	// TF-IDF cosine by default, see score_text.go), within a language.
 	FactorText Factor = "text"
 	// FactorConcepts is the similarity of the lexicon concepts the texts
 	// speak of, across languages: the bridge between French, English and
@@ -31,7 +31,8 @@ const (
 	// expert declares.
 	FactorSkills Factor = "skills"
 	// FactorLanguage is 1 when both sides have a working language in
-	// common (pairs without one are excluded unless the request allows it).
+	// common. An expert without one is excluded unless the request allows
+	// it; between cities it only lowers the score.
 	FactorLanguage Factor = "language"
 	// FactorRole is how well an expert's role and seniority fit the mode.
 	FactorRole Factor = "role"
