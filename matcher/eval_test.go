@@ -450,3 +450,61 @@ func evalReport(results map[string]evalResult) string {
 	}
 	return b.String()
 }
+
+// TestLookAlikeDistractors checks, with the default configuration, that the
+// practices sharing words but not the subject rank below every practice
+// judged relevant (2 or 3), and out of the top five when there are five of
+// those: the secretariat would not forgive "budget de voirie" for a
+// participatory budget.
+func TestLookAlikeDistractors(t *testing.T) {
+	lex, err := loadThemeLexicon()
+	if err != nil || lex.Len() < 500 {
+		t.Skip("no taxonomy yet")
+	}
+	es := loadEvalSet(t)
+	ix := matcher.NewIndex(matcher.NewAnalyzer(lex))
+	if err := ix.Build(es.docs, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		challenge, distractor, why string
+	}{
+		{"qA1", "pA5", "budget participatif / budget de voirie"},
+		{"qA1", "pA7", "budget participatif / presupuesto por resultados"},
+		{"qB1", "pB6", "tri des déchets / wastewater reuse"},
+		{"qB1", "pB7", "recyclage des déchets / recyclage des friches"},
+		{"qC1", "pC5", "reúso de aguas residuales / recycling centres"},
+		{"qC2", "pC5", "réutilisation des eaux usées / recycling centres"},
+		{"qC2", "pB7", "réutilisation des eaux usées / recyclage des friches"},
+		{"qD1", "pD5", "seguridad vial / seguridad ciudadana"},
+		{"qD2", "pD8", "sécurité routière / sécurité incendie"},
+		{"qE1", "pD7", "violencia / road crash black spots"},
+		{"qH1", "pH6", "extreme heat / réseau de chaleur"},
+		{"qH2", "pH6", "olas de calor / réseau de chaleur"},
+		{"qN1", "pN6", "suivi de la performance / plan de déplacements"},
+		{"qN2", "pN6", "city development strategy / plan de déplacements"},
+		{"qQ1", "pQ4", "migrantes / migrating IT systems to the cloud"},
+		{"qQ2", "pQ4", "refugees / migrating IT systems to the cloud"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.challenge+"/"+tc.distractor, func(t *testing.T) {
+			got, err := ix.Suggest(matcher.Query{ChallengeID: tc.challenge, Limit: matcher.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ranked := ids(got)
+			d := slices.Index(ranked, tc.distractor)
+			if d < 0 {
+				return
+			}
+			for id, g := range es.qrels[tc.challenge] {
+				if g < 2 || es.kindOf[id] != matcher.KindPractice {
+					continue
+				}
+				if i := slices.Index(ranked, id); i < 0 || i > d {
+					t.Errorf("%s (%s) ranks %d, above %s judged %d (rank %d)", tc.distractor, tc.why, d+1, id, g, i+1)
+				}
+			}
+		})
+	}
+}
