@@ -15,8 +15,8 @@ import (
 // matcher/eval_test.go reads it. That reader is a test file of the matcher
 // and cannot be imported, so its rows and their conversion into Docs are
 // repeated here, field for field, and so is its grading (measure): the
-// matcher's figures here are those of its TestEvaluation in the "bm25 full"
-// configuration.
+// matcher's figures here are those of its TestEvaluation for the index's
+// default weighting with concepts and themes (the "full" row).
 const evalDir = "../matcher/testdata/eval"
 
 type (
