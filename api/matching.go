@@ -43,7 +43,7 @@ func (m *Matching) Index() *matcher.Index { return m.ix }
 func (m *Matching) Build(ctx context.Context) error {
 	start := time.Now()
 	cities := map[string]cityContext{}
-	if err := m.store.ScanCities(ctx, func(batch []profiles.City) error {
+	if err := m.store.ScanCities(ctx, profiles.CityFilter{}, func(batch []profiles.City) error {
 		for _, c := range batch {
 			cities[c.ID] = contextOf(c)
 		}
@@ -57,7 +57,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	m.mu.Unlock()
 
 	var docs []matcher.Doc
-	if err := m.store.ScanPractices(ctx, func(batch []profiles.Practice) error {
+	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
 			docs = append(docs, practiceDoc(p, m.city(p.CityID)))
 		}
@@ -65,7 +65,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	if err := m.store.ScanChallenges(ctx, func(batch []profiles.Challenge) error {
+	if err := m.store.ScanChallenges(ctx, profiles.ChallengeFilter{}, func(batch []profiles.Challenge) error {
 		for _, c := range batch {
 			docs = append(docs, challengeDoc(c, m.city(c.CityID)))
 		}
@@ -73,7 +73,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	if err := m.store.ScanExperts(ctx, func(batch []profiles.Expert) error {
+	if err := m.store.ScanExperts(ctx, profiles.ExpertFilter{}, func(batch []profiles.Expert) error {
 		for _, e := range batch {
 			docs = append(docs, m.expertDoc(e))
 		}
@@ -214,47 +214,32 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 	m.cities[c.ID] = contextOf(city)
 	m.regions = regionsOf(m.cities)
 	m.mu.Unlock()
-	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
-		r, err := m.store.FindPractices(ctx, profiles.PracticeFilter{CityID: c.ID, Page: page})
-		if err != nil {
-			return err
-		}
-		for _, p := range r.Items {
+	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{CityID: c.ID}, func(batch []profiles.Practice) error {
+		for _, p := range batch {
 			if err := m.ix.Upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
 				return err
 			}
 		}
-		if page.After = r.Next; r.Next == "" {
-			break
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
-		r, err := m.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: c.ID, Page: page})
-		if err != nil {
-			return err
-		}
-		for _, ch := range r.Items {
+	if err := m.store.ScanChallenges(ctx, profiles.ChallengeFilter{CityID: c.ID}, func(batch []profiles.Challenge) error {
+		for _, ch := range batch {
 			if err := m.ix.Upsert(challengeDoc(ch, m.city(ch.CityID))); err != nil {
 				return err
 			}
 		}
-		if page.After = r.Next; r.Next == "" {
-			break
-		}
+		return nil
+	}); err != nil {
+		return err
 	}
-	for page := (profiles.Page{Limit: profiles.MaxLimit}); ; {
-		r, err := m.store.FindExperts(ctx, profiles.ExpertFilter{CityID: c.ID, Page: page})
-		if err != nil {
-			return err
-		}
-		for _, e := range r.Items {
+	return m.store.ScanExperts(ctx, profiles.ExpertFilter{CityID: c.ID}, func(batch []profiles.Expert) error {
+		for _, e := range batch {
 			if err := m.ix.Upsert(m.expertDoc(e)); err != nil {
 				return err
 			}
 		}
-		if page.After = r.Next; r.Next == "" {
-			break
-		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -326,7 +326,7 @@ func paginate(q *bun.SelectQuery, alias string, p Page) *bun.SelectQuery {
 const scanBatch = 1000
 
 // scanAll pages through a list in batches, calling fn on each, for the match index
-// that is built from every row at start.
+// that is built from every row at start and refreshed a city at a time.
 func scanAll[T any](ctx context.Context, find func(Page) (ListResult[T], error), fn func([]T) error) error {
 	p := Page{Limit: scanBatch, batch: true}
 	for {
@@ -346,24 +346,40 @@ func scanAll[T any](ctx context.Context, find func(Page) (ListResult[T], error),
 	}
 }
 
-// ScanCities calls fn with every city, a batch at a time, in ID order.
-func (s *Store) ScanCities(ctx context.Context, fn func([]City) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[City], error) { return s.FindCities(ctx, CityFilter{Page: p}) }, fn)
+// ScanCities calls fn with every city that f selects, a batch at a time, in ID
+// order; f's Page is ignored.
+func (s *Store) ScanCities(ctx context.Context, f CityFilter, fn func([]City) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[City], error) {
+		f.Page = p
+		return s.FindCities(ctx, f)
+	}, fn)
 }
 
-// ScanPractices calls fn with every practice, a batch at a time, in ID order.
-func (s *Store) ScanPractices(ctx context.Context, fn func([]Practice) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Practice], error) { return s.FindPractices(ctx, PracticeFilter{Page: p}) }, fn)
+// ScanPractices calls fn with every practice that f selects, a batch at a time, in ID
+// order; f's Page is ignored.
+func (s *Store) ScanPractices(ctx context.Context, f PracticeFilter, fn func([]Practice) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Practice], error) {
+		f.Page = p
+		return s.FindPractices(ctx, f)
+	}, fn)
 }
 
-// ScanChallenges calls fn with every challenge, a batch at a time, in ID order.
-func (s *Store) ScanChallenges(ctx context.Context, fn func([]Challenge) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Challenge], error) { return s.FindChallenges(ctx, ChallengeFilter{Page: p}) }, fn)
+// ScanChallenges calls fn with every challenge that f selects, a batch at a time, in ID
+// order; f's Page is ignored.
+func (s *Store) ScanChallenges(ctx context.Context, f ChallengeFilter, fn func([]Challenge) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Challenge], error) {
+		f.Page = p
+		return s.FindChallenges(ctx, f)
+	}, fn)
 }
 
-// ScanExperts calls fn with every expert, a batch at a time, in ID order.
-func (s *Store) ScanExperts(ctx context.Context, fn func([]Expert) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Expert], error) { return s.FindExperts(ctx, ExpertFilter{Page: p}) }, fn)
+// ScanExperts calls fn with every expert that f selects, a batch at a time, in ID
+// order; f's Page is ignored.
+func (s *Store) ScanExperts(ctx context.Context, f ExpertFilter, fn func([]Expert) error) error {
+	return scanAll(ctx, func(p Page) (ListResult[Expert], error) {
+		f.Page = p
+		return s.FindExperts(ctx, f)
+	}, fn)
 }
 
 // ListResult is one page of a list and the total number of matching rows.
