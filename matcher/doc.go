@@ -11,6 +11,12 @@
 // language; concepts are how a French challenge finds an English-speaking
 // expert.
 //
+// On the index sit the questions the assembly of panels and teams asks:
+// Candidates (hundreds of experts for a challenge, each explained, with
+// those a rule excludes if asked), SkillCoverage and KeySkills (which of the
+// skills a challenge needs an expert covers, across languages), and Group
+// (practices grouped by subject for comparison).
+//
 // The package imports no project package, neither bun nor echo: it works on
 // plain values handed to it, so that it can be tested, benchmarked and reused
 // without a database or a server. Its only dependencies are the standard

@@ -118,6 +118,9 @@ type Doc struct {
 	// many are under way: an expert with Load >= Capacity is excluded.
 	Capacity int
 	Load     int
+	// Feedback is the record of an expert's completed engagements and
+	// the ratings they received (FactorFeedback); ignored for other kinds.
+	Feedback Feedback
 	// From and Until are dates (YYYY-MM-DD, either may be empty): when an
 	// expert is available, or the timeframe of a challenge.
 	From, Until string
@@ -128,6 +131,25 @@ type Doc struct {
 	// "closed" for a challenge; "" is published or open. Only published
 	// practices and open challenges are suggested.
 	Status string
+}
+
+// Feedback is what the network's record says of an expert's past
+// engagements: how many were completed, in which modes, and the ratings
+// received. Its zero value is an expert with no record yet, which neither
+// helps nor hurts. The index keeps it in 16 bytes: counts above 65,535 are
+// capped.
+type Feedback struct {
+	// Completed is the number of completed engagements. When ByMode adds
+	// up to more, its sum is taken.
+	Completed int
+	// ByMode are the completed engagements by mode ("exchange",
+	// "peer_review", "tutoring"); other keys are ignored.
+	ByMode map[string]int
+	// Rated is the number of ratings received and RatingSum their sum,
+	// each rating from 1 (poor) to 5 (excellent); a sum outside
+	// [Rated, 5·Rated] is brought back into it.
+	Rated     int
+	RatingSum int
 }
 
 // Query is a request for suggestions. Its zero value with a challenge set
@@ -164,6 +186,11 @@ type Query struct {
 	// Now is today for the availability rules; zero means the index's
 	// clock.
 	Now time.Time
+	// IncludeExcluded, only honoured by Candidates, also returns the
+	// experts that a hard rule excludes, with Explanation.Excluded set
+	// and the reasons, so that the caller can tell how many candidates
+	// each rule removed.
+	IncludeExcluded bool
 }
 
 // Query limits.

@@ -139,21 +139,42 @@ func (s *search) explain(r *result) *pending {
 	return p
 }
 
+// parallelEvidence is the number of explanations from which fillEvidence
+// spreads its work over the index's workers (Candidates returns hundreds;
+// a suggestion list, ten).
+const parallelEvidence = 64
+
 // fillEvidence finds the words of each pending explanation's document as
 // written, and the words of the best track-record item. subject is the Doc
 // that asked. It runs without the lock: a lookup may be slow.
 func (ix *Index) fillEvidence(subject *Doc, ps []*pending) {
+	if len(ps) >= parallelEvidence && ix.workers > 1 {
+		parallel(ix.workers, len(ps), func(lo, hi int) { ix.fillEvidenceOf(subject, ps[lo:hi]) })
+		return
+	}
+	ix.fillEvidenceOf(subject, ps)
+}
+
+// fillEvidenceOf is fillEvidence in one goroutine.
+func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
+	var memo *termMemo
+	if len(ps) > 1 {
+		memo = &termMemo{}
+	}
 	for _, p := range ps {
 		if p == nil || p.exp == nil {
 			continue
 		}
 		var doc Doc
+		var parts []textPart
 		ok := false
 		if p.docID != "" && (len(p.terms) > 0 || p.item >= 0 && p.itemOfDoc) {
-			doc, ok = ix.fetch(p.docID)
+			if doc, ok = ix.fetch(p.docID); ok {
+				parts = docParts(&doc)
+			}
 		}
 		if ok && len(p.terms) > 0 {
-			words := ix.scanWords(&doc, p.lang, p.terms, -1)
+			words := ix.scanParts(parts, p.lang, p.terms, -1, memo)
 			for i, t := range p.terms {
 				p.exp.MatchedTerms[i].DocWords = words[t]
 			}
@@ -167,13 +188,15 @@ func (ix *Index) fillEvidence(subject *Doc, ps []*pending) {
 				continue
 			}
 			holder, lang = &doc, p.lang
+		} else {
+			parts = docParts(subject)
 		}
 		if p.item >= len(holder.TrackRecord) {
 			continue
 		}
 		it := holder.TrackRecord[p.item]
 		p.exp.TrackRecord.Title, p.exp.TrackRecord.Year = it.Title, it.Year
-		words := ix.scanWords(holder, lang, p.itemTerms, p.item)
+		words := ix.scanParts(parts, lang, p.itemTerms, p.item, memo)
 		for _, t := range p.itemTerms {
 			for _, w := range words[t] {
 				if len(p.exp.TrackRecord.Words) < maxMatchedTerms {
@@ -205,7 +228,18 @@ func (ix *Index) fetch(id string) (Doc, bool) {
 // could give one of terms are looked up, one by one, in the analyser's
 // cache. When a term is not found that way (a word the simple split cuts
 // differently, like "e-government"), the texts are analysed in full.
-func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[string][]string {
+//
+// memo, when not nil, remembers the term of each word looked up, for the
+// next documents of a batch: they share most of their words, and a map
+// lookup costs a fraction of the analyser's (normalising, lower-casing, a
+// locked cache).
+func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int, memo *termMemo) map[string][]string {
+	return ix.scanParts(docParts(d), lang, terms, item, memo)
+}
+
+// scanParts is scanWords on the texts of a document, as docParts gives
+// them.
+func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int, memo *termMemo) map[string][]string {
 	words := map[string][]string{}
 	if len(terms) == 0 {
 		return words
@@ -216,21 +250,20 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 	// a term, which leaves one word in ten or so to look up. A bitmap of
 	// the first two letters rejects most words with one test.
 	var keys []uint32
-	var first2 [1 << 16 / 64]uint64
+	var first2 pairSet
 	for _, t := range terms {
 		want[t] = true
 		k := prefixKey(t)
 		keys = append(keys, k)
-		first2[(k&0xffff)/64] |= 1 << (k & 0xffff % 64)
+		first2.add(byte(k), byte(k>>8))
 	}
-	parts := docParts(d)
 	found := 0
 	check := func(w string) {
 		k := prefixKey(w)
 		if !slices.Contains(keys, k) && !slices.Contains(keys, k&0xffff) && !slices.Contains(keys, k&0xff) {
 			return
 		}
-		if t, stop := ix.an.Term(w, lang); !stop && want[t] {
+		if t := memo.term(ix.an, w, lang); t != "" && want[t] {
 			if _, seen := words[t]; !seen {
 				found++
 			}
@@ -249,8 +282,8 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 			// no term is skipped without a call: most of them.
 			if i+1 < len(text) && isASCIIWordByte(text[i]) && isASCIIWordByte(text[i+1]) &&
 				(i == 0 || !isWordByte(text[i-1])) {
-				k2 := uint32(lowerASCII(text[i])) | uint32(lowerASCII(text[i+1]))<<8
-				if first2[k2/64]&(1<<(k2%64)) == 0 && !slices.Contains(keys, k2&0xff) {
+				c0, c1 := lowerASCII(text[i]), lowerASCII(text[i+1])
+				if !first2.has(c0, c1) && !slices.Contains(keys, uint32(c0)) {
 					for i < len(text) && isWordByte(text[i]) {
 						i++
 					}
@@ -274,6 +307,71 @@ func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int) map[stri
 		}
 	}
 	return words
+}
+
+// pairSet is a set of pairs of lower-case ASCII letters and digits, one
+// bit each: the first two letters of the terms scanWords looks for.
+type pairSet [(36*36 + 63) / 64]uint64
+
+// alnumIndex numbers the lower-case ASCII letters and digits from 0 to 35;
+// -1 for any other byte.
+func alnumIndex(c byte) int {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return int(c - 'a')
+	case '0' <= c && c <= '9':
+		return 26 + int(c-'0')
+	}
+	return -1
+}
+
+// add puts the pair (a, b) in the set; pairs of other bytes are left out,
+// since has is only asked about letters and digits.
+func (s *pairSet) add(a, b byte) {
+	i, j := alnumIndex(a), alnumIndex(b)
+	if i >= 0 && j >= 0 {
+		k := i*36 + j
+		s[k/64] |= 1 << (k % 64)
+	}
+}
+
+// has reports whether the pair of lower-case letters or digits (a, b) is in
+// the set.
+func (s *pairSet) has(a, b byte) bool {
+	k := alnumIndex(a)*36 + alnumIndex(b)
+	return s[k/64]&(1<<(k%64)) != 0
+}
+
+// termMemo remembers the terms of words as written, by language, for
+// scanWords: "" for a stop word.
+type termMemo [numLangs + 1]map[string]string
+
+// term is the index term of the word w in lang, "" for a stop word. A nil
+// memo asks the analyser every time.
+func (m *termMemo) term(a *Analyzer, w string, lang Lang) string {
+	if m == nil {
+		t, stop := a.Term(w, lang)
+		if stop {
+			return ""
+		}
+		return t
+	}
+	li, ok := langIndex(lang)
+	if !ok {
+		li = numLangs
+	}
+	if m[li] == nil {
+		m[li] = map[string]string{}
+	}
+	t, seen := m[li][w]
+	if !seen {
+		var stop bool
+		if t, stop = a.Term(w, lang); stop {
+			t = ""
+		}
+		m[li][w] = t
+	}
+	return t
 }
 
 // isASCIIWordByte reports whether c is an ASCII letter or digit.

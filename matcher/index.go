@@ -1,8 +1,13 @@
 package matcher
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"maps"
+	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,7 +35,8 @@ type Index struct {
 	lookup  func(id string) (Doc, bool)
 	clock   func() time.Time
 	workers int
-	budget  int // postingsBudget; tests change it to measure what it costs
+	budget  int          // postingsBudget; tests change it to measure what it costs
+	seed    maphash.Seed // of contentHash, the same for every state
 
 	mu sync.RWMutex
 	st *state
@@ -74,22 +80,22 @@ func WithClock(now func() time.Time) Option {
 	return func(ix *Index) { ix.clock = now }
 }
 
-// WithWorkers sets how many goroutines analyse texts during Build; 0 or
-// less is GOMAXPROCS.
+// WithWorkers sets how many goroutines analyse texts during Build, and
+// find the evidence of Candidates' long lists; 0 or less is GOMAXPROCS.
 func WithWorkers(n int) Option {
 	return func(ix *Index) { ix.workers = n }
 }
 
 // NewIndex returns an empty index whose texts are analysed by a.
 func NewIndex(a *Analyzer, opts ...Option) *Index {
-	ix := &Index{an: a, ranking: RankTFIDF, clock: time.Now, budget: postingsBudget}
+	ix := &Index{an: a, ranking: RankTFIDF, clock: time.Now, budget: postingsBudget, seed: maphash.MakeSeed()}
 	for _, o := range opts {
 		o(ix)
 	}
 	if ix.workers <= 0 {
 		ix.workers = runtime.GOMAXPROCS(0)
 	}
-	ix.st = newState(ix.ranking, ix.lookup == nil)
+	ix.st = newState(ix.ranking, ix.lookup == nil, ix.seed)
 	return ix
 }
 
@@ -118,7 +124,7 @@ func (ix *Index) Build(docs []Doc, progress func(done, total int)) error {
 	ix.mu.Lock()
 	ix.building++
 	ix.mu.Unlock()
-	st := newState(ix.ranking, ix.lookup == nil)
+	st := newState(ix.ranking, ix.lookup == nil, ix.seed)
 	err := st.build(ix.an, docs, ix.workers, progress)
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -144,13 +150,26 @@ func (ix *Index) Build(docs []Doc, progress func(done, total int)) error {
 	return nil
 }
 
-// Upsert adds d to the index or replaces the document with its ID. The
-// texts are analysed before the lock is taken.
+// Upsert adds d to the index or replaces the document with its ID.
+//
+// What it costs depends on what changed. When the texts, skills, themes,
+// declared language, kind and city are those already indexed (a change of
+// Load, Capacity, Feedback, Paused, Status, availability, role, working
+// languages …), the document's metadata is replaced in place: hashing its
+// texts and a few map lookups, a few microseconds for a page of text, with
+// no analysis and no new slot. Otherwise the texts are analysed (tens of
+// microseconds to a millisecond, before the lock is taken) and the
+// document gets a new slot, the old one left for the next compaction.
 func (ix *Index) Upsert(d Doc) error {
 	if err := checkDoc(&d); err != nil {
 		return fmt.Errorf("upsert %s: %w", d.ID, err)
 	}
+	hash := contentHash(ix.seed, &d)
+	if ix.refresh(&d, hash) {
+		return nil
+	}
 	ad := analyseDoc(ix.an, &d, nil)
+	ad.hash = hash
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if err := ix.st.room(&ad); err != nil {
@@ -163,6 +182,95 @@ func (ix *Index) Upsert(d Doc) error {
 		ix.journal = append(ix.journal, journalOp{id: d.ID, doc: &d, ad: &ad})
 	}
 	return nil
+}
+
+// refresh replaces the metadata of d in place when its analysis would be
+// the one indexed (see Upsert) and reports whether it did. While a Build
+// runs it does not: the journal replays analysed documents.
+func (ix *Index) refresh(d *Doc, hash uint64) bool {
+	ix.mu.RLock()
+	same := ix.building == 0 && ix.st.sameContent(d, hash)
+	ix.mu.RUnlock()
+	if !same { // the common case of a real edit: no write lock
+		return false
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.building == 0 && ix.st.refresh(d, hash)
+}
+
+// contentHash hashes what the postings of d depend on: its kind, declared
+// language, fields, skills, track record and themes. Two versions of a
+// document with the same hash are analysed alike.
+func contentHash(seed maphash.Seed, d *Doc) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var buf [8]byte
+	str := func(s string) {
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(s)))
+		h.Write(buf[:])
+		h.WriteString(s)
+	}
+	num := func(n uint64) {
+		binary.LittleEndian.PutUint64(buf[:], n)
+		h.Write(buf[:])
+	}
+	str(string(d.Kind))
+	str(string(d.Lang))
+	num(uint64(len(d.Fields)))
+	for _, f := range d.Fields {
+		str(f.Name)
+		str(f.Text)
+		num(math.Float64bits(f.Weight))
+	}
+	num(uint64(len(d.Skills)))
+	for _, sk := range d.Skills {
+		str(sk)
+	}
+	num(uint64(len(d.TrackRecord)))
+	for _, it := range d.TrackRecord {
+		str(it.Title)
+		str(it.Summary)
+	}
+	num(uint64(len(d.Themes)))
+	for _, th := range d.Themes {
+		str(th)
+	}
+	return h.Sum64()
+}
+
+// Doc returns the document the index holds under id, of any kind: the Doc
+// it keeps or, with WithLookup, what the lookup returns for it. false when
+// the index holds no document id (a city is not a document). The Doc is a
+// copy: changing it changes nothing in the index.
+func (ix *Index) Doc(id string) (Doc, bool) {
+	ix.mu.RLock()
+	_, indexed := ix.st.ids[id]
+	var d Doc
+	ok := false
+	if indexed && ix.lookup == nil {
+		d, ok = ix.docByID(ix.st, id)
+	}
+	ix.mu.RUnlock()
+	if indexed && ix.lookup != nil {
+		d, ok = ix.lookup(id)
+	}
+	if !ok {
+		return Doc{}, false
+	}
+	return cloneDoc(d), true
+}
+
+// cloneDoc copies d with its slices and map.
+func cloneDoc(d Doc) Doc {
+	d.Fields = slices.Clone(d.Fields)
+	d.TrackRecord = slices.Clone(d.TrackRecord)
+	d.Themes = slices.Clone(d.Themes)
+	d.Languages = slices.Clone(d.Languages)
+	d.Modes = slices.Clone(d.Modes)
+	d.Skills = slices.Clone(d.Skills)
+	d.Feedback.ByMode = maps.Clone(d.Feedback.ByMode)
+	return d
 }
 
 // Delete removes the document with id; it reports whether there was one.

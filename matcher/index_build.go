@@ -34,6 +34,8 @@ type analysedDoc struct {
 	// conceptSurfaces the words that first triggered each.
 	conceptKeys     []string
 	conceptSurfaces []string
+	// hash is the document's contentHash, set by Build and Upsert.
+	hash uint64
 }
 
 // docLang is the language of d's texts: the declared one, or the one
@@ -400,6 +402,7 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 				for i := start; i < end; i++ {
 					o := &outs[i]
 					o.ad, o.doc, o.items = analyseDocIDs(a, &docs[order[i]], dict, &terms, &concepts, &item)
+					o.ad.hash = contentHash(st.seed, &docs[order[i]])
 				}
 				doneCh <- end - start
 			}
@@ -579,7 +582,7 @@ func parallel(workers, n int, fn func(lo, hi int)) {
 // metadata, and counts it in its segment.
 func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 	m, h := st.metaOf(d, ad.lang, true)
-	m.termLen, m.conLen = ad.text.termLen, ad.text.conLen
+	m.termLen, m.conLen, m.hash = ad.text.termLen, ad.text.conLen, ad.hash
 	if len(ad.conceptKeys) > 0 {
 		m.concepts = make([]conceptSurface, len(ad.conceptKeys))
 		for i, k := range ad.conceptKeys {

@@ -138,3 +138,55 @@ func TestForwardListsMatchPostings(t *testing.T) {
 		t.Errorf("cities list %d slots, the index holds %d documents", inCity, len(st.ids))
 	}
 }
+
+// TestUpsertInPlace checks that an Upsert that changes no text updates the
+// document in its slot, and that one that does takes a new slot.
+func TestUpsertInPlace(t *testing.T) {
+	e := Doc{ID: "e1", Kind: KindExpert, CityID: "accra", Languages: []string{"en"}, Capacity: 2,
+		Fields:      []Field{{Name: "bio", Text: "Household recycling and waste collection."}},
+		TrackRecord: []TrackItem{{Title: "Recycling in Accra", Summary: "Door-to-door collection."}}}
+	ix := NewIndex(NewAnalyzer(nil))
+	if err := ix.Build([]Doc{e}, nil); err != nil {
+		t.Fatal(err)
+	}
+	slot := ix.st.ids["e1"]
+	tests := []struct {
+		name    string
+		edit    func(d *Doc)
+		inPlace bool
+	}{
+		{"load", func(d *Doc) { d.Load = 1 }, true},
+		{"feedback", func(d *Doc) {
+			d.Feedback = Feedback{Completed: 2, ByMode: map[string]int{"tutoring": 2}, Rated: 2, RatingSum: 9}
+		}, true},
+		{"paused", func(d *Doc) { d.Paused = true }, true},
+		{"languages and role", func(d *Doc) { d.Languages, d.Role = []string{"en", "fr"}, "mayor" }, true},
+		{"bio", func(d *Doc) { d.Fields = []Field{{Name: "bio", Text: "Road safety around schools."}} }, false},
+		{"track record", func(d *Doc) { d.TrackRecord[0].Summary = "Sorting ambassadors." }, false},
+		{"city", func(d *Doc) { d.CityID = "kumasi" }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e.TrackRecord = slices.Clone(e.TrackRecord)
+			tc.edit(&e)
+			if err := ix.Upsert(e); err != nil {
+				t.Fatal(err)
+			}
+			now := ix.st.ids["e1"]
+			if (now == slot) != tc.inPlace {
+				t.Errorf("slot %d, was %d: in place %v, want %v", now, slot, now == slot, tc.inPlace)
+			}
+			slot = now
+			m := &ix.st.meta[now]
+			if m.load != int32(e.Load) || m.paused != e.Paused || int(m.fb.rated) != e.Feedback.Rated {
+				t.Errorf("metadata not updated: load %d paused %v rated %d", m.load, m.paused, m.fb.rated)
+			}
+			eligible := ix.st.hot[now].flags&flEligible != 0
+			for _, is := range m.items {
+				if ix.st.hot[is].flags&flEligible != 0 != eligible || ix.st.parent[is] != now {
+					t.Errorf("item %d does not follow its expert", is)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
@@ -116,28 +117,14 @@ type hotSlot struct {
 }
 
 // slotMeta is the rest of what the index knows of a document: read for the
-// few hundred candidates of a query only.
+// few hundred candidates of a query only. Its fields are ordered by size,
+// so that it packs without holes (224 bytes).
 type slotMeta struct {
-	id        string
-	seg       uint8
-	lang      uint8 // langCode of the texts
-	sizeClass uint8 // index in sizeClasses
-	role      uint16
-	seniority uint16
-	modes     uint8 // bit per mode; 0 is any
-	paused    bool
-	status    uint16
-	capacity  int32
-	load      int32
-	from      int32 // days since 1970-01-01; noFrom when open
-	until     int32 // noUntil when open
-	langs     []uint16
-	themes    []uint16
-	skills    []uint32
-	items     []uint32 // an expert's item slots
-	itemIdx   uint16   // an item's index in the expert's track record
-	termLen   float32  // weighted number of words, for BM25
-	conLen    float32  // weighted number of concept hits
+	id     string
+	langs  []uint16
+	themes []uint16
+	skills []uint32
+	items  []uint32 // an expert's item slots
 	// fwd is the forward list: the document's features with their
 	// impacts, packed as postings are but with the feature ID in the high
 	// bits, sorted. It completes the scores of candidates with the common
@@ -149,6 +136,72 @@ type slotMeta struct {
 	// texts: the evidence of the bridge between languages, kept because
 	// finding them again means analysing the whole text (tens of µs).
 	concepts []conceptSurface
+	// hash is that of what the analysis of the document depends on (see
+	// contentHash): an Upsert with the same hash changes the metadata in
+	// place, without analysing the texts again.
+	hash      uint64
+	capacity  int32
+	load      int32
+	from      int32   // days since 1970-01-01; noFrom when open
+	until     int32   // noUntil when open
+	termLen   float32 // weighted number of words, for BM25
+	conLen    float32 // weighted number of concept hits
+	fb        feedbackStats
+	role      uint16
+	seniority uint16
+	status    uint16
+	itemIdx   uint16 // an item's index in the expert's track record
+	seg       uint8
+	lang      uint8 // langCode of the texts
+	sizeClass uint8 // index in sizeClasses
+	modes     uint8 // bit per mode; 0 is any
+	paused    bool
+}
+
+// feedbackStats is an expert's Feedback as the index keeps it: 16 bytes,
+// counts capped at 65,535.
+type feedbackStats struct {
+	ratingSum uint32
+	completed uint16
+	byMode    [3]uint16 // exchange, peer_review, tutoring (see modeIndex)
+	rated     uint16
+}
+
+// modeIndex is the index of a mode in feedbackStats.byMode, -1 for none.
+func modeIndex(m Mode) int {
+	switch m {
+	case ModeExchange:
+		return 0
+	case ModePeerReview:
+		return 1
+	case ModeTutoring:
+		return 2
+	}
+	return -1
+}
+
+// feedbackOf converts a Feedback, capping what does not fit and bringing
+// the rating sum into [Rated, 5·Rated].
+func feedbackOf(f *Feedback) feedbackStats {
+	const maxCount = math.MaxUint16
+	c16 := func(n int) uint16 { return uint16(max(0, min(n, maxCount))) }
+	var fb feedbackStats
+	inModes := 0
+	for m, n := range f.ByMode {
+		if i := modeIndex(Mode(strings.ToLower(strings.TrimSpace(m)))); i >= 0 && n > 0 {
+			fb.byMode[i] = c16(int(fb.byMode[i]) + n)
+			inModes += n
+		}
+	}
+	fb.completed = c16(max(f.Completed, inModes))
+	rated, sum := max(0, f.Rated), f.RatingSum
+	if rated > maxCount {
+		sum = int(math.Round(float64(sum) * maxCount / float64(rated)))
+		rated = maxCount
+	}
+	fb.rated = uint16(rated)
+	fb.ratingSum = uint32(max(rated, min(sum, 5*rated)))
+	return fb
 }
 
 // conceptSurface is a concept (its feature ID) and the words that first
@@ -224,7 +277,8 @@ func (t *strTable) name(id uint32) string {
 // it in; Upsert and Delete change the current one under the write lock.
 type state struct {
 	ranking Ranking
-	keep    bool // keep the Docs (no lookup function)
+	keep    bool         // keep the Docs (no lookup function)
+	seed    maphash.Seed // of contentHash
 
 	dict  map[string]uint32 // feature key -> feature ID
 	names []string          // feature ID -> key
@@ -249,9 +303,9 @@ type state struct {
 	cities, countries, regions, langs, themes, roles, skills strTable
 }
 
-func newState(r Ranking, keep bool) *state {
+func newState(r Ranking, keep bool, seed maphash.Seed) *state {
 	return &state{
-		ranking: r, keep: keep,
+		ranking: r, keep: keep, seed: seed,
 		dict: map[string]uint32{}, ids: map[string]uint32{}, byCity: map[uint32][]uint32{},
 		cities: newStrTable(), countries: newStrTable(), regions: newStrTable(),
 		langs: newStrTable(), themes: newStrTable(), roles: newStrTable(), skills: newStrTable(),
@@ -372,6 +426,9 @@ func (st *state) metaOf(d *Doc, lang Lang, intern bool) (slotMeta, hotSlot) {
 		from:      noFrom,
 		until:     noUntil,
 	}
+	if d.Kind == KindExpert {
+		m.fb = feedbackOf(&d.Feedback)
+	}
 	for _, md := range d.Modes {
 		m.modes |= modeBit(norm(md))
 	}
@@ -432,4 +489,42 @@ func eligible(d *Doc) bool {
 // spaces.
 func normSkill(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(FoldAccents(s))), " ")
+}
+
+// sameContent reports whether the document d.ID is indexed with the
+// analysis d would get (hash, kind) in the same city: then refresh can
+// update it in place.
+func (st *state) sameContent(d *Doc, hash uint64) bool {
+	slot, ok := st.ids[d.ID]
+	if !ok {
+		return false
+	}
+	m := &st.meta[slot]
+	return m.hash == hash && int(m.seg) == segOf(d.Kind) &&
+		st.hot[slot].city == st.cities.find(strings.TrimSpace(d.CityID))
+}
+
+// refresh replaces the metadata of the document d.ID with that of d,
+// keeping its slot, postings and forward lists, when sameContent holds; it
+// reports whether it did. The track-record items follow their expert's
+// place and eligibility.
+func (st *state) refresh(d *Doc, hash uint64) bool {
+	if !st.sameContent(d, hash) {
+		return false
+	}
+	slot := st.ids[d.ID]
+	old := &st.meta[slot]
+	m, h := st.metaOf(d, langOf(old.lang), true)
+	m.fwd, m.concepts, m.items, m.hash = old.fwd, old.concepts, old.items, old.hash
+	m.termLen, m.conLen, m.itemIdx = old.termLen, old.conLen, old.itemIdx
+	*old = m
+	st.hot[slot] = h
+	for _, is := range m.items {
+		st.hot[is] = hotSlot{city: h.city, country: h.country, region: h.region, flags: flLive | flItem | h.flags&flEligible}
+	}
+	if st.keep {
+		dc := *d
+		st.kept[slot] = &dc
+	}
+	return true
 }

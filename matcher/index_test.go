@@ -391,19 +391,25 @@ func TestQueryErrors(t *testing.T) {
 		name string
 		q    matcher.Query
 		want error
+		msg  string // a fragment of the message, "" for any
 	}{
-		{"unknown challenge", matcher.Query{ChallengeID: "nope"}, matcher.ErrNotFound},
-		{"closed challenge", matcher.Query{ChallengeID: "c-closed"}, matcher.ErrClosed},
-		{"not a challenge", matcher.Query{ChallengeID: "p-en"}, matcher.ErrInvalidQuery},
-		{"bad mode", matcher.Query{ChallengeID: "c1", Mode: "speed_dating"}, matcher.ErrInvalidQuery},
-		{"bad kind", matcher.Query{ChallengeID: "c1", Kind: "mayors"}, matcher.ErrInvalidQuery},
-		{"bad limit", matcher.Query{ChallengeID: "c1", Limit: 1000}, matcher.ErrInvalidQuery},
-		{"no challenge", matcher.Query{}, matcher.ErrInvalidQuery},
+		{"unknown challenge", matcher.Query{ChallengeID: "nope"}, matcher.ErrNotFound, "challenge nope: not found"},
+		{"closed challenge", matcher.Query{ChallengeID: "c-closed"}, matcher.ErrClosed, ""},
+		{"not a challenge", matcher.Query{ChallengeID: "p-en"}, matcher.ErrNotFound, "challenge p-en: not found (it is a practice)"},
+		{"an expert, not a challenge", matcher.Query{ChallengeID: "e-en"}, matcher.ErrNotFound, "challenge e-en: not found (it is an expert)"},
+		{"bad mode", matcher.Query{ChallengeID: "c1", Mode: "speed_dating"}, matcher.ErrInvalidQuery, ""},
+		{"bad kind", matcher.Query{ChallengeID: "c1", Kind: "mayors"}, matcher.ErrInvalidQuery, ""},
+		{"bad limit", matcher.Query{ChallengeID: "c1", Limit: 1000}, matcher.ErrInvalidQuery, ""},
+		{"no challenge", matcher.Query{}, matcher.ErrInvalidQuery, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := ix.Suggest(tc.q); !errors.Is(err, tc.want) {
+			_, err := ix.Suggest(tc.q)
+			if !errors.Is(err, tc.want) {
 				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			if err != nil && !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %q, want it to say %q", err, tc.msg)
 			}
 		})
 	}
@@ -754,10 +760,15 @@ func TestDefaultWeights(t *testing.T) {
 			if !ok || v < lo || v > hi {
 				t.Errorf("%s: default weight %s = %v outside [%v, %v]", m, f, v, lo, hi)
 			}
-			sum += v
+			if f != matcher.FactorFeedback { // absolute, on top of the others
+				sum += v
+			}
 		}
 		if sum < 0.99 || sum > 1.01 {
-			t.Errorf("%s: weights add up to %v", m, sum)
+			t.Errorf("%s: relative weights add up to %v", m, sum)
+		}
+		if fb := w[matcher.FactorFeedback]; fb <= 0 || fb > 0.03 {
+			t.Errorf("%s: feedback weighs %v, want a small positive weight", m, fb)
 		}
 	}
 }
@@ -794,5 +805,90 @@ func TestWritesDuringBuild(t *testing.T) {
 	}
 	if ix.Len() != len(docs) {
 		t.Errorf("len %d, want %d", ix.Len(), len(docs))
+	}
+}
+
+// TestWrongKindIsNotFound checks that an ID naming a document of another
+// kind than the one asked for is not found, and says what it is.
+func TestWrongKindIsNotFound(t *testing.T) {
+	ix := fixtureIndex(t)
+	tests := []struct {
+		name string
+		call func() error
+		msg  string
+	}{
+		{"suggest for a practice", func() error {
+			_, err := ix.Suggest(matcher.Query{ChallengeID: "p-fr"})
+			return err
+		}, "challenge p-fr: not found (it is a practice)"},
+		{"explain an expert as a practice", func() error {
+			_, err := ix.Explain(matcher.Query{ChallengeID: "c1", Kind: matcher.KindPractice}, "e-en")
+			return err
+		}, "practice e-en: not found (it is an expert)"},
+		{"explain for an expert", func() error {
+			_, err := ix.Explain(matcher.Query{ChallengeID: "e-en"}, "p-fr")
+			return err
+		}, "challenge e-en: not found (it is an expert)"},
+		{"opportunities of a challenge", func() error {
+			_, err := ix.Opportunities("c1", matcher.Query{})
+			return err
+		}, "expert c1: not found (it is a challenge)"},
+		{"partners of a practice", func() error {
+			_, err := ix.Partners("p-fr", matcher.Query{})
+			return err
+		}, "city p-fr: not found (it is a practice)"},
+		{"candidates for an expert", func() error {
+			_, err := ix.Candidates(matcher.Query{ChallengeID: "e-en"}, 10)
+			return err
+		}, "challenge e-en: not found (it is an expert)"},
+		{"key skills of a practice", func() error {
+			_, err := ix.KeySkills("p-fr", 5)
+			return err
+		}, "challenge p-fr: not found (it is a practice)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, matcher.ErrNotFound) || errors.Is(err, matcher.ErrInvalidQuery) {
+				t.Fatalf("err = %v, want not found", err)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("err = %q, want it to say %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+func TestDoc(t *testing.T) {
+	docs := fixture()
+	byID := map[string]matcher.Doc{}
+	for _, d := range docs {
+		byID[d.ID] = d
+	}
+	kept := fixtureIndex(t)
+	looked := newTestIndex(t, docs, matcher.WithLookup(func(id string) (matcher.Doc, bool) {
+		d, ok := byID[id]
+		return d, ok
+	}))
+	for name, ix := range map[string]*matcher.Index{"kept": kept, "lookup": looked} {
+		t.Run(name, func(t *testing.T) {
+			d, ok := ix.Doc("p-fr")
+			if !ok || d.ID != "p-fr" || d.Kind != matcher.KindPractice || d.Fields[0].Text != byID["p-fr"].Fields[0].Text {
+				t.Fatalf("Doc(p-fr) = %+v, %v", d, ok)
+			}
+			d.Fields[0].Text = "changed"
+			if again, _ := ix.Doc("p-fr"); again.Fields[0].Text == "changed" {
+				t.Error("changing the Doc returned changed the index's")
+			}
+			for _, id := range []string{"nope", "lyon", ""} {
+				if _, ok := ix.Doc(id); ok {
+					t.Errorf("Doc(%q) found", id)
+				}
+			}
+			ix.Delete("p-fr")
+			if _, ok := ix.Doc("p-fr"); ok {
+				t.Error("a deleted document is found")
+			}
+		})
 	}
 }

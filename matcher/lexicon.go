@@ -12,6 +12,10 @@ type LexiconEntry struct {
 	Lang    Lang    `json:"lang"`             // the language of Term
 	Term    string  `json:"term"`             // a word or expression, e.g. "tri à la source"
 	Weight  float64 `json:"weight,omitempty"` // how much a hit counts; 0 (or less) means 1
+	// Label marks the concept's name in Lang, as a person reads it ("Gestion
+	// des déchets solides et recyclage"): what Lexicon.Label returns. When
+	// no entry of a language is marked, the first one given is the label.
+	Label bool `json:"label,omitempty"`
 }
 
 // maxGap is how many stop words may stand between two words of an
@@ -30,7 +34,15 @@ type Lexicon struct {
 	byFirst  [numLangs]map[string][]*expression
 	entries  map[string][]LexiconEntry // by concept, as given
 	concepts []string                  // sorted
+	labels   map[string]*conceptLabels
 	n        int
+}
+
+// conceptLabels are a concept's labels by language, and whether each was
+// marked as such (a marked one wins over the first term given).
+type conceptLabels struct {
+	text   [numLangs]string
+	marked [numLangs]bool
 }
 
 // expression is an analysed lexicon term with the concepts it stands for.
@@ -60,7 +72,7 @@ type conceptWeight struct {
 // in another inflection ("budget participatif", "budgets participatifs"),
 // counts once, with its highest weight.
 func NewLexicon(entries []LexiconEntry) *Lexicon {
-	l := &Lexicon{entries: map[string][]LexiconEntry{}}
+	l := &Lexicon{entries: map[string][]LexiconEntry{}, labels: map[string]*conceptLabels{}}
 	type key struct {
 		li     int
 		strict bool
@@ -87,6 +99,14 @@ func NewLexicon(entries []LexiconEntry) *Lexicon {
 		terms, strict, words, ok := analyzeTerm(e.Term, li, ws, memo[li])
 		if !ok {
 			continue
+		}
+		lb := l.labels[e.Concept]
+		if lb == nil {
+			lb = &conceptLabels{}
+			l.labels[e.Concept] = lb
+		}
+		if lb.text[li] == "" || e.Label && !lb.marked[li] {
+			lb.text[li], lb.marked[li] = strings.Join(strings.Fields(e.Term), " "), e.Label
 		}
 		k := key{li, strict, strings.Join(terms, "\x00")}
 		x := exprs[k]
@@ -190,6 +210,27 @@ func (l *Lexicon) Terms(concept string) []LexiconEntry {
 		return nil
 	}
 	return slices.Clone(l.entries[concept])
+}
+
+// Label returns the name of concept in lang, as a person reads it: the
+// entry marked Label in that language, else the first one given in it;
+// when the concept has no term in lang, its label in English, French or
+// Spanish, the first there is; the concept's code when the lexicon does not
+// know it.
+func (l *Lexicon) Label(concept string, lang Lang) string {
+	if l == nil || l.labels[concept] == nil {
+		return concept
+	}
+	lb := l.labels[concept]
+	if li, ok := langIndex(lang); ok && lb.text[li] != "" {
+		return lb.text[li]
+	}
+	for _, t := range lb.text {
+		if t != "" {
+			return t
+		}
+	}
+	return concept
 }
 
 func (l *Lexicon) hasLang(li int) bool { return len(l.byFirst[li]) > 0 }

@@ -193,14 +193,15 @@ func (s *search) explainCity(id string) *pending {
 // as the query), with the same factors and rules as Suggest, except that
 // the expert's own pause and load do not hide challenges from them. When
 // q.Mode is "", each challenge is scored in the first mode it asks for.
-// q's challenge and kind are ignored.
+// q's challenge and kind are ignored. An ID that is not an expert's is
+// ErrNotFound.
 func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	d, ok := ix.fetch(expertID)
 	if !ok {
 		return nil, fmt.Errorf("opportunities: expert %s: %w", expertID, ErrNotFound)
 	}
 	if d.Kind != KindExpert {
-		return nil, fmt.Errorf("opportunities: %w: %s is a %s, not an expert", ErrInvalidQuery, expertID, d.Kind)
+		return nil, fmt.Errorf("opportunities: %w", notFoundAs(KindExpert, expertID, d.Kind))
 	}
 	limit := q.Limit
 	if limit == 0 {
@@ -263,6 +264,10 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 	ix.mu.RLock()
 	st := ix.st
 	city := st.cities.find(strings.TrimSpace(cityID))
+	var other Kind // the kind of the document cityID names, when it is not a city
+	if slot, ok := st.ids[cityID]; ok && (city == 0 || city == noID) {
+		other = segKind(st.meta[slot].seg)
+	}
 	var mine []string
 	hasPractice := false
 	if city != 0 && city != noID {
@@ -272,6 +277,9 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 		hasPractice = len(st.citySlots(city, segPractice, true)) > 0
 	}
 	ix.mu.RUnlock()
+	if other != "" {
+		return nil, fmt.Errorf("partners: %w", notFoundAs(KindCity, cityID, other))
+	}
 	if city == 0 || city == noID {
 		return nil, fmt.Errorf("partners: city %s: %w", cityID, ErrNotFound)
 	}

@@ -12,8 +12,9 @@ import (
 // available in the timeframe or not volunteering for the mode, and (unless
 // q.RequireSharedLanguage is false) experts with no working language in
 // common with the challenge's city. It returns ErrNotFound when the
-// challenge is unknown, ErrClosed when it is closed, and an error wrapping
-// ErrInvalidQuery for bad options.
+// challenge is unknown (or the ID names a document of another kind),
+// ErrClosed when it is closed, and an error wrapping ErrInvalidQuery for
+// bad options.
 //
 // A city's score is that of its best practice plus a share of its second
 // and third (FactorMorePractices, see cityDepth): cities are found through
@@ -97,8 +98,10 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 	switch {
 	case kind == KindCity:
 		p = s.explainCity(id)
-	case !indexed || Kind(segKind(ix.st.meta[slot].seg)) != kind:
+	case !indexed:
 		err = fmt.Errorf("explain: %s %s: %w", kind, id, ErrNotFound)
+	case Kind(segKind(ix.st.meta[slot].seg)) != kind:
+		err = fmt.Errorf("explain: %w", notFoundAs(kind, id, segKind(ix.st.meta[slot].seg)))
 	default:
 		r := s.exact(slot, true)
 		p = s.explain(&r)
@@ -142,9 +145,24 @@ func (ix *Index) challengeOf(q *Query) (*Doc, error) {
 		return nil, fmt.Errorf("challenge %s: %w", q.ChallengeID, ErrNotFound)
 	}
 	if d.Kind != KindChallenge {
-		return nil, fmt.Errorf("%w: %s is a %s, not a challenge", ErrInvalidQuery, d.ID, d.Kind)
+		return nil, notFoundAs(KindChallenge, q.ChallengeID, d.Kind)
 	}
 	return &d, nil
+}
+
+// notFoundAs is the error for an ID that names a document of another kind
+// than the one asked for: to the caller, that challenge does not exist
+// ("challenge p1: not found (it is a practice)").
+func notFoundAs(want Kind, id string, is Kind) error {
+	return fmt.Errorf("%s %s: %w (it is %s)", want, id, ErrNotFound, withArticle(is))
+}
+
+// withArticle names a kind with its indefinite article.
+func withArticle(k Kind) string {
+	if k == KindExpert {
+		return "an expert"
+	}
+	return "a " + string(k)
 }
 
 // newSearch sets up a search of target documents for subject, under the

@@ -26,6 +26,10 @@ type search struct {
 	fixedMode bool
 	byMode    map[Mode]weightVec
 
+	// withExcluded keeps the documents a hard rule excludes among the
+	// candidates (Candidates with Query.IncludeExcluded).
+	withExcluded bool
+
 	qv      qvec   // the subject against the target segment
 	qvItem  qvec   // the subject against experts' track-record items (see itemVec)
 	itemQVs []qvec // Opportunities: each of the expert's items against challenges
@@ -119,7 +123,7 @@ func (s *search) run(limit int, detail bool) []result {
 	var scored []scoredCand
 	for {
 		left := s.collect(acc, pool)
-		scored = s.evaluateCandidates(acc, acc.cands, deferred, deferredItem, scored[:0])
+		scored = s.evaluateCandidates(acc, acc.cands, deferred, deferredItem, scored[:0], nil)
 		// Rules may exclude many candidates (experts who do not speak the
 		// language): look further when too few are left.
 		if len(scored) >= limit+exactMargin || !left {
@@ -209,6 +213,9 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 	}
 	need := flLive | flEligible
 	subjCity := s.subj.h.city
+	if s.withExcluded { // the rules will say why
+		need, subjCity = flLive, 0
+	}
 	ent := acc.ent
 	h := acc.cands[:0]
 	left := false
@@ -278,9 +285,10 @@ func heapDown(h []cand, i int) {
 }
 
 // evaluateCandidates completes the text of the candidates with the
-// deferred features (from their forward lists), evaluates the context and rules of each, and
-// appends those not excluded to out.
-func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, deferredItem []qfeat, out []scoredCand) []scoredCand {
+// deferred features (from their forward lists), evaluates the context and
+// rules of each, and appends those not excluded to out, and those excluded
+// to excl when it is not nil.
+func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, deferredItem []qfeat, out []scoredCand, excl *[]scoredCand) []scoredCand {
 	st := s.st
 	var pe pairEval
 	for _, c := range top {
@@ -302,8 +310,12 @@ func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, defe
 				item = max(item, v)
 			}
 		}
-		if score, ok := s.quickScore(c.slot, text, concept, item, &pe); ok {
+		score, ok := s.quickScore(c.slot, text, concept, item, &pe)
+		switch {
+		case ok:
 			out = append(out, scoredCand{c.slot, score})
+		case excl != nil:
+			*excl = append(*excl, scoredCand{c.slot, score})
 		}
 	}
 	return out
@@ -333,8 +345,9 @@ func sumFwd(fs []qfeat, fwd []uint32) (text, concept float64) {
 	return text, concept
 }
 
-// quickScore is evaluate without the explanation: the score and whether a
-// rule excludes the pair, for the candidates of run.
+// quickScore is evaluate without the explanation: the score and whether
+// the pair may be suggested (false when a rule excludes it), for the
+// candidates of run.
 func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEval) (float64, bool) {
 	st := s.st
 	ot := sideRef{m: &st.meta[slot], h: st.hot[slot], kind: s.target}
@@ -352,16 +365,16 @@ func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEv
 	eff := w.effective(s.target)
 	*pe = pairEval{}
 	st.evalPair(ch, other, &rules, pe)
-	if pe.excluded {
-		return 0, false
-	}
 	pe.vals[fText] = max(min(1, text), min(1, item))
 	pe.vals[fConcepts] = min(1, concept)
+	if eff[fFeedback] != 0 {
+		pe.vals[fFeedback], _ = feedbackValue(&other.m.fb, rules.mode, &eff, &pe.vals, false)
+	}
 	score := 0.0
 	for i := range pe.vals {
 		score += eff[i] * pe.vals[i]
 	}
-	return score, true
+	return score, !pe.excluded
 }
 
 // evaluate completes a pair whose text sums are known: context, rules and
@@ -388,6 +401,9 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 	r.vals, r.details, r.reasons = pe.vals, pe.details, pe.reasons
 	r.vals[fText] = max(r.textVal, r.itemVal)
 	r.vals[fConcepts] = min(1, concept)
+	if r.eff[fFeedback] != 0 {
+		r.vals[fFeedback], r.details[fFeedback] = feedbackValue(&other.m.fb, r.mode, &r.eff, &r.vals, detail)
+	}
 	for i := range r.vals {
 		r.score += r.eff[i] * r.vals[i]
 	}
@@ -405,16 +421,14 @@ func (s *search) exact(slot uint32, detail bool) result {
 		hp = nil
 	}
 	text, concept, _ := st.exactSums(&s.qv, slot, hp)
+	// The best track-record item; its matched features are gathered once
+	// it is known, so that the others cost no allocation.
 	bestItem, bestVal := -1, 0.0
-	var bestHits []featScore
+	var bestQV *qvec
+	var bestSlot uint32
 	score := func(qv *qvec, slot uint32, j int) {
-		var ih []featScore
-		ihp := &ih
-		if !detail {
-			ihp = nil
-		}
-		if v, _, _ := st.exactSums(qv, slot, ihp); v > bestVal {
-			bestItem, bestVal, bestHits = j, v, ih
+		if v, _, _ := st.exactSums(qv, slot, nil); v > bestVal {
+			bestItem, bestVal, bestQV, bestSlot = j, v, qv, slot
 		}
 	}
 	switch {
@@ -426,6 +440,10 @@ func (s *search) exact(slot uint32, detail bool) result {
 		for j := range s.itemQVs {
 			score(&s.itemQVs[j], slot, j)
 		}
+	}
+	var bestHits []featScore
+	if detail && bestItem >= 0 {
+		st.exactSums(bestQV, bestSlot, &bestHits)
 	}
 	r, _ := s.evaluate(slot, text, concept, bestVal, detail)
 	r.hits = hits

@@ -16,7 +16,8 @@ import (
 // Factor names one part of a score.
 type Factor string
 
-// The factors of a score. Every value is in [0, 1].
+// The factors of a score. Every value is in [0, 1], but feedback's, in
+// [-1, 1].
 const (
 	// FactorText is the similarity of the words (stems weighted by rarity:
 	// TF-IDF cosine by default, see score_text.go), within a language.
@@ -45,6 +46,12 @@ const (
 	// FactorAvailability is the share of the challenge's timeframe the
 	// expert is available for.
 	FactorAvailability Factor = "availability"
+	// FactorFeedback is what the network's own record says of an expert:
+	// the ratings of their completed engagements, shrunk towards neutral
+	// while they are few, counted fully for engagements in the query's
+	// mode, and scaled by the expert's subject fit (see feedbackValue). Its
+	// weight is not relative: see modeWeights.
+	FactorFeedback Factor = "feedback"
 	// FactorMorePractices is, for a city, the bonus of its second and third
 	// best practices (see cityDepth). It is not weighted by mode.
 	FactorMorePractices Factor = "more_practices"
@@ -56,7 +63,7 @@ const (
 // factors is the order in which factors are computed and listed.
 var factors = [...]Factor{
 	FactorText, FactorConcepts, FactorThemes, FactorSkills, FactorLanguage,
-	FactorRole, FactorGeography, FactorCapacity, FactorAvailability,
+	FactorRole, FactorGeography, FactorCapacity, FactorAvailability, FactorFeedback,
 }
 
 const numFactors = len(factors)
@@ -72,6 +79,7 @@ const (
 	fGeography
 	fCapacity
 	fAvailability
+	fFeedback
 )
 
 // weightVec is one weight per factor, in the order of factors.
@@ -103,32 +111,72 @@ type weightVec [numFactors]float64
 //	                                                (independence), tutoring not at all
 //	capacity        0         0.05        0.05      spread the load over the volunteers
 //	availability    0         0           0.05      tutoring runs over months
+//	feedback        0.03      0.03        0.03      experts only, and absolute (see below)
 //
 // Exchange puts no weight on role, capacity and availability: an exchange is
 // between cities, an expert suggested for it is a contact, not a commitment.
+//
+// Feedback is the exception to relative weights. Its weight is the share of
+// an expert's score it holds, the other factors sharing the rest (1 − 0.03
+// by default), and its value is in [-1, 1]: it moves an expert's score by at
+// most ±0.03 (±0.05 with the largest weight a request may set), and the
+// score stays in [0, 1]. It is kept that small, and scaled by the subject
+// fit (see feedbackValue), so that it orders experts who fit the subject
+// about as well and never lifts one who fits it clearly less: the network's
+// record of a few engagements says less than what the texts say about the
+// subject at hand. It applies to experts suggested for a challenge only, not
+// to the challenges ranked for an expert (Opportunities), where it would
+// be the same for all of them.
 var modeWeights = map[Mode]weightVec{
-	//                text  concepts themes skills lang  role  geo   capa  avail
-	ModeExchange:   {0.45, 0.20, 0.20, 0, 0.05, 0, 0.10, 0, 0},
-	ModePeerReview: {0.35, 0.15, 0.15, 0.10, 0.05, 0.10, 0.05, 0.05, 0},
-	ModeTutoring:   {0.30, 0.15, 0.15, 0.10, 0.05, 0.15, 0, 0.05, 0.05},
+	//                text  concepts themes skills lang  role  geo   capa  avail feedback
+	ModeExchange:   {0.45, 0.20, 0.20, 0, 0.05, 0, 0.10, 0, 0, 0.03},
+	ModePeerReview: {0.35, 0.15, 0.15, 0.10, 0.05, 0.10, 0.05, 0.05, 0, 0.03},
+	ModeTutoring:   {0.30, 0.15, 0.15, 0.10, 0.05, 0.15, 0, 0.05, 0.05, 0.03},
 }
 
-// weightBounds are the bounds of a weight a request may set. Text never goes
-// to zero: a suggestion must be about the subject, whatever else counts.
-var weightBounds = weightVec{0.05, 0, 0, 0, 0, 0, 0, 0, 0}
+// weightBounds are the lower bounds of a weight a request may set. Text
+// never goes to zero: a suggestion must be about the subject, whatever else
+// counts.
+var weightBounds = weightVec{0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 
-// maxWeight is the upper bound of every weight.
+// maxWeight is the upper bound of every weight but feedback's.
 const maxWeight = 1.0
+
+// weightMax are the upper bounds of a weight a request may set: feedback's
+// stays small, so that it stays a tie-breaker among experts who fit the
+// subject (see modeWeights).
+var weightMax = weightVec{maxWeight, maxWeight, maxWeight, maxWeight, maxWeight, maxWeight, maxWeight, maxWeight, maxWeight, 0.05}
+
+// absolute marks the factors whose weight is not scaled with the others
+// (see modeWeights).
+var absolute = [numFactors]bool{fFeedback: true}
 
 // applies says which factors apply to a pair with a document of each kind:
 // practices (and the cities they stand for) have no role, skills, capacity
-// or availability; experts and challenges (Opportunities) have them all.
+// or availability; experts and challenges (Opportunities) have them all but
+// feedback, which only an expert suggested for a challenge has.
 var applies = map[Kind][numFactors]bool{
-	KindPractice:  {true, true, true, false, true, false, true, false, false},
-	KindCity:      {true, true, true, false, true, false, true, false, false},
-	KindExpert:    {true, true, true, true, true, true, true, true, true},
-	KindChallenge: {true, true, true, true, true, true, true, true, true},
+	KindPractice:  {true, true, true, false, true, false, true, false, false, false},
+	KindCity:      {true, true, true, false, true, false, true, false, false, false},
+	KindExpert:    {true, true, true, true, true, true, true, true, true, true},
+	KindChallenge: {true, true, true, true, true, true, true, true, true, false},
 }
+
+// Feedback (see feedbackValue).
+const (
+	// feedbackPrior is how many neutral ratings (3 of 5) the mean rating
+	// is shrunk with: one rating of 5 counts a third of the way, five
+	// ratings five sevenths.
+	feedbackPrior = 2
+	// feedbackOtherMode is what an engagement in another mode than the
+	// query's counts, against 1 for one in the same mode: a good tutor is
+	// probably a good reviewer, but it has not been seen.
+	feedbackOtherMode = 0.5
+	// feedbackFullFit is the subject fit from which feedback has its full
+	// effect; below it the effect shrinks in proportion, down to none for
+	// an expert who does not fit the subject at all.
+	feedbackFullFit = 0.5
+)
 
 // cityDepth are the shares of a city's second and third best practices
 // added to its best one: a city with several practices on the subject has
@@ -136,7 +184,8 @@ var applies = map[Kind][numFactors]bool{
 var cityDepth = [2]float64{0.10, 0.05}
 
 // DefaultWeights returns the weights of mode by factor, as a request would
-// override them.
+// override them. The relative weights add up to 1; feedback's is absolute
+// (see FactorFeedback) and comes on top.
 func DefaultWeights(mode Mode) map[Factor]float64 {
 	w, ok := modeWeights[mode]
 	if !ok {
@@ -155,7 +204,7 @@ func WeightBounds(f Factor) (lo, hi float64, ok bool) {
 	if i < 0 {
 		return 0, 0, false
 	}
-	return weightBounds[i], maxWeight, true
+	return weightBounds[i], weightMax[i], true
 }
 
 // WeightError is a per-request weight that is unknown or out of its bounds.
@@ -195,8 +244,8 @@ func resolveWeights(mode Mode, over map[Factor]float64) (weightVec, error) {
 		if !ok {
 			continue
 		}
-		if math.IsNaN(v) || v < weightBounds[i] || v > maxWeight {
-			return w, &WeightError{Factor: f, Value: v, Min: weightBounds[i], Max: maxWeight, Known: true}
+		if math.IsNaN(v) || v < weightBounds[i] || v > weightMax[i] {
+			return w, &WeightError{Factor: f, Value: v, Min: weightBounds[i], Max: weightMax[i], Known: true}
 		}
 		w[i] = v
 	}
@@ -213,13 +262,18 @@ func resolveWeights(mode Mode, over map[Factor]float64) (weightVec, error) {
 	return w, nil
 }
 
-// effective scales the weights of the factors that apply to kind to add up
-// to 1 and zeroes the others.
+// effective scales the relative weights of the factors that apply to kind
+// to add up to 1, less the absolute weights that apply (feedback), and
+// zeroes the others.
 func (w weightVec) effective(kind Kind) weightVec {
 	ap := applies[kind]
-	sum := 0.0
+	sum, abs := 0.0, 0.0
 	for i := range w {
-		if ap[i] {
+		switch {
+		case !ap[i]:
+		case absolute[i]:
+			abs += w[i]
+		default:
 			sum += w[i]
 		}
 	}
@@ -228,8 +282,12 @@ func (w weightVec) effective(kind Kind) weightVec {
 		return e
 	}
 	for i := range w {
-		if ap[i] {
-			e[i] = w[i] / sum
+		switch {
+		case !ap[i]:
+		case absolute[i]:
+			e[i] = w[i]
+		default:
+			e[i] = w[i] / sum * (1 - abs)
 		}
 	}
 	return e
