@@ -65,14 +65,16 @@ func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
 	return d
 }
 
-// expertDoc converts an expert; load is how many engagements they have under way.
-func expertDoc(e profiles.Expert, city *cityContext, load int) matcher.Doc {
+// expertDoc converts an expert; load is how many engagements they have under way,
+// fb what their completed engagements say.
+func expertDoc(e profiles.Expert, city *cityContext, load int, fb profiles.Feedback) matcher.Doc {
 	d := matcher.Doc{
 		ID: e.ID, Kind: matcher.KindExpert,
 		Fields: []matcher.Field{{Name: "bio", Text: e.Bio}},
 		Themes: e.Themes, Languages: e.Languages, Country: e.Country, Role: e.Role, Seniority: e.Seniority,
 		Modes: e.Modes, Skills: e.Skills, Capacity: *e.Capacity, Load: load,
 		From: e.AvailableFrom, Until: e.AvailableUntil, Paused: !*e.Active,
+		Feedback: matcher.Feedback{Completed: fb.Completed, ByMode: fb.ByMode, Rated: fb.Rated, RatingSum: fb.RatingSum},
 	}
 	if e.CityID != nil {
 		d.CityID = *e.CityID

@@ -56,6 +56,15 @@ func (m *Matching) Build(ctx context.Context) error {
 	m.regions = regionsOf(cities)
 	m.mu.Unlock()
 
+	loads, err := m.store.ExpertLoads(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	feedback, err := m.store.FeedbackOf(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+
 	var docs []matcher.Doc
 	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
@@ -75,7 +84,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	}
 	if err := m.store.ScanExperts(ctx, profiles.ExpertFilter{}, func(batch []profiles.Expert) error {
 		for _, e := range batch {
-			docs = append(docs, m.expertDoc(e))
+			docs = append(docs, m.expertDoc(e, loads[e.ID], feedback[e.ID]))
 		}
 		return nil
 	}); err != nil {
@@ -83,7 +92,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	}
 	m.log.Info("building the match index", "documents", len(docs), "cities", len(cities), "read_in", time.Since(start).Round(time.Millisecond))
 	next := 0
-	err := m.ix.Build(docs, func(done, total int) {
+	err = m.ix.Build(docs, func(done, total int) {
 		if total > 0 && done*10 >= next*total {
 			m.log.Info("match index progress", "done", done, "total", total, "percent", done*100/total)
 			next = done*10/total + 1
@@ -102,7 +111,16 @@ func (m *Matching) city(id string) cityContext {
 	return m.cities[id]
 }
 
-func (m *Matching) expertDoc(e profiles.Expert) matcher.Doc {
+// region is the region of a country, from the network's cities.
+func (m *Matching) region(country string) string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.regions[country]
+}
+
+// expertDoc converts an expert with the engagements they have under way (load)
+// and those they completed (fb).
+func (m *Matching) expertDoc(e profiles.Expert, load int, fb profiles.Feedback) matcher.Doc {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var city *cityContext
@@ -111,7 +129,7 @@ func (m *Matching) expertDoc(e profiles.Expert) matcher.Doc {
 			city = &c
 		}
 	}
-	d := expertDoc(e, city, 0)
+	d := expertDoc(e, city, load, fb)
 	if d.Region == "" {
 		d.Region = m.regions[e.Country]
 	}
@@ -177,7 +195,16 @@ func (m *Matching) apply(ctx context.Context, c profiles.Change) error {
 		if err != nil {
 			return m.gone(c.ID, err)
 		}
-		d = m.expertDoc(e)
+		ids := []string{c.ID}
+		loads, err := m.store.ExpertLoads(ctx, ids)
+		if err != nil {
+			return err
+		}
+		fb, err := m.store.FeedbackOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		d = m.expertDoc(e, loads[c.ID], fb[c.ID])
 	default:
 		return nil
 	}
@@ -235,8 +262,20 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 		return err
 	}
 	return m.store.ScanExperts(ctx, profiles.ExpertFilter{CityID: c.ID}, func(batch []profiles.Expert) error {
+		ids := make([]string, len(batch))
+		for i, e := range batch {
+			ids[i] = e.ID
+		}
+		loads, err := m.store.ExpertLoads(ctx, ids)
+		if err != nil {
+			return err
+		}
+		fb, err := m.store.FeedbackOf(ctx, ids)
+		if err != nil {
+			return err
+		}
 		for _, e := range batch {
-			if err := m.ix.Upsert(m.expertDoc(e)); err != nil {
+			if err := m.ix.Upsert(m.expertDoc(e, loads[e.ID], fb[e.ID])); err != nil {
 				return err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -26,6 +27,10 @@ type Config struct {
 	// Matching is the match index kept in step with Store. When nil, New builds
 	// one from the store and subscribes it to the store's writes.
 	Matching *Matching
+	// Background bounds the jobs the service runs beside requests (review
+	// rounds): when it is cancelled they stop, and a round cut short runs
+	// again at the next start. Nil means they run until they end.
+	Background context.Context
 }
 
 // Server holds the handlers' dependencies.
@@ -35,6 +40,10 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	version  string
 	matching *Matching
+
+	background context.Context
+	jobs       *sync.WaitGroup
+	roundSlot  chan struct{} // one review round runs at a time
 }
 
 // Route is one entry of the route table.
@@ -45,9 +54,13 @@ type Route struct {
 
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching}
+	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching,
+		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.background == nil {
+		s.background = context.Background()
 	}
 	if s.matching == nil && s.store != nil {
 		s.matching = NewMatching(s.store, matcher.NewAnalyzer(NewLexicon(s.store.Taxonomy())), s.log)
@@ -80,6 +93,9 @@ func New(cfg Config) *echo.Echo {
 	for _, r := range s.Routes() {
 		e.Add(r.Method, r.Path, r.Handler)
 	}
+	if s.store != nil {
+		s.resumeRounds(s.background)
+	}
 	return e
 }
 
@@ -103,6 +119,24 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/challenges/:id/explain", s.explain},
 		Route{http.MethodGet, "/v1/experts/:id/opportunities", s.opportunities},
 		Route{http.MethodGet, "/v1/cities/:id/partners", s.partners},
+
+		Route{http.MethodPost, "/v1/challenges/:id/panels", s.createPanel},
+		Route{http.MethodPost, "/v1/challenges/:id/tutoring-teams", s.createTeam},
+		Route{http.MethodPost, "/v1/challenges/:id/pairings", s.createPairing},
+		Route{http.MethodGet, "/v1/proposals", s.listProposals},
+		Route{http.MethodGet, "/v1/proposals/:id", s.getProposal},
+		Route{http.MethodPost, "/v1/proposals/:id/edits", s.editProposal},
+		Route{http.MethodPost, "/v1/proposals/:id/transitions", s.transitionProposal},
+		Route{http.MethodPost, "/v1/proposals/:id/members/:member_id/answer", s.answerProposal},
+		Route{http.MethodGet, "/v1/proposals/:id/history", s.proposalHistory},
+		Route{http.MethodPost, "/v1/proposals/:id/outcomes", s.createOutcome},
+		Route{http.MethodGet, "/v1/proposals/:id/outcomes", s.listOutcomes},
+		Route{http.MethodPost, "/v1/review-rounds", s.createRound},
+		Route{http.MethodGet, "/v1/review-rounds", s.listRounds},
+		Route{http.MethodGet, "/v1/review-rounds/:id", s.getRound},
+		Route{http.MethodPost, "/v1/review-rounds/:id/scores", s.saveScores},
+		Route{http.MethodGet, "/v1/review-rounds/:id/benchmark", s.roundBenchmark},
+		Route{http.MethodGet, "/v1/themes/:code/compare", s.compareTheme},
 	)
 	return routes
 }

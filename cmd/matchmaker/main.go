@@ -327,7 +327,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return err
 	}
 	store.Subscribe(matching.OnChange)
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching})
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,

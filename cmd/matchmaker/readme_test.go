@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,17 +35,24 @@ func TestReadmeExamples(t *testing.T) {
 	}
 	h := api.New(api.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
 	calls, comment := 0, ""
+	vars := map[string]string{}
 	for _, line := range strings.Split(string(readme), "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "#") {
 			comment = line
 			continue
 		}
+		// NAME=$(curl … | jq -r .path) keeps a value of the answer for the
+		// calls after it, as a shell would.
+		name, capture := "", ""
+		if m := captureLine.FindStringSubmatch(line); m != nil {
+			name, line, capture = m[1], m[2], m[3]
+		}
 		if !strings.HasPrefix(line, "curl ") {
 			continue
 		}
 		calls++
-		req := curlRequest(t, line)
+		req := curlRequest(t, line, vars)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		wantProblem := strings.Contains(comment, "problem")
@@ -51,6 +62,13 @@ func TestReadmeExamples(t *testing.T) {
 		case !wantProblem && rec.Code >= 400:
 			t.Errorf("%s\n  answered %d: %s", line, rec.Code, rec.Body)
 		}
+		if name != "" {
+			v, err := jqPath(rec.Body.Bytes(), capture)
+			if err != nil {
+				t.Fatalf("%s\n  %s: %v in %s", line, capture, err, rec.Body)
+			}
+			vars[name] = v
+		}
 	}
 	if calls < 10 {
 		t.Fatalf("found %d curl calls in the README", calls)
@@ -59,9 +77,9 @@ func TestReadmeExamples(t *testing.T) {
 
 // curlRequest turns a README curl line into a request: -X, -H and -d, quoted the
 // way the README quotes them.
-func curlRequest(t *testing.T, line string) *http.Request {
+func curlRequest(t *testing.T, line string, vars map[string]string) *http.Request {
 	t.Helper()
-	args := shellWords(line)[1:]
+	args := shellWords(line, vars)[1:]
 	method, target, body := "", "", ""
 	header := http.Header{}
 	for i := 0; i < len(args); i++ {
@@ -96,16 +114,63 @@ func curlRequest(t *testing.T, line string) *http.Request {
 	return req
 }
 
-// shellWords splits a command line on spaces, keeping single-quoted words whole.
-func shellWords(s string) []string {
+// captureLine is NAME=$(curl … | jq -r .path).
+var captureLine = regexp.MustCompile(`^([A-Z_]+)=\$\((curl .*) \| jq -r (\S+)\)$`)
+
+// jqPath reads a path such as .id or .members[0].expert_id from a JSON document.
+func jqPath(doc []byte, path string) (string, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return "", err
+	}
+	for _, part := range strings.Split(strings.TrimPrefix(path, "."), ".") {
+		key, idx, indexed := strings.Cut(part, "[")
+		if key != "" {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "", fmt.Errorf("%s is not an object", key)
+			}
+			v = m[key]
+		}
+		if indexed {
+			n, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			a, ok := v.([]any)
+			if err != nil || !ok || n >= len(a) {
+				return "", fmt.Errorf("no element [%s", idx)
+			}
+			v = a[n]
+		}
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("not a string: %v", v)
+	}
+	return s, nil
+}
+
+// shellWords splits a command line on spaces as a shell would for the README's
+// calls: single quotes keep a word whole, double quotes too but expand $NAME,
+// as bare words do; quoted and bare parts next to each other make one word.
+func shellWords(s string, vars map[string]string) []string {
 	var words []string
 	var cur strings.Builder
-	inQuote, inWord := false, false
-	for _, r := range s {
+	quote, inWord := rune(0), false
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
 		switch {
-		case r == '\'':
-			inQuote, inWord = !inQuote, true
-		case r == ' ' && !inQuote:
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote, inWord = r, true
+		case quote != 0 && r == quote:
+			quote = 0
+		case r == '$' && quote != '\'':
+			j := i + 1
+			for j < len(rs) && (rs[j] == '_' || (rs[j] >= 'A' && rs[j] <= 'Z')) {
+				j++
+			}
+			cur.WriteString(vars[string(rs[i+1:j])])
+			i, inWord = j-1, true
+		case r == ' ' && quote == 0:
 			if inWord {
 				words = append(words, cur.String())
 				cur.Reset()
