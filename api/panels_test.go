@@ -564,7 +564,7 @@ func TestReviewRoundAPI(t *testing.T) {
 		mo := po["members"].([]any)[0].(map[string]any)["expert_id"].(string)
 		x.run(t, []scenario{
 			{name: "score out of scale and unknown criterion", method: "POST", path: "/v1/review-rounds/{round}/scores",
-				body: `{"challenge_id":"{c_waste}","expert_id":"` + mw + `","scores":[{"criterion":"plan","value":9},{"criterion":"budget","value":3}]}`,
+				body:   `{"challenge_id":"{c_waste}","expert_id":"` + mw + `","scores":[{"criterion":"plan","value":9},{"criterion":"budget","value":3}]}`,
 				status: 422, fields: []string{"scores[0].value", "scores[1].criterion"}},
 			{name: "not on that panel", method: "POST", path: "/v1/review-rounds/{round}/scores",
 				body: `{"challenge_id":"{c_waste}","expert_id":"` + mo + `","scores":[{"criterion":"plan","value":3}]}`, status: 422},
