@@ -26,6 +26,9 @@ type env struct {
 	store *profiles.Store
 	v     *apitest.Validator
 	ids   map[string]string // fixture names to IDs, for {name} in paths and bodies
+	// key is an admin key every request sends unless it names its own
+	// Authorization header ("" for none).
+	key string
 }
 
 func eachAPI(t *testing.T, body func(t *testing.T, x *env)) {
@@ -38,8 +41,15 @@ func eachAPI(t *testing.T, body func(t *testing.T, x *env)) {
 			}
 			return ""
 		}))
-		x := &env{t: t, store: store, v: apitest.NewValidator(t), ids: map[string]string{},
-			e: api.New(api.Config{Store: store, Ready: func(context.Context) error { return store.Ping(context.Background()) }})}
+		_, key, err := store.CreateKey(context.Background(), profiles.KeyInput{Name: "test admin", Role: profiles.RoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Rate limits have their own test: here they would only slow the
+		// concurrent scenarios down.
+		x := &env{t: t, store: store, v: apitest.NewValidator(t), ids: map[string]string{}, key: key,
+			e: api.New(api.Config{Store: store, Ready: func(context.Context) error { return store.Ping(context.Background()) },
+				RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})}
 		body(t, x)
 	})
 }
@@ -80,8 +90,12 @@ func (x *env) do(t *testing.T, method, path, body string, header ...string) resp
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+x.key)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
+		if header[i+1] == "" {
+			req.Header.Del(header[i])
+		}
 	}
 	rec := httptest.NewRecorder()
 	x.e.ServeHTTP(rec, req)
@@ -298,6 +312,7 @@ func TestConcurrentCreatesAPI(t *testing.T) {
 				defer wg.Done()
 				req := httptest.NewRequest("POST", "/v1/cities", strings.NewReader(fmt.Sprintf(`{"name":"C%d","country":"FR","region":"europe","languages":["fr","en"]}`, i)))
 				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+x.key)
 				rec := httptest.NewRecorder()
 				x.e.ServeHTTP(rec, req)
 				codes <- rec.Code

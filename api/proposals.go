@@ -38,6 +38,7 @@ func (s *Server) listProposals(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
+	withKeyScope(c, &f)
 	res, err := s.store.FindProposals(c.Request().Context(), f)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +21,17 @@ type resource[T, In any] struct {
 	update func(ctx context.Context, id string, ifVersion int64, apply func(In) (In, error)) (T, error)
 	delete func(c echo.Context, id string) error
 	meta   func(T) profiles.Meta
+	// redact, when set, hides what the request may not see of the rows it
+	// answers with (contact details).
+	redact func(c echo.Context, rows []T) error
+}
+
+// shown applies redact to the rows of an answer.
+func (r resource[T, In]) shown(c echo.Context, rows []T) error {
+	if r.redact == nil {
+		return nil
+	}
+	return r.redact(c, rows)
 }
 
 // listResponse is one page of a list.
@@ -57,6 +69,11 @@ func (r resource[T, In]) handleCreate(base string) echo.HandlerFunc {
 			return err
 		}
 		m := r.meta(out)
+		rows := []T{out}
+		if err := r.shown(c, rows); err != nil {
+			return err
+		}
+		out = rows[0]
 		c.Response().Header().Set(echo.HeaderLocation, base+"/"+m.ID)
 		setETag(c, m)
 		return c.JSON(http.StatusCreated, out)
@@ -71,13 +88,20 @@ func (r resource[T, In]) handleGet(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rows := []T{out}
+	if err := r.shown(c, rows); err != nil {
+		return err
+	}
 	setETag(c, r.meta(out))
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, rows[0])
 }
 
 func (r resource[T, In]) handleList(c echo.Context) error {
 	res, err := r.list(c)
 	if err != nil {
+		return err
+	}
+	if err := r.shown(c, res.Items); err != nil {
 		return err
 	}
 	resp := listResponse[T]{Items: res.Items, Total: res.Total}
@@ -106,11 +130,30 @@ func (r resource[T, In]) handlePatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rows := []T{out}
+	if err := r.shown(c, rows); err != nil {
+		return err
+	}
 	setETag(c, r.meta(out))
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, rows[0])
 }
 
 func (r resource[T, In]) handleDelete(c echo.Context) error {
+	ifVersion, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	if ifVersion != 0 {
+		// The version is checked before the delete, not in the same
+		// statement: a change landing in between is deleted with the row.
+		cur, err := r.find(c.Request().Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if m := r.meta(cur); m.Version != ifVersion {
+			return &profiles.StaleError{Detail: fmt.Sprintf("%s is at version %d, not %d: read it again before deleting it", m.ID, m.Version, ifVersion)}
+		}
+	}
 	if err := r.delete(c, c.Param("id")); err != nil {
 		return err
 	}
@@ -136,8 +179,10 @@ func ifMatch(c echo.Context) (int64, error) {
 	return v, nil
 }
 
-func cityResource(s *profiles.Store) resource[profiles.City, profiles.CityInput] {
+func cityResource(srv *Server) resource[profiles.City, profiles.CityInput] {
+	s := srv.store
 	return resource[profiles.City, profiles.CityInput]{
+		redact: srv.redactCities,
 		create: s.CreateCity,
 		find:   s.FindCityByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.City], error) {
@@ -218,8 +263,10 @@ func challengeResource(s *profiles.Store) resource[profiles.Challenge, profiles.
 	}
 }
 
-func expertResource(s *profiles.Store) resource[profiles.Expert, profiles.ExpertInput] {
+func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput] {
+	s := srv.store
 	return resource[profiles.Expert, profiles.ExpertInput]{
+		redact: srv.redactExperts,
 		create: s.CreateExpert,
 		find:   s.FindExpertByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.Expert], error) {

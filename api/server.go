@@ -27,6 +27,14 @@ type Config struct {
 	// Matching is the match index kept in step with Store. When nil, New builds
 	// one from the store and subscribes it to the store's writes.
 	Matching *Matching
+	// PrivateReads makes every request need an API key, reads of public
+	// profile data too. By default (false) cities, practices, challenges,
+	// experts (without contact details), themes and suggestions are readable
+	// without a key; every write needs one.
+	PrivateReads bool
+	// RateLimits bounds how fast one client may call; zero values are the
+	// defaults.
+	RateLimits RateLimits
 	// Background bounds the jobs the service runs beside requests (review
 	// rounds): when it is cancelled they stop, and a round cut short runs
 	// again at the next start. Nil means they run until they end.
@@ -40,6 +48,9 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	version  string
 	matching *Matching
+
+	publicReads bool
+	policies    map[string]policy
 
 	background context.Context
 	jobs       *sync.WaitGroup
@@ -55,7 +66,8 @@ type Route struct {
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching,
-		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1)}
+		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1),
+		publicReads: !cfg.PrivateReads, policies: policies()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -90,11 +102,19 @@ func New(cfg Config) *echo.Echo {
 		// 1 MiB exactly: echo reads "1M" as a decimal megabyte.
 		middleware.BodyLimit(strconv.Itoa(maxBodyBytes)),
 	)
+	if s.store != nil {
+		// Who is calling, then how fast, then the record of what they write
+		// and the replay of a retried POST.
+		e.Use(s.authenticate)
+		e.Use(rateLimiters(cfg.RateLimits)...)
+		e.Use(s.audit, s.idempotency)
+	}
 	for _, r := range s.Routes() {
 		e.Add(r.Method, r.Path, r.Handler)
 	}
 	if s.store != nil {
 		s.resumeRounds(s.background)
+		go s.purgeIdempotency(s.background)
 	}
 	return e
 }
@@ -110,10 +130,10 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/themes", s.listThemes},
 		Route{http.MethodGet, "/v1/themes/:code", s.getTheme},
 	)
-	routes = append(routes, crud("/v1/cities", cityResource(s.store))...)
+	routes = append(routes, crud("/v1/cities", cityResource(s))...)
 	routes = append(routes, crud("/v1/practices", practiceResource(s.store))...)
 	routes = append(routes, crud("/v1/challenges", challengeResource(s.store))...)
-	routes = append(routes, crud("/v1/experts", expertResource(s.store))...)
+	routes = append(routes, crud("/v1/experts", expertResource(s))...)
 	routes = append(routes,
 		Route{http.MethodGet, "/v1/challenges/:id/suggestions", s.suggestions},
 		Route{http.MethodGet, "/v1/challenges/:id/explain", s.explain},
@@ -137,6 +157,13 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodPost, "/v1/review-rounds/:id/scores", s.saveScores},
 		Route{http.MethodGet, "/v1/review-rounds/:id/benchmark", s.roundBenchmark},
 		Route{http.MethodGet, "/v1/themes/:code/compare", s.compareTheme},
+
+		Route{http.MethodGet, "/v1/experts/:id/export", s.exportExpert},
+		Route{http.MethodPost, "/v1/experts/:id/erase", s.eraseExpert},
+		Route{http.MethodPost, "/v1/keys", s.createKey},
+		Route{http.MethodGet, "/v1/keys", s.listKeys},
+		Route{http.MethodDelete, "/v1/keys/:id", s.revokeKey},
+		Route{http.MethodGet, "/v1/audit", s.listAudit},
 	)
 	return routes
 }

@@ -51,6 +51,7 @@ type cli struct {
 	Serve   serveCmd   `cmd:"" default:"withargs" help:"Run the HTTP API (the default command)."`
 	Migrate migrateCmd `cmd:"" help:"Apply or inspect database migrations."`
 	Seed    seedCmd    `cmd:"" help:"Load the demo network into the database."`
+	Keys    keysCmd    `cmd:"" help:"Create, list and revoke API keys."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 
@@ -59,6 +60,10 @@ type serveCmd struct {
 	Demo            bool          `name:"demo" help:"Load the demo network when the database is empty."`
 	NoMigrate       bool          `name:"no-migrate" env:"MATCHMAKER_NO_MIGRATE" help:"Refuse to start when migrations are pending, instead of applying them."`
 	ShutdownTimeout time.Duration `name:"shutdown-timeout" env:"MATCHMAKER_SHUTDOWN_TIMEOUT" default:"20s" help:"How long in-flight requests may take to finish on shutdown."`
+	AdminKey        string        `name:"admin-key" env:"MATCHMAKER_ADMIN_KEY" help:"Create (or keep) an admin API key with this secret, for automation; at least 16 characters."`
+	PrivateReads    bool          `name:"private-reads" env:"MATCHMAKER_PRIVATE_READS" help:"Require an API key for every request, reads of public profile data too."`
+	RatePerAddress  float64       `name:"rate-per-address" env:"MATCHMAKER_RATE_PER_ADDRESS" default:"200" help:"Requests a second one client address may make (negative: no limit)."`
+	RatePerKey      float64       `name:"rate-per-key" env:"MATCHMAKER_RATE_PER_KEY" default:"100" help:"Requests a second one API key may make (negative: no limit)."`
 }
 
 type migrateCmd struct {
@@ -111,6 +116,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return e.migrate(ctx, "unlock")
 	case "seed":
 		return e.seed(ctx, c.Seed.Force)
+	case "keys create":
+		return e.keys(ctx, "create")
+	case "keys list":
+		return e.keys(ctx, "list")
+	case "keys revoke <id>":
+		return e.keys(ctx, "revoke")
 	case "version":
 		fmt.Fprintln(stdout, "matchmaker", buildVersion())
 		return nil
@@ -292,7 +303,8 @@ func (e env) seed(ctx context.Context, force bool) error {
 func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	e.log.Info("config", "database", redact(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
-		"shutdown_timeout", cmd.ShutdownTimeout, "version", buildVersion())
+		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
+		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "version", buildVersion())
 	store, ready, err := e.prepare(ctx, !cmd.NoMigrate)
 	if err != nil {
 		return err
@@ -318,6 +330,19 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		} else {
 			e.log.Info("database already holds data: demo network not loaded", "cities", existing.Total)
 		}
+		// A key to try the writes with: printed, never logged.
+		_, secret, err := store.CreateKey(ctx, profiles.KeyInput{Name: "demo admin", Role: profiles.RoleAdmin})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "demo admin key (send it as Authorization: Bearer <key>):\n%s\n", secret)
+	}
+	if cmd.AdminKey != "" {
+		k, err := ensureAdminKey(ctx, store, cmd.AdminKey)
+		if err != nil {
+			return fmt.Errorf("MATCHMAKER_ADMIN_KEY: %w", err)
+		}
+		e.log.Info("admin key from MATCHMAKER_ADMIN_KEY ready", "key_id", k.ID, "prefix", k.Prefix)
 	}
 
 	// The match index is built before the port opens, so that the first
@@ -327,7 +352,8 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return err
 	}
 	store.Subscribe(matching.OnChange)
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx})
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx,
+		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey}})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,

@@ -34,8 +34,12 @@ func TestReadmeExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := api.New(api.Config{Store: store, Logger: slog.New(slog.DiscardHandler)})
+	_, key, err := store.CreateKey(context.Background(), profiles.KeyInput{Name: "readme", Role: profiles.RoleAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
 	calls, comment := 0, ""
-	vars := map[string]string{}
+	vars := map[string]string{"KEY": key}
 	for _, line := range strings.Split(string(readme), "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "#") {

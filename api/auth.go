@@ -1,0 +1,571 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+)
+
+// Access control. A client authenticates with an API key (Authorization: Bearer
+// <key>); each route has a policy saying who may call it. Public profile data
+// (cities, practices, challenges, experts, themes and the suggestions made from
+// them) is readable without a key unless the service is configured otherwise;
+// every write needs a key, and keys of cities and experts reach only what is
+// theirs. Contact details are hidden from whoever has no reason to see them.
+
+// keyContextKey is where the authenticated key sits in the echo context.
+const keyContextKey = "api_key"
+
+// keyOf returns the key the request authenticated with, or nil.
+func keyOf(c echo.Context) *profiles.APIKey {
+	k, _ := c.Get(keyContextKey).(*profiles.APIKey)
+	return k
+}
+
+// policy says who may call a route.
+type policy struct {
+	// open routes need nothing, ever (health, readiness, the document).
+	open bool
+	// public routes are readable without a key when public reads are on.
+	public bool
+	// adminOnly routes are the admin's alone (keys, the audit trail).
+	adminOnly bool
+	// staff is false for the few routes even the secretariat does not call
+	// (none today); admin and secretariat may call every other route.
+	// integration says which integration keys may call the route: "" none,
+	// "read" any integration key, "read_write" only read-write ones.
+	integration string
+	// owner decides for a city or an expert key whether the request touches
+	// only what is theirs. Nil: such keys may not call the route (unless it is
+	// public).
+	owner func(s *Server, c echo.Context, k *profiles.APIKey) (bool, error)
+}
+
+var (
+	openRoute   = policy{open: true}
+	publicRead  = policy{public: true, integration: profiles.ScopeRead}
+	staffOnly   = policy{}
+	adminRoute  = policy{adminOnly: true}
+	profileEdit = func(owner func(*Server, echo.Context, *profiles.APIKey) (bool, error)) policy {
+		return policy{integration: profiles.ScopeReadWrite, owner: owner}
+	}
+)
+
+// policies gives the policy of every route, by method and path as the route
+// table writes them. A route missing here is refused to everyone but the admin;
+// a test checks that none is missing.
+func policies() map[string]policy {
+	return map[string]policy{
+		"GET /healthz":      openRoute,
+		"GET /readyz":       openRoute,
+		"GET /openapi.json": openRoute,
+
+		"GET /v1/themes":               publicRead,
+		"GET /v1/themes/:code":         publicRead,
+		"GET /v1/themes/:code/compare": publicRead,
+
+		"GET /v1/cities":                     publicRead,
+		"GET /v1/cities/:id":                 publicRead,
+		"POST /v1/cities":                    profileEdit(nil),
+		"PATCH /v1/cities/:id":               profileEdit(ownCity),
+		"DELETE /v1/cities/:id":              profileEdit(nil),
+		"GET /v1/practices":                  publicRead,
+		"GET /v1/practices/:id":              publicRead,
+		"POST /v1/practices":                 profileEdit(bodyCity),
+		"PATCH /v1/practices/:id":            profileEdit(practiceOfCity),
+		"DELETE /v1/practices/:id":           profileEdit(practiceOfCity),
+		"GET /v1/challenges":                 publicRead,
+		"GET /v1/challenges/:id":             publicRead,
+		"POST /v1/challenges":                profileEdit(bodyCity),
+		"PATCH /v1/challenges/:id":           profileEdit(challengeOfCity),
+		"DELETE /v1/challenges/:id":          profileEdit(challengeOfCity),
+		"GET /v1/experts":                    publicRead,
+		"GET /v1/experts/:id":                publicRead,
+		"POST /v1/experts":                   profileEdit(nil),
+		"PATCH /v1/experts/:id":              profileEdit(ownExpert),
+		"DELETE /v1/experts/:id":             profileEdit(ownExpert),
+		"GET /v1/experts/:id/export":         {owner: ownExpert},
+		"POST /v1/experts/:id/erase":         {owner: ownExpert},
+		"GET /v1/challenges/:id/suggestions": publicRead,
+		"GET /v1/challenges/:id/explain":     publicRead,
+		"GET /v1/experts/:id/opportunities":  publicRead,
+		"GET /v1/cities/:id/partners":        publicRead,
+
+		"POST /v1/challenges/:id/panels":                   staffOnly,
+		"POST /v1/challenges/:id/tutoring-teams":           staffOnly,
+		"POST /v1/challenges/:id/pairings":                 {owner: pathChallengeOfCity},
+		"GET /v1/proposals":                                {integration: profiles.ScopeRead, owner: anyParty},
+		"GET /v1/proposals/:id":                            {integration: profiles.ScopeRead, owner: proposalParty},
+		"POST /v1/proposals/:id/edits":                     staffOnly,
+		"POST /v1/proposals/:id/transitions":               staffOnly,
+		"POST /v1/proposals/:id/members/:member_id/answer": {owner: answeringMember},
+		"GET /v1/proposals/:id/history":                    {integration: profiles.ScopeRead, owner: proposalParty},
+		"POST /v1/proposals/:id/outcomes":                  {owner: outcomeSide},
+		"GET /v1/proposals/:id/outcomes":                   {integration: profiles.ScopeRead, owner: proposalParty},
+		"POST /v1/review-rounds":                           staffOnly,
+		"GET /v1/review-rounds":                            {integration: profiles.ScopeRead},
+		"GET /v1/review-rounds/:id":                        {integration: profiles.ScopeRead},
+		"POST /v1/review-rounds/:id/scores":                {owner: scoringMember},
+		"GET /v1/review-rounds/:id/benchmark":              {integration: profiles.ScopeRead},
+
+		"POST /v1/keys":       adminRoute,
+		"GET /v1/keys":        adminRoute,
+		"DELETE /v1/keys/:id": adminRoute,
+		"GET /v1/audit":       adminRoute,
+	}
+}
+
+// authenticate reads the API key of a request and checks the route's policy.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, ok := s.policies[c.Request().Method+" "+c.Path()]
+		if !ok {
+			if c.Path() == "" || strings.HasSuffix(c.Path(), "/*") {
+				return next(c) // no route: the router answers 404 or 405
+			}
+			p = adminRoute
+		}
+		if p.open {
+			return next(c)
+		}
+		if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
+			scheme, secret, _ := strings.Cut(strings.TrimSpace(h), " ")
+			secret = strings.TrimSpace(secret)
+			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				return unauthorized("send the API key as Authorization: Bearer <key>")
+			}
+			k, err := s.store.KeyBySecret(c.Request().Context(), secret)
+			if errors.Is(err, profiles.ErrNotFound) {
+				return unauthorized("the API key is unknown or revoked")
+			}
+			if err != nil {
+				return err
+			}
+			c.Set(keyContextKey, &k)
+		}
+		if err := s.authorize(c, p); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+func unauthorized(detail string) *Problem {
+	return newProblem(http.StatusUnauthorized, detail)
+}
+
+func forbidden(detail string) *Problem {
+	return newProblem(http.StatusForbidden, detail)
+}
+
+// authorize applies a policy to the request's key.
+func (s *Server) authorize(c echo.Context, p policy) error {
+	if p.open {
+		return nil
+	}
+	k := keyOf(c)
+	if k == nil {
+		if p.public && s.publicReads {
+			return nil
+		}
+		return unauthorized("this request needs an API key: send Authorization: Bearer <key>")
+	}
+	switch k.Role {
+	case profiles.RoleAdmin:
+		return nil
+	case profiles.RoleSecretariat:
+		if p.adminOnly {
+			return forbidden("only an admin key may do this")
+		}
+		return nil
+	case profiles.RoleIntegration:
+		if p.public || p.integration == profiles.ScopeRead || (p.integration == profiles.ScopeReadWrite && k.Scope == profiles.ScopeReadWrite) {
+			return nil
+		}
+		if p.integration == profiles.ScopeReadWrite {
+			return forbidden("this integration key may only read")
+		}
+		return forbidden("integration keys may not do this")
+	case profiles.RoleCity, profiles.RoleExpert:
+		if p.public {
+			return nil
+		}
+		if p.owner == nil {
+			return forbidden(fmt.Sprintf("a %s key may not do this: it is the secretariat's", k.Role))
+		}
+		ok, err := p.owner(s, c, k)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if k.Role == profiles.RoleCity {
+				return forbidden("a city key reaches only its own city, practices, challenges and proposals")
+			}
+			return forbidden("an expert key reaches only its own profile, invitations and scores")
+		}
+		return nil
+	}
+	return forbidden("this key's role may not do this")
+}
+
+// peekBody reads the request body and puts it back for the handler.
+func peekBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return nil, err
+	}
+	c.Request().Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// bodyField reads one top-level string field of a JSON body; "" when absent or
+// when the body does not parse (the handler then says what is wrong with it).
+func bodyField(c echo.Context, name string) (string, bool, error) {
+	body, err := peekBody(c)
+	if err != nil {
+		return "", false, err
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return "", false, nil
+	}
+	raw, ok := m[name]
+	if !ok {
+		return "", false, nil
+	}
+	var v string
+	if json.Unmarshal(raw, &v) != nil {
+		return "", true, nil
+	}
+	return v, true, nil
+}
+
+func ownCity(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	return k.Role == profiles.RoleCity && c.Param("id") == k.CityID, nil
+}
+
+func ownExpert(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	return k.Role == profiles.RoleExpert && c.Param("id") == k.ExpertID, nil
+}
+
+// bodyCity lets a city key create a practice or a challenge of its own city.
+func bodyCity(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	if k.Role != profiles.RoleCity {
+		return false, nil
+	}
+	city, _, err := bodyField(c, "city_id")
+	return city == k.CityID, err
+}
+
+// keepsCity checks that a patch does not move a row to another city.
+func keepsCity(c echo.Context, k *profiles.APIKey) (bool, error) {
+	city, present, err := bodyField(c, "city_id")
+	return !present || city == k.CityID, err
+}
+
+func practiceOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	if k.Role != profiles.RoleCity {
+		return false, nil
+	}
+	p, err := s.store.FindPracticeByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return false, err
+	}
+	if p.CityID != k.CityID {
+		return false, nil
+	}
+	return keepsCity(c, k)
+}
+
+func challengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	if k.Role != profiles.RoleCity {
+		return false, nil
+	}
+	ch, err := s.store.FindChallengeByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return false, err
+	}
+	if ch.CityID != k.CityID {
+		return false, nil
+	}
+	return keepsCity(c, k)
+}
+
+// pathChallengeOfCity lets a city ask a pairing for its own challenge.
+func pathChallengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	if k.Role != profiles.RoleCity {
+		return false, nil
+	}
+	ch, err := s.store.FindChallengeByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return false, err
+	}
+	return ch.CityID == k.CityID, nil
+}
+
+// anyParty lets city and expert keys list proposals: the handler keeps theirs.
+func anyParty(*Server, echo.Context, *profiles.APIKey) (bool, error) { return true, nil }
+
+// involved reports whether a city or an expert key is a party to a proposal: the
+// city of its challenge, a partner city, or an expert on it (seated, declined or
+// in reserve).
+func involved(p profiles.Proposal, k *profiles.APIKey) bool {
+	switch k.Role {
+	case profiles.RoleCity:
+		if p.CityID == k.CityID {
+			return true
+		}
+		return slices.ContainsFunc(p.Members, func(m profiles.Member) bool { return m.PartnerCityID == k.CityID })
+	case profiles.RoleExpert:
+		return slices.ContainsFunc(p.Members, func(m profiles.Member) bool { return m.ExpertID == k.ExpertID }) ||
+			slices.ContainsFunc(p.Alternates, func(a profiles.Alternate) bool { return a.ExpertID == k.ExpertID })
+	}
+	return false
+}
+
+func proposalParty(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return false, err
+	}
+	return involved(p, k), nil
+}
+
+// answeringMember lets an invitee answer for themself: an expert for their seat,
+// a city for its seat as a partner.
+func answeringMember(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	m := c.Param("member_id")
+	return (k.Role == profiles.RoleExpert && m == k.ExpertID) || (k.Role == profiles.RoleCity && m == k.CityID), nil
+}
+
+// outcomeSide lets the city of a proposal record the city's outcome, and an
+// expert record their own.
+func outcomeSide(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	side, _, err := bodyField(c, "side")
+	if err != nil {
+		return false, err
+	}
+	switch k.Role {
+	case profiles.RoleExpert:
+		id, _, err := bodyField(c, "expert_id")
+		return side == "expert" && id == k.ExpertID, err
+	case profiles.RoleCity:
+		if side != "city" {
+			return false, nil
+		}
+		p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
+		if err != nil {
+			return false, err
+		}
+		return p.CityID == k.CityID, nil
+	}
+	return false, nil
+}
+
+// scoringMember lets a panel member record their own scores.
+func scoringMember(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+	id, _, err := bodyField(c, "expert_id")
+	return k.Role == profiles.RoleExpert && id == k.ExpertID, err
+}
+
+// counterparts are, for the request's city or expert key, whose contact details
+// it may see; cached for the request.
+type counterparts struct {
+	cities, experts map[string]bool
+}
+
+const counterpartsKey = "counterparts"
+
+func (s *Server) counterpartsOf(c echo.Context, k *profiles.APIKey) (counterparts, error) {
+	if cp, ok := c.Get(counterpartsKey).(counterparts); ok {
+		return cp, nil
+	}
+	cities, experts, err := s.store.Counterparts(c.Request().Context(), k.CityID, k.ExpertID)
+	if err != nil {
+		return counterparts{}, err
+	}
+	cp := counterparts{cities: cities, experts: experts}
+	c.Set(counterpartsKey, cp)
+	return cp, nil
+}
+
+// contactVisible says whether the request may see the contact details of a city
+// (kind "city") or an expert: the secretariat and the admin, the person
+// themself, and the counterpart of an accepted proposal.
+func (s *Server) contactVisible(c echo.Context, kind, id string) (bool, error) {
+	k := keyOf(c)
+	if k == nil {
+		return false, nil
+	}
+	switch k.Role {
+	case profiles.RoleAdmin, profiles.RoleSecretariat:
+		return true, nil
+	case profiles.RoleCity:
+		if kind == "city" && id == k.CityID {
+			return true, nil
+		}
+	case profiles.RoleExpert:
+		if kind == "expert" && id == k.ExpertID {
+			return true, nil
+		}
+	default:
+		return false, nil
+	}
+	cp, err := s.counterpartsOf(c, k)
+	if err != nil {
+		return false, err
+	}
+	if kind == "city" {
+		return cp.cities[id], nil
+	}
+	return cp.experts[id], nil
+}
+
+// redactCities hides the contact details the request may not see.
+func (s *Server) redactCities(c echo.Context, cs []profiles.City) error {
+	for i := range cs {
+		if cs[i].Contact == nil {
+			continue
+		}
+		ok, err := s.contactVisible(c, "city", cs[i].ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			cs[i].Contact = nil
+		}
+	}
+	return nil
+}
+
+// redactExperts hides the contact details the request may not see.
+func (s *Server) redactExperts(c echo.Context, es []profiles.Expert) error {
+	for i := range es {
+		if es[i].Contact == nil {
+			continue
+		}
+		ok, err := s.contactVisible(c, "expert", es[i].ID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			es[i].Contact = nil
+		}
+	}
+	return nil
+}
+
+// withKeyScope narrows a proposal filter to what a city or an expert key may list.
+func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
+	k := keyOf(c)
+	if k == nil {
+		return
+	}
+	switch k.Role {
+	case profiles.RoleCity:
+		f.CityID = k.CityID
+	case profiles.RoleExpert:
+		f.ExpertID = k.ExpertID
+	}
+}
+
+// keyResponse is a new key with its secret, shown once.
+type keyResponse struct {
+	profiles.APIKey
+	Secret string `json:"secret"`
+}
+
+// keyList is a page of keys.
+type keyList struct {
+	Items      []profiles.APIKey `json:"items"`
+	Total      int               `json:"total"`
+	NextCursor *string           `json:"next_cursor"`
+}
+
+func (s *Server) createKey(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	var in profiles.KeyInput
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	k, secret, err := s.store.CreateKey(c.Request().Context(), in)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/v1/keys/"+k.ID)
+	return c.JSON(http.StatusCreated, keyResponse{APIKey: k, Secret: secret})
+}
+
+func (s *Server) listKeys(c echo.Context) error {
+	q := newQuery(c, "limit", "cursor")
+	page := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	res, err := s.store.FindKeys(c.Request().Context(), page)
+	if err != nil {
+		return err
+	}
+	out := keyList{Items: orEmpty(res.Items), Total: res.Total}
+	if res.Next != "" {
+		next := encodeCursor(res.Next)
+		out.NextCursor = &next
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) revokeKey(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	k, err := s.store.RevokeKey(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, k)
+}
+
+// exportExpert answers a person's access request: all the service holds on them.
+func (s *Server) exportExpert(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	x, err := s.store.ExportExpert(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, x)
+}
+
+// erasure is the answer to an erasure: the pseudonym the person's history now
+// carries.
+type erasure struct {
+	Erased    string `json:"erased"`
+	Pseudonym string `json:"pseudonym"`
+}
+
+func (s *Server) eraseExpert(c echo.Context) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	pseudonym, err := s.store.EraseExpert(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, erasure{Erased: c.Param("id"), Pseudonym: pseudonym})
+}
