@@ -58,7 +58,9 @@ var (
 	profileRW = []string{"admin", "secretariat", "integration rw"}
 )
 
-func with(list []string, more ...string) []string { return append(append([]string{}, list...), more...) }
+func with(list []string, more ...string) []string {
+	return append(append([]string{}, list...), more...)
+}
 
 // TestAccessRouteByRole tries every route of the service with every kind of
 // caller. A caller who may call the route must get past authorization (any
