@@ -103,11 +103,12 @@ func New(cfg Config) *echo.Echo {
 		middleware.BodyLimit(strconv.Itoa(maxBodyBytes)),
 	)
 	if s.store != nil {
-		// Who is calling, then how fast, then the record of what they write
-		// and the replay of a retried POST.
-		e.Use(s.authenticate)
+		// The record of every write first, so that refused ones are in it
+		// too; then who is calling, how fast, and the replay of a retried
+		// POST.
+		e.Use(s.audit, s.authenticate)
 		e.Use(rateLimiters(cfg.RateLimits)...)
-		e.Use(s.audit, s.idempotency)
+		e.Use(s.idempotency)
 	}
 	for _, r := range s.Routes() {
 		e.Add(r.Method, r.Path, r.Handler)
