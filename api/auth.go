@@ -141,10 +141,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			scheme, secret, _ := strings.Cut(strings.TrimSpace(h), " ")
 			secret = strings.TrimSpace(secret)
 			if !strings.EqualFold(scheme, "Bearer") || secret == "" {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="matchmaker"`)
 				return unauthorized("send the API key as Authorization: Bearer <key>")
 			}
 			k, err := s.store.KeyBySecret(c.Request().Context(), secret)
 			if errors.Is(err, profiles.ErrNotFound) {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="matchmaker", error="invalid_token"`)
 				return unauthorized("the API key is unknown or revoked")
 			}
 			if err != nil {
@@ -153,6 +155,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Set(keyContextKey, &k)
 		}
 		if err := s.authorize(c, p); err != nil {
+			var pr *Problem
+			if errors.As(err, &pr) && pr.Status == http.StatusUnauthorized {
+				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="matchmaker"`)
+			}
 			return err
 		}
 		return next(c)
@@ -161,6 +167,12 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 
 func unauthorized(detail string) *Problem {
 	return newProblem(http.StatusUnauthorized, detail)
+}
+
+// isOpen reports whether the request's route needs nothing, ever.
+func (s *Server) isOpen(c echo.Context) bool {
+	p, ok := s.policies[c.Request().Method+" "+c.Path()]
+	return ok && p.open
 }
 
 func forbidden(detail string) *Problem {
@@ -221,7 +233,11 @@ func (s *Server) authorize(c echo.Context, p policy) error {
 func peekBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return nil, err
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, echo.ErrStatusRequestEntityTooLarge
+		}
+		return nil, badRequest("could not read the request body")
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(body))
 	return body, nil

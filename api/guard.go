@@ -61,10 +61,10 @@ func (r RateLimits) withDefaults() RateLimits {
 }
 
 // rateLimiters returns the per-address and per-key limiters, answering 429 with
-// Retry-After when a client goes over.
-func rateLimiters(r RateLimits) []echo.MiddlewareFunc {
+// Retry-After when a client goes over. Open routes (health, readiness, the
+// document) are not limited: monitors poll them.
+func rateLimiters(r RateLimits, open func(c echo.Context) bool) (perAddress, perKey []echo.MiddlewareFunc) {
 	r = r.withDefaults()
-	var out []echo.MiddlewareFunc
 	deny := func(limit float64) func(c echo.Context, id string, err error) error {
 		return func(c echo.Context, _ string, _ error) error {
 			wait := int(math.Ceil(1 / limit))
@@ -73,7 +73,8 @@ func rateLimiters(r RateLimits) []echo.MiddlewareFunc {
 		}
 	}
 	if r.PerAddress > 0 {
-		out = append(out, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		perAddress = append(perAddress, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+			Skipper: open,
 			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 				Rate: rate.Limit(r.PerAddress), Burst: r.AddressBurst, ExpiresIn: 3 * time.Minute}),
 			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
@@ -82,7 +83,7 @@ func rateLimiters(r RateLimits) []echo.MiddlewareFunc {
 		}))
 	}
 	if r.PerKey > 0 {
-		out = append(out, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		perKey = append(perKey, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: func(c echo.Context) bool { return keyOf(c) == nil },
 			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 				Rate: rate.Limit(r.PerKey), Burst: r.KeyBurst, ExpiresIn: 3 * time.Minute}),
@@ -91,7 +92,7 @@ func rateLimiters(r RateLimits) []echo.MiddlewareFunc {
 			ErrorHandler:        func(c echo.Context, err error) error { return err },
 		}))
 	}
-	return out
+	return perAddress, perKey
 }
 
 // isWrite reports whether a request changes something.

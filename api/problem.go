@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +48,10 @@ var problemTypes = map[int]string{
 	http.StatusServiceUnavailable:    "service-unavailable",
 }
 
+// retryAfterSeconds is the Retry-After of a 503: long enough for a restarted or
+// failed-over database to answer again, short enough not to stall a client.
+const retryAfterSeconds = "5"
+
 // newProblem builds a problem of status with detail and, optionally, field errors.
 func newProblem(status int, detail string, fields ...profiles.FieldError) *Problem {
 	typ, ok := problemTypes[status]
@@ -81,6 +84,11 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				"status", p.Status, "error", err.Error())
 		}
 		c.Response().Header().Set(echo.HeaderContentType, ProblemContentType)
+		if p.Status == http.StatusServiceUnavailable {
+			// The database is usually back within seconds (a restart, a failover):
+			// tell clients when a retry is worth it instead of letting them hammer.
+			c.Response().Header().Set("Retry-After", retryAfterSeconds)
+		}
 		c.Response().WriteHeader(p.Status)
 		if c.Request().Method == http.MethodHead {
 			return
@@ -116,7 +124,7 @@ func toProblem(err error) *Problem {
 		return newProblem(http.StatusNotFound, "no such resource")
 	case errors.Is(err, profiles.ErrConflict):
 		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
-	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+	case profiles.IsUnavailable(err):
 		return newProblem(http.StatusServiceUnavailable, "the database is not answering; try again shortly")
 	case errors.As(err, &he):
 		switch he.Code {

@@ -57,6 +57,10 @@ type Server struct {
 	roundSlot  chan struct{} // one review round runs at a time
 }
 
+// requestTimeout bounds the work of one request; the server's write timeout
+// (30 s in cmd) is longer, so that the answer is still a problem.
+const requestTimeout = 25 * time.Second
+
 // Route is one entry of the route table.
 type Route struct {
 	Method, Path string
@@ -101,13 +105,20 @@ func New(cfg Config) *echo.Echo {
 		}),
 		// 1 MiB exactly: echo reads "1M" as a decimal megabyte.
 		middleware.BodyLimit(strconv.Itoa(maxBodyBytes)),
+		// A request never holds the database longer than this, even when its
+		// host died mid-query and TCP would wait much longer.
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: requestTimeout}),
 	)
 	if s.store != nil {
 		// The record of every write first, so that refused ones are in it
-		// too; then who is calling, how fast, and the replay of a retried
-		// POST.
-		e.Use(s.audit, s.authenticate)
-		e.Use(rateLimiters(cfg.RateLimits)...)
+		// too; then how fast an address calls (before any key is looked up,
+		// so that guessing keys is throttled), who is calling, how fast a key
+		// calls, and the replay of a retried POST.
+		perAddress, perKey := rateLimiters(cfg.RateLimits, s.isOpen)
+		e.Use(s.audit)
+		e.Use(perAddress...)
+		e.Use(s.authenticate)
+		e.Use(perKey...)
 		e.Use(s.idempotency)
 	}
 	for _, r := range s.Routes() {

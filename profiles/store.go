@@ -48,11 +48,14 @@ func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
 		// statement would only add a round trip and churn pgx's statement cache
 		// (every page's IN list is a new text): send queries as they are.
 		if !strings.Contains(dsn, "default_query_exec_mode=") {
-			sep := "?"
-			if strings.Contains(dsn, "?") {
-				sep = "&"
-			}
-			dsn += sep + "default_query_exec_mode=simple_protocol"
+			dsn = withParam(dsn, "default_query_exec_mode=simple_protocol")
+		}
+		// Without a connect timeout, a server that drops packets instead of
+		// refusing them (a host gone, a partition) holds every request that
+		// needs a new connection until the kernel gives up, minutes later; with
+		// one, the request fails in seconds and answers 503.
+		if !strings.Contains(dsn, "connect_timeout=") {
+			dsn = withParam(dsn, "connect_timeout=5")
 		}
 		sqldb, err := sql.Open("pgx", dsn)
 		if err != nil {
@@ -93,6 +96,14 @@ func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
 		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	return db, SQLite, nil
+}
+
+// withParam adds one query parameter to a postgres:// URL.
+func withParam(dsn, param string) string {
+	if strings.Contains(dsn, "?") {
+		return dsn + "&" + param
+	}
+	return dsn + "?" + param
 }
 
 // Store keeps profiles in a bun database. It is safe for concurrent use.
