@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 1x
 
-.PHONY: run demo build test test-short lint fmt bench fuzz clean
+.PHONY: run demo build test test-short lint fmt bench fuzz clean loadtest
 
 ## run: run the service with the demo network on the embedded SQLite default
 run:
@@ -38,10 +38,28 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKGS)
 
-## fuzz: each fuzz target for a bounded time
-FUZZTIME ?= 20s
+## loadtest: a bounded load on loopback (80% suggestions, 15% reads, 5% writes)
+## against 100,000 indexed documents, on SQLite and PostgreSQL; see
+## docs/benchmarks.md. LOADTEST_DURATION, LOADTEST_WARMUP and LOADTEST_WORKERS
+## (a comma-separated list) tune it
+LOADTEST_WORKERS ?= 16
+loadtest:
+	LOADTEST_WORKERS=$(LOADTEST_WORKERS) $(GO) test -tags loadtest -run TestLoad -count=1 -v -timeout 30m ./api/
+
+## fuzz: every fuzz target of $(PKGS), one after the other (go test fuzzes one
+## target a run), $(FUZZTIME) each; their seed corpora (f.Add and testdata/fuzz)
+## also run with every `make test`. A failing input lands in testdata/fuzz: commit it.
+FUZZTIME         ?= 20s
+FUZZMINIMIZETIME ?= 5s
 fuzz:
-	$(GO) test ./matcher -run '^$$' -fuzz FuzzAnalyze -fuzztime $(FUZZTIME)
+	@set -e; pkgs=$$($(GO) list -f '{{.ImportPath}} {{.Dir}}{{range .TestGoFiles}} {{.}}{{end}}{{range .XTestGoFiles}} {{.}}{{end}}' $(PKGS)); \
+	echo "$$pkgs" | while read -r pkg dir files; do \
+	  [ -n "$$files" ] || continue; \
+	  for target in $$(cd "$$dir" && sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$files); do \
+	    echo "--- fuzz $$pkg $$target for $(FUZZTIME)"; \
+	    $(GO) test "$$pkg" -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME); \
+	  done; \
+	done
 
 clean:
 	rm -f matchmaker matchmaker.db matchmaker.db-shm matchmaker.db-wal

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -127,6 +129,14 @@ func policies() map[string]policy {
 // authenticate reads the API key of a request and checks the route's policy.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		// An ID in the path with control characters or bytes that are not
+		// UTF-8 names nothing: the databases would drop or refuse those
+		// bytes and could reach another row.
+		for _, v := range c.ParamValues() {
+			if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+				return newProblem(http.StatusNotFound, "no such resource")
+			}
+		}
 		p, ok := s.policies[c.Request().Method+" "+c.Path()]
 		if !ok {
 			if c.Path() == "" || strings.HasSuffix(c.Path(), "/*") {

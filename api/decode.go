@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,6 +50,9 @@ func readJSONBody(c echo.Context, allowed ...string) ([]byte, error) {
 // decodeStrict decodes exactly one JSON value into v, refusing unknown fields, so
 // that a misspelt field is an error instead of a silent no-op.
 func decodeStrict(body []byte, v any) error {
+	if err := checkUTF8(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -79,12 +84,108 @@ func jsonProblem(err error) *Problem {
 		if field == "" {
 			field = "(body)"
 		}
-		return badRequest("a field has the wrong type", profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", jsonType(typ.Type.Kind().String()), typ.Value)})
+		want := jsonType(typ.Type.Kind().String())
+		if n, ok := strings.CutPrefix(typ.Value, "number "); ok && want == "a number" {
+			// The right type, but a value the field cannot hold: 1e400, or 1.5
+			// for a count.
+			return badRequest("a field has a number it cannot hold", profiles.FieldError{Field: field, Message: fmt.Sprintf("%s is out of range or not a whole number", n)})
+		}
+		return badRequest("a field has the wrong type", profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", want, typ.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		if name == "" {
+			name = unnamed
+		}
 		return badRequest("the body has a field this resource does not have", profiles.FieldError{Field: name, Message: "unknown or read-only field"})
 	}
 	return badRequest("malformed JSON: " + err.Error())
+}
+
+// checkUTF8 refuses a body that is not UTF-8 (RFC 8259, section 8.1). The
+// decoder would quietly replace each bad byte with U+FFFD, and so store a text
+// that differs from the one the client holds; the problem names the field instead.
+func checkUTF8(body []byte) error {
+	if utf8.Valid(body) {
+		return nil
+	}
+	return badRequest("the body is not valid UTF-8: JSON must be sent as UTF-8",
+		profiles.FieldError{Field: invalidUTF8Field(body), Message: "is not valid UTF-8"})
+}
+
+// invalidUTF8Field walks the tokens of body up to its first string that is
+// not UTF-8 and returns that string's field, as the validation errors name
+// fields (contact.email, track_record[2].title); "(body)" when it cannot tell.
+func invalidUTF8Field(body []byte) string {
+	type level struct {
+		object  bool
+		key     string
+		index   int
+		wantKey bool
+	}
+	var stack []level
+	path := func() string {
+		var b strings.Builder
+		for _, l := range stack {
+			switch {
+			case !l.object:
+				fmt.Fprintf(&b, "[%d]", l.index)
+			case b.Len() > 0:
+				b.WriteString("." + l.key)
+			default:
+				b.WriteString(l.key)
+			}
+		}
+		if b.Len() == 0 {
+			return "(body)"
+		}
+		return b.String()
+	}
+	next := func() { // a value ended: the enclosing level moves on
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].wantKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var start int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "(body)"
+		}
+		end := dec.InputOffset()
+		raw := body[start:end]
+		start = end
+		n := len(stack)
+		switch tok := tok.(type) {
+		case json.Delim:
+			switch tok {
+			case '{':
+				stack = append(stack, level{object: true, wantKey: true})
+			case '[':
+				stack = append(stack, level{})
+			default:
+				stack = stack[:n-1]
+				next()
+			}
+		case string:
+			isKey := n > 0 && stack[n-1].object && stack[n-1].wantKey
+			if isKey {
+				stack[n-1].key, stack[n-1].wantKey = tok, false
+			}
+			if !utf8.Valid(raw) {
+				return path()
+			}
+			if !isKey {
+				next()
+			}
+		default:
+			next()
+		}
+	}
 }
 
 func jsonType(kind string) string {
@@ -125,6 +226,9 @@ func mergePatch(doc, patch any) any {
 // applyPatch returns current with the merge patch body applied, decoded strictly.
 func applyPatch[In any](current In, body []byte) (In, error) {
 	var out In
+	if err := checkUTF8(body); err != nil {
+		return out, err
+	}
 	var patch any
 	if err := json.Unmarshal(body, &patch); err != nil {
 		return out, jsonProblem(err)
@@ -162,11 +266,21 @@ func newQuery(c echo.Context, allowed ...string) *query {
 	q := &query{values: c.QueryParams(), allowed: allowed}
 	for name := range q.values {
 		if !slices.Contains(allowed, name) {
+			if name == "" { // "?=x": a problem names every parameter
+				name = unnamed
+			}
 			q.fail(name, "unknown query parameter; this route takes "+strings.Join(allowed, ", "))
 		}
 	}
 	return q
 }
+
+// maxQueryValueLen bounds the value of any query parameter.
+const maxQueryValueLen = 1000
+
+// unnamed stands for a field or a parameter sent without a name, so that a
+// problem names every one.
+const unnamed = "(unnamed)"
 
 func (q *query) fail(name, msg string) {
 	q.errs = append(q.errs, profiles.FieldError{Field: name, Message: msg})
@@ -179,6 +293,22 @@ func (q *query) str(name string) string {
 		q.fail(name, "must be given once")
 	}
 	if len(vs) == 0 {
+		return ""
+	}
+	// No value of any parameter holds control characters or bytes that are
+	// not UTF-8. bun, as it quotes a value into SQL, drops NUL bytes and
+	// turns bad bytes into U+FFFD: q=%00 would match every row. Refuse them.
+	switch v := vs[0]; {
+	case len(v) > maxQueryValueLen:
+		// SQLite refuses a LIKE pattern over 50,000 bytes; no name, code or
+		// ID comes close to this.
+		q.fail(name, fmt.Sprintf("must be at most %d bytes", maxQueryValueLen))
+		return ""
+	case !utf8.ValidString(v):
+		q.fail(name, "must be valid UTF-8")
+		return ""
+	case strings.ContainsFunc(v, unicode.IsControl):
+		q.fail(name, "must not contain control characters")
 		return ""
 	}
 	return strings.TrimSpace(vs[0])
@@ -263,7 +393,8 @@ func encodeCursor(id string) string {
 
 func decodeCursor(s string) (string, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || !bytes.HasPrefix(b, []byte(cursorPrefix)) || len(b) == len(cursorPrefix) || len(b) > 64 {
+	if err != nil || !bytes.HasPrefix(b, []byte(cursorPrefix)) || len(b) == len(cursorPrefix) || len(b) > 64 ||
+		!utf8.Valid(b) || bytes.ContainsFunc(b, unicode.IsControl) {
 		return "", false
 	}
 	return string(b[len(cursorPrefix):]), true

@@ -69,7 +69,7 @@ func (v validator) city(in CityInput) (CityInput, error) {
 
 func (v validator) practice(in PracticeInput) (PracticeInput, error) {
 	e := &ValidationError{}
-	in.CityID = required(e, "city_id", strings.TrimSpace(in.CityID))
+	in.CityID = required(e, "city_id", reference(e, "city_id", in.CityID))
 	in.Title = singleLine(e, "title", in.Title, true)
 	in.Description = text(e, "description", in.Description, true)
 	in.Results = text(e, "results", in.Results, false)
@@ -96,7 +96,7 @@ func (v validator) practice(in PracticeInput) (PracticeInput, error) {
 
 func (v validator) challenge(in ChallengeInput) (ChallengeInput, error) {
 	e := &ValidationError{}
-	in.CityID = required(e, "city_id", strings.TrimSpace(in.CityID))
+	in.CityID = required(e, "city_id", reference(e, "city_id", in.CityID))
 	in.Title = singleLine(e, "title", in.Title, true)
 	in.Description = text(e, "description", in.Description, true)
 	in.StrategicResult = text(e, "strategic_result", in.StrategicResult, false)
@@ -130,7 +130,7 @@ func (v validator) expert(in ExpertInput) (ExpertInput, error) {
 		in.Seniority = "senior"
 	}
 	if in.CityID != nil {
-		id := strings.TrimSpace(*in.CityID)
+		id := reference(e, "city_id", *in.CityID)
 		if id == "" {
 			in.CityID = nil
 		} else {
@@ -216,6 +216,18 @@ func required(e *ValidationError, field, s string) string {
 		e.add(field, "is required")
 	}
 	return s
+}
+
+// reference trims the ID of another row. An ID never holds control characters
+// or bytes that are not UTF-8, and bun drops NUL bytes as it quotes a value
+// into SQL: "\x00" + a real ID would find that row and be stored as it, while
+// the answer to the write echoed the text with the NUL.
+func reference(e *ValidationError, field, id string) string {
+	id = strings.TrimSpace(id)
+	if !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl) {
+		e.add(field, "is not an ID: it holds control characters or bytes that are not UTF-8")
+	}
+	return id
 }
 
 // singleLine checks a name or title: trimmed, no control characters, bounded.

@@ -303,7 +303,10 @@ func boundedText(e *ValidationError, field, s string, limit int) string {
 
 // idField trims a reference to another row; one longer than any ID names nothing.
 func idField(e *ValidationError, field, id string) string {
-	id = strings.TrimSpace(id)
+	id = reference(e, field, id)
+	if e.has(field) {
+		return id
+	}
 	if utf8.RuneCountInString(id) > maxIDLen {
 		e.add(field, "is not an ID: IDs have at most %d characters", maxIDLen)
 	}
