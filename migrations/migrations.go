@@ -8,11 +8,14 @@ package migrations
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/migrate"
 )
 
@@ -62,16 +65,31 @@ func Pending(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	return names, nil
 }
 
-// Up applies every pending migration under bun's migration lock and returns the
-// names of those it applied.
+// Up applies every pending migration and returns the names of those it applied.
+//
+// Runs are serialised by a lock that dies with the process holding it: a
+// session advisory lock on PostgreSQL, an exclusive transaction on a lock file
+// beside the database on SQLite. A second start waits for the first instead of
+// failing, and a run killed half-way leaves nothing that blocks the next start:
+// while holding that lock, a lock row bun's own table may have kept from a
+// crashed run is stale and is cleared.
 func Up(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	if err := m.Init(ctx); err != nil {
 		return nil, fmt.Errorf("init migration tables: %w", err)
 	}
+	release, err := processLock(ctx, m.DB())
+	if err != nil {
+		return nil, fmt.Errorf("take the migration lock: %w", err)
+	}
+	defer release()
+	// Nobody else can be migrating now: a lock row is a crashed run's.
+	if err := m.Unlock(ctx); err != nil {
+		return nil, fmt.Errorf("clear a stale migration lock: %w", err)
+	}
 	if err := m.Lock(ctx); err != nil {
 		return nil, fmt.Errorf("%w (another process is migrating, or a crashed one left the lock: run 'matchmaker migrate unlock')", err)
 	}
-	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // the lock row is best-effort cleanup; unlock is available by hand
+	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // a row left behind is cleared by the next run
 	group, err := m.Migrate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -81,4 +99,59 @@ func Up(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 		names = append(names, mg.Name)
 	}
 	return names, nil
+}
+
+// advisoryKey names matchmaker's migration lock among PostgreSQL advisory locks.
+const advisoryKey = 0x6d6d6967 // "mmig"
+
+// processLock takes the lock that serialises migration runs and returns its
+// release. The database drops it by itself when the process dies.
+func processLock(ctx context.Context, db *bun.DB) (func(), error) {
+	switch db.Dialect().Name() {
+	case dialect.PG:
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", advisoryKey); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return func() {
+			conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", advisoryKey) //nolint:errcheck // closing the session releases it anyway
+			conn.Close()
+		}, nil
+	case dialect.SQLite:
+		var seq int
+		var name, file string
+		if err := db.QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file); err != nil {
+			return nil, err
+		}
+		if file == "" {
+			return func() {}, nil // an in-memory database lives in one process
+		}
+		// An exclusive transaction on a file of its own: SQLite's file locks
+		// are the operating system's, released when the process ends.
+		lock, err := sql.Open("sqlite", "file:"+strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(file+".migrate-lock")+"?_pragma=busy_timeout(60000)")
+		if err != nil {
+			return nil, err
+		}
+		lock.SetMaxOpenConns(1)
+		conn, err := lock.Conn(ctx)
+		if err != nil {
+			lock.Close()
+			return nil, err
+		}
+		if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+			conn.Close()
+			lock.Close()
+			return nil, err
+		}
+		return func() {
+			conn.ExecContext(context.Background(), "ROLLBACK") //nolint:errcheck // closing releases it anyway
+			conn.Close()
+			lock.Close()
+		}, nil
+	}
+	return func() {}, nil
 }
