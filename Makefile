@@ -62,4 +62,4 @@ fuzz:
 	done
 
 clean:
-	rm -f matchmaker matchmaker.db matchmaker.db-shm matchmaker.db-wal
+	rm -f matchmaker matchmaker.db matchmaker.db-shm matchmaker.db-wal matchmaker.db.migrate-lock
