@@ -42,7 +42,7 @@ bench:
 ## against 100,000 indexed documents, on SQLite and PostgreSQL; see
 ## docs/benchmarks.md. LOADTEST_DURATION, LOADTEST_WARMUP and LOADTEST_WORKERS
 ## (a comma-separated list) tune it
-LOADTEST_WORKERS ?= 16
+LOADTEST_WORKERS ?= 8,16
 loadtest:
 	LOADTEST_WORKERS=$(LOADTEST_WORKERS) $(GO) test -tags loadtest -run TestLoad -count=1 -v -timeout 30m ./api/
 

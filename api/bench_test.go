@@ -115,8 +115,8 @@ func BenchmarkSuggestionsHTTP(b *testing.B) {
 	docs := matcher.SyntheticCorpus(cfg)
 	queries := matcher.SyntheticQueries(cfg, 200, 50)
 	store := profilestest.OpenStore(b, profilestest.SQLiteDB(b, true))
-	// The route reads the challenge from the store first, as in service: the
-	// queries are stored as challenges and indexed under their IDs.
+	// The queries are stored as challenges and indexed under their IDs, as in
+	// service, where every challenge the index knows is a stored row.
 	ctx := context.Background()
 	err := store.InTx(ctx, func(tx *profiles.Store) error {
 		city, err := tx.CreateCity(ctx, profiles.CityInput{Name: "Bench", Country: "FR", Region: "europe", Languages: []string{"fr", "en"}})
