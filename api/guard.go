@@ -36,12 +36,11 @@ type RateLimits struct {
 }
 
 // Default rate limits: generous for a person or an integration, tight enough
-// that one runaway client cannot starve the others.
+// that one runaway client cannot starve the others. A burst is twice its rate
+// unless set.
 const (
-	defaultPerAddress   = 200
-	defaultAddressBurst = 400
-	defaultPerKey       = 100
-	defaultKeyBurst     = 200
+	defaultPerAddress = 200
+	defaultPerKey     = 100
 )
 
 func (r RateLimits) withDefaults() RateLimits {
@@ -49,13 +48,13 @@ func (r RateLimits) withDefaults() RateLimits {
 		r.PerAddress = defaultPerAddress
 	}
 	if r.AddressBurst <= 0 {
-		r.AddressBurst = defaultAddressBurst
+		r.AddressBurst = max(1, int(2*r.PerAddress))
 	}
 	if r.PerKey == 0 {
 		r.PerKey = defaultPerKey
 	}
 	if r.KeyBurst <= 0 {
-		r.KeyBurst = defaultKeyBurst
+		r.KeyBurst = max(1, int(2*r.PerKey))
 	}
 	return r
 }
