@@ -518,15 +518,8 @@ type keyList struct {
 }
 
 func (s *Server) createKey(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
 	var in profiles.KeyInput
-	if err := decodeStrict(body, &in); err != nil {
+	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
 	k, secret, err := s.store.CreateKey(c.Request().Context(), in)

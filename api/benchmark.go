@@ -35,15 +35,8 @@ type scoreList struct {
 }
 
 func (s *Server) saveScores(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req scoreRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	var fe fieldErrors

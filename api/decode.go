@@ -399,3 +399,17 @@ func decodeCursor(s string) (string, bool) {
 	}
 	return string(b[len(cursorPrefix):]), true
 }
+
+// bindJSON reads the JSON body of a route that takes no query parameter into v,
+// strictly: the one way the action routes (edits, transitions, answers …) read
+// their request.
+func bindJSON(c echo.Context, v any) error {
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}

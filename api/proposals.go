@@ -145,15 +145,8 @@ type editResult struct {
 var editOps = []string{"swap", "pin", "unpin", "exclude"}
 
 func (s *Server) editProposal(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req editRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	var fe fieldErrors
@@ -566,15 +559,8 @@ type transitionRequest struct {
 var transitionTargets = []string{profiles.ProposalInvited, profiles.ProposalActive, profiles.ProposalCompleted, profiles.ProposalCancelled}
 
 func (s *Server) transitionProposal(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req transitionRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	var fe fieldErrors
@@ -630,15 +616,8 @@ type answerRequest struct {
 }
 
 func (s *Server) answerProposal(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req answerRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	var fe fieldErrors
@@ -805,15 +784,8 @@ type outcomeList struct {
 }
 
 func (s *Server) createOutcome(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req outcomeRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()

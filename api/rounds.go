@@ -74,15 +74,8 @@ type roundList struct {
 }
 
 func (s *Server) createRound(c echo.Context) error {
-	if err := newQuery(c).err(); err != nil {
-		return err
-	}
 	var req roundRequest
-	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
-	if err != nil {
-		return err
-	}
-	if err := decodeStrict(body, &req); err != nil {
+	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
