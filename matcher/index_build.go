@@ -199,8 +199,7 @@ func mapFeats(m map[string]float32, sorted bool) []featTF {
 
 // idCounter sums weighted frequencies by feature ID for one document: a
 // dense array indexed by ID and the list of the IDs touched, so that Build
-// counts a word with one map lookup (its ID) and an addition, where a map
-// of strings costs two lookups.
+// counts a word with an addition where a map of strings costs two lookups.
 type idCounter struct {
 	tf  []float32
 	ids []uint32
@@ -216,6 +215,9 @@ func (c *idCounter) add(id uint32, w float32) {
 	c.tf[id] += w
 }
 
+// seen reports whether id was counted since the last take.
+func (c *idCounter) seen(id uint32) bool { return int(id) < len(c.tf) && c.tf[id] != 0 }
+
 // take appends the counted features to out and resets the counter.
 func (c *idCounter) take(out []fidTF) []fidTF {
 	for _, id := range c.ids {
@@ -226,68 +228,244 @@ func (c *idCounter) take(out []fidTF) []fidTF {
 	return out
 }
 
-// analyseDocIDs is analyseDoc for Build: the same features, counted by ID
-// (see idCounter) into the builtDocs of the document and of its items.
-func analyseDocIDs(a *Analyzer, d *Doc, dict *localDict, terms, concepts, item *idCounter) (ad analysedDoc, doc builtDoc, items []builtDoc) {
+// buildAnalyzer is one Build worker's analysis: what analyseDoc does, with
+// the features counted by ID (see idCounter), and with a memory of every
+// word the worker has met. Text analysis is most of what a Build costs, and
+// through Analyze a word costs three lookups by string: the analyser's word
+// cache (under a lock shared by every worker), the ID of its term, and the
+// lexicon's expressions that start with it. Here it costs one, in a table
+// of the worker's own (see wordTable); the shared cache is asked once per
+// distinct word, which keeps it warm for the queries that follow.
+// Everything it holds is dropped with it at the end of the Build.
+type buildAnalyzer struct {
+	a    *Analyzer
+	dict *localDict
+	// words is, by language, what each lower-cased word gives (see
+	// buildWord). Digits or not, the analysis of a word depends on its
+	// lower-cased form only, so one table holds both kinds.
+	words [numLangs]*wordTable
+	// concepts and themes give the feature of a concept code and of a
+	// declared theme as written, without building the prefixed key.
+	concepts map[string]buildFeat
+	themes   map[string]buildFeat
+
+	terms, conceptTF, item idCounter
+
+	// Scratch space reused from one text to the next.
+	ws    []word
+	first [][]*expression
+	hits  []ConceptHit
+	// arena holds the features of the documents analysed (see feats).
+	arena []fidTF
+}
+
+// buildWord is what a lower-cased word of one language gives: its term,
+// whether it is a stop word, the term's feature ID (not for a stop word)
+// and the lexicon's expressions that start with the term.
+type buildWord struct {
+	term  string
+	id    uint32
+	stop  bool
+	first []*expression
+}
+
+// buildFeat is a concept's or a theme's feature: its ID and dictionary key.
+// ok is false for a theme that is blank once trimmed.
+type buildFeat struct {
+	id  uint32
+	key string
+	ok  bool
+}
+
+func newBuildAnalyzer(a *Analyzer, dict *buildDict) *buildAnalyzer {
+	return &buildAnalyzer{a: a, dict: &localDict{d: dict, m: map[string]uint32{}},
+		concepts: map[string]buildFeat{}, themes: map[string]buildFeat{}}
+}
+
+// word returns what the lower-cased word w gives in the language li, as
+// analyzeWord would set it, from the worker's memory when it has it.
+func (b *buildAnalyzer) word(w *word, li int) buildWord {
+	t := b.words[li]
+	if t == nil {
+		t = newWordTable()
+		b.words[li] = t
+	}
+	if bw, ok := t.get(w.lower); ok {
+		return bw
+	}
+	var bw buildWord
+	if w.flags&wDigit != 0 {
+		bw.term = FoldAccents(w.lower) // numbers and codes are not stemmed
+	} else {
+		e := b.a.lookup(w.lower, li)
+		bw.term, bw.stop = e.term, e.stop
+	}
+	if !bw.stop && bw.term != "" {
+		bw.id = b.dict.id(bw.term)
+	}
+	if b.a.lex != nil {
+		bw.first = b.a.lex.byFirst[li][bw.term]
+	}
+	t.put(strings.Clone(w.lower), bw)
+	return bw
+}
+
+// text analyses one text in the known language li as Analyze does, adds
+// the weight w of each of its terms to b.terms (and to item when it is not
+// nil), and returns its number of tokens and its concept hits (valid until
+// the next call).
+func (b *buildAnalyzer) text(text string, li int, w float32, item *idCounter) (tokens int, hits []ConceptHit) {
+	text = normalizeText(text)
+	b.ws = tokenize(text, b.ws[:0])
+	b.first = b.first[:0]
+	for i := range b.ws {
+		wd := &b.ws[i]
+		var bw buildWord
+		switch {
+		case wd.flags&wTooLong != 0:
+			wd.term, wd.stop = "", true
+		case wd.flags&wElision != 0:
+			wd.term, wd.stop = wd.lower, true
+		default:
+			bw = b.word(wd, li)
+			wd.term, wd.stop = bw.term, bw.stop
+		}
+		b.first = append(b.first, bw.first)
+		if wd.stop {
+			continue
+		}
+		tokens++
+		if wd.term == "" {
+			continue
+		}
+		b.terms.add(bw.id, w)
+		if item != nil {
+			item.add(bw.id, w)
+		}
+	}
+	if b.a.lex != nil {
+		b.hits = b.a.lex.matchFirst(text, b.ws, li, b.first, b.hits[:0])
+	}
+	return tokens, b.hits
+}
+
+// textUnknown is text for a text whose document's language is unknown:
+// Analyze detects the language of each text on its own.
+func (b *buildAnalyzer) textUnknown(text string, w float32, item *idCounter) (tokens int, hits []ConceptHit) {
+	an := b.a.Analyze(text, "")
+	for _, t := range an.Tokens {
+		if t.Term == "" {
+			continue
+		}
+		id := b.dict.id(t.Term)
+		b.terms.add(id, w)
+		if item != nil {
+			item.add(id, w)
+		}
+	}
+	return len(an.Tokens), an.Concepts
+}
+
+// concept returns the feature of a concept code.
+func (b *buildAnalyzer) concept(code string) buildFeat {
+	f, ok := b.concepts[code]
+	if !ok {
+		f.key = conceptPrefix + code
+		f.id, f.ok = b.dict.id(f.key), true
+		b.concepts[strings.Clone(code)] = f
+	}
+	return f
+}
+
+// theme returns the feature of a declared theme as written.
+func (b *buildAnalyzer) theme(th string) buildFeat {
+	f, ok := b.themes[th]
+	if !ok {
+		if norm := strings.ToLower(strings.TrimSpace(th)); norm != "" {
+			f.key = themePrefix + norm
+			f.id, f.ok = b.dict.id(f.key), true
+		}
+		b.themes[strings.Clone(th)] = f
+	}
+	return f
+}
+
+// feats returns an empty slice of capacity n carved from the worker's
+// arena: the features of a hundred thousand documents then take a few
+// dozen allocations instead of one or more a document, and go together
+// once the postings are laid out.
+func (b *buildAnalyzer) feats(n int) []fidTF {
+	if cap(b.arena)-len(b.arena) < n {
+		b.arena = make([]fidTF, 0, max(n, 1<<15))
+	}
+	lo := len(b.arena)
+	b.arena = b.arena[:lo+n]
+	return b.arena[lo : lo : lo+n]
+}
+
+// doc is analyseDoc for Build: the same features, in the same order and
+// with the same sums, counted by ID into the builtDocs of the document and
+// of its items.
+func (b *buildAnalyzer) doc(d *Doc) (ad analysedDoc, doc builtDoc, items []builtDoc) {
 	lang := docLang(d)
 	ad.lang = lang
+	li, known := langIndex(lang)
 	if d.Kind == KindExpert && len(d.TrackRecord) > 0 {
 		ad.items = make([]analysedText, len(d.TrackRecord))
 		items = make([]builtDoc, len(d.TrackRecord))
 	}
-	cur := -1 // the item whose words item counts
+	cur := -1 // the item whose words b.item counts
 	flush := func() {
 		if cur >= 0 {
-			items[cur] = builtDoc{seg: segItem, feats: item.take(nil)}
+			items[cur] = builtDoc{seg: segItem, feats: b.item.take(b.feats(len(b.item.ids)))}
 			items[cur].nTerm = len(items[cur].feats)
 		}
 	}
 	for _, p := range docParts(d) {
-		an := a.Analyze(p.text, lang)
 		w := float32(p.weight)
-		if p.item != cur && p.item >= 0 {
-			flush()
-			cur = p.item
-		}
-		for _, t := range an.Tokens {
-			if t.Term == "" {
-				continue
+		var item *idCounter
+		if p.item >= 0 {
+			if p.item != cur {
+				flush()
+				cur = p.item
 			}
-			id := dict.id(t.Term)
-			terms.add(id, w)
-			if p.item >= 0 {
-				item.add(id, w)
-			}
+			item = &b.item
 		}
-		n := w * float32(len(an.Tokens))
+		var tokens int
+		var hits []ConceptHit
+		if known {
+			tokens, hits = b.text(p.text, li, w, item)
+		} else {
+			tokens, hits = b.textUnknown(p.text, w, item)
+		}
+		n := w * float32(tokens)
 		ad.text.termLen += n
 		if p.item >= 0 {
 			ad.items[p.item].termLen += n
 		}
-		for _, c := range an.Concepts {
+		for _, c := range hits {
 			cw := w * float32(c.Weight)
-			key := conceptPrefix + c.Concept
-			id := dict.id(key)
-			if int(id) >= len(concepts.tf) || concepts.tf[id] == 0 {
-				ad.conceptKeys = append(ad.conceptKeys, key)
+			f := b.concept(c.Concept)
+			if !b.conceptTF.seen(f.id) {
+				// The first words of each concept are kept as its
+				// evidence, copied so that the text can go.
+				ad.conceptKeys = append(ad.conceptKeys, f.key)
 				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
 			}
-			concepts.add(id, cw)
+			b.conceptTF.add(f.id, cw)
 			ad.text.conLen += cw
 		}
 	}
 	flush()
 	for _, th := range d.Themes {
-		if th = strings.ToLower(strings.TrimSpace(th)); th != "" {
-			if id := dict.id(themePrefix + th); int(id) >= len(concepts.tf) || concepts.tf[id] == 0 {
-				concepts.add(id, 1)
-			}
+		if f := b.theme(th); f.ok && !b.conceptTF.seen(f.id) {
+			b.conceptTF.add(f.id, 1)
 		}
 	}
 	doc.seg = segOf(d.Kind)
-	doc.feats = terms.take(make([]fidTF, 0, len(terms.ids)+len(concepts.ids)))
+	doc.feats = b.terms.take(b.feats(len(b.terms.ids) + len(b.conceptTF.ids)))
 	doc.nTerm = len(doc.feats)
-	doc.feats = concepts.take(doc.feats)
+	doc.feats = b.conceptTF.take(doc.feats)
 	return ad, doc, items
 }
 
@@ -391,8 +569,7 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dict := &localDict{d: dict, m: map[string]uint32{}}
-			var terms, concepts, item idCounter
+			b := newBuildAnalyzer(a, dict)
 			for {
 				start := int(next.Add(chunk)) - chunk
 				if start >= total {
@@ -401,7 +578,7 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 				end := min(start+chunk, total)
 				for i := start; i < end; i++ {
 					o := &outs[i]
-					o.ad, o.doc, o.items = analyseDocIDs(a, &docs[order[i]], dict, &terms, &concepts, &item)
+					o.ad, o.doc, o.items = b.doc(&docs[order[i]])
 					o.ad.hash = contentHash(st.seed, &docs[order[i]])
 				}
 				doneCh <- end - start
@@ -470,7 +647,16 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 		}
 	}
 	st.buildDF = counts
-	defer func() { st.buildDF = [numSegs][]int32{} }()
+	// Rarity depends on the final counts only: computed once a feature
+	// here, where impacts would compute it once a posting.
+	for seg := range numSegs {
+		idf := make([]float64, nFeat)
+		for id, df := range counts[seg] {
+			idf[id] = st.idfOf(RankTFIDF, seg, int(df))
+		}
+		st.buildIDF[seg] = idf
+	}
+	defer func() { st.buildDF, st.buildIDF = [numSegs][]int32{}, [numSegs][]float64{} }()
 
 	// Impacts and forward lists, in parallel: each slot is one worker's.
 	parallel(workers, len(jobs), func(lo, hi int) {
@@ -479,10 +665,10 @@ func (st *state) build(a *Analyzer, docs []Doc, workers int, progress func(done,
 			n += len(jobs[slot].feats)
 		}
 		arena := make([]uint32, 0, n)
-		var imps []uint8
+		var buf impactBuf
 		for slot := lo; slot < hi; slot++ {
 			bd := jobs[slot]
-			imps = st.impacts(bd.seg, uint32(slot), bd.feats, bd.nTerm, imps[:0])
+			imps := st.impacts(bd.seg, uint32(slot), bd.feats, bd.nTerm, &buf)
 			start := len(arena)
 			for j, f := range bd.feats {
 				arena = append(arena, f.id<<impBits|uint32(imps[j]))
@@ -663,7 +849,7 @@ func (st *state) appendPostings(seg int, slot uint32, terms, concepts []featTF) 
 	if n := len(st.names); len(s.post) < n {
 		s.post = append(s.post, make([][]uint32, n-len(s.post))...)
 	}
-	imps := st.impacts(seg, slot, feats, len(terms), nil)
+	imps := st.impacts(seg, slot, feats, len(terms), &impactBuf{})
 	fwd := make([]uint32, len(feats))
 	for j, f := range feats {
 		s.post[f.id] = append(s.post[f.id], slot<<impBits|uint32(imps[j]))
@@ -792,34 +978,39 @@ func (st *state) compact() {
 
 // impacts computes the 8-bit impact of each feature of the document in
 // slot: for BM25 its term-frequency part (saturated, length-normalised),
-// for TF-IDF its weight in the unit-length document vector (see rankingOf). The first
-// nTerm features are words, the rest concepts and themes; themes get the
-// top impact (a theme is declared or not).
-func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, out []uint8) []uint8 {
+// for TF-IDF its weight in the unit-length document vector (see rankingOf).
+// The first nTerm features are words, the rest concepts and themes; themes
+// get the top impact (a theme is declared or not). buf is scratch space,
+// reused from one document to the next.
+func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, buf *impactBuf) []uint8 {
 	m := &st.meta[slot]
-	out = out[:0]
+	out := buf.imps[:0]
 	class := func(j int, f fidTF) int {
 		if j < nTerm {
 			return classTerm
 		}
 		return featClass(st.names[f.id], false)
 	}
-	// The norms of the TF-IDF vectors, by class.
+	// The TF-IDF weights, each computed once, and the norms of the
+	// vectors by class.
+	ws := buf.w[:0]
 	var norms [2]float64
 	for j, f := range feats {
+		w := 0.0
 		if c := class(j, f); c != classTheme && st.rankingOf(c) == RankTFIDF {
-			w := tfidfWeight(f.tf, st.idf(RankTFIDF, seg, f.id))
+			w = tfidfWeight(f.tf, st.tfidfIDF(seg, f.id))
 			norms[c] += w * w
 		}
+		ws = append(ws, w)
 	}
+	lens := [2]float64{math.Sqrt(norms[0]), math.Sqrt(norms[1])}
 	for j, f := range feats {
 		c := class(j, f)
 		switch {
 		case c == classTheme:
 			out = append(out, impMask)
 		case st.rankingOf(c) == RankTFIDF:
-			w := tfidfWeight(f.tf, st.idf(RankTFIDF, seg, f.id)) / math.Sqrt(norms[c])
-			out = append(out, encodeImpact(w))
+			out = append(out, encodeImpact(ws[j]/lens[c]))
 		default:
 			dl := float64(m.termLen)
 			if c == classConcept {
@@ -829,7 +1020,23 @@ func (st *state) impacts(seg int, slot uint32, feats []fidTF, nTerm int, out []u
 			out = append(out, encodeImpact(v/(bm25K1+1)))
 		}
 	}
+	buf.imps, buf.w = out, ws
 	return out
+}
+
+// impactBuf is the scratch space of impacts.
+type impactBuf struct {
+	imps []uint8
+	w    []float64
+}
+
+// tfidfIDF is the TF-IDF rarity of feature id in segment seg: from the
+// table Build fills once for all (see state.buildIDF), else computed.
+func (st *state) tfidfIDF(seg int, id uint32) float64 {
+	if t := st.buildIDF[seg]; t != nil {
+		return t[id]
+	}
+	return st.idf(RankTFIDF, seg, id)
 }
 
 // featClass is the class of a feature key.

@@ -1,9 +1,11 @@
 package matcher
 
 import (
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestPruningKeepsTheTopTen measures what the postings budget costs: on a
@@ -188,5 +190,207 @@ func TestUpsertInPlace(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBuildAnalysisMatchesAnalyseDoc checks that Build's own analysis of a
+// document (buildAnalyzer, which remembers words and counts by feature ID)
+// gives what analyseDoc gives, as Upsert uses it: the same features with
+// the same frequencies to the last bit, the same lengths, concepts and
+// evidence words, for the whole document and each track-record item.
+func TestBuildAnalysisMatchesAnalyseDoc(t *testing.T) {
+	var es []LexiconEntry
+	add := func(concept string, lang Lang, terms ...string) {
+		for _, term := range terms {
+			es = append(es, LexiconEntry{Concept: concept, Lang: lang, Term: term})
+		}
+	}
+	add("waste", English, "waste management", "recycling", "household waste")
+	add("waste", French, "tri à la source", "déchets ménagers", "recyclage")
+	add("waste", Spanish, "gestión de residuos sólidos", "reciclaje")
+	add("health", French, "bien-être", "santé")
+	add("health", English, "well-being", "health")
+	add("digital_government", English, "e-government", "online services")
+	add("digital_government", French, "en ligne", "administration numérique")
+	add("digital_government", Spanish, "en línea")
+	add("covid", English, "covid-19")
+	a := NewAnalyzer(NewLexicon(es))
+
+	docs := SyntheticCorpus(CorpusConfig{Docs: 300, Seed: 5})
+	for i := range docs {
+		if i%4 == 0 {
+			docs[i].Lang = "" // detected from the texts
+		}
+	}
+	docs = append(docs,
+		Doc{ID: "fr", Kind: KindPractice, Lang: French, Themes: []string{" Waste ", "", "health"}, Fields: []Field{
+			{Name: "title", Text: "Tri à la source des déchets ménagers"},
+			{Name: "description", Text: "L'eau, l'assainissement et le bien-être : la COVID-19 a ralenti l'administration numérique en 2020-2021, " +
+				"jusqu'à l'accès en ligne. Securite, sécurité, SÉCURITÉ; 3,5 % de CO2."}}},
+		Doc{ID: "en", Kind: KindExpert, Themes: []string{"digital_government"}, Skills: []string{"waste management", "e-government"},
+			Fields: []Field{{Name: "bio", Text: "The city's e-government programme: online services, household waste and recycling (COVID-19)."}},
+			TrackRecord: []TrackItem{
+				{Title: "Recycling in Barcelona’s districts", Summary: "Kerbside recycling of household waste, well-being of residents."},
+				{Title: "", Summary: "   "},
+				{Title: "E-mail and x-ray: the well-being of 1,000 staff", Summary: "Online services for co2 reporting."},
+			}},
+		Doc{ID: "es", Kind: KindChallenge, Lang: Spanish, Fields: []Field{
+			{Name: "title", Text: "Gestión de los residuos sólidos y reciclaje"},
+			{Name: "description", Text: "Participación ciudadana en línea; participacion, gestion de residuos solidos."}}},
+		Doc{ID: "unknown", Kind: KindPractice, Fields: []Field{{Name: "title", Text: "42 2030 — ok"}}},
+		Doc{ID: "weights", Kind: KindPractice, Lang: English, Fields: []Field{
+			{Name: "title", Text: "Recycling recycling", Weight: 2.5},
+			{Name: "summary", Text: "Waste management and recycling", Weight: 0.3}}},
+	)
+
+	dict := newBuildDict()
+	b := newBuildAnalyzer(a, dict)
+	names := func() map[uint32]string {
+		m := map[uint32]string{}
+		for i := range dict.shards {
+			for k, id := range dict.shards[i].m {
+				m[id] = k
+			}
+		}
+		return m
+	}
+	type feats map[string]float32
+	byKey := func(fs []featTF) feats {
+		m := feats{}
+		for _, f := range fs {
+			m[f.key] = f.tf
+		}
+		return m
+	}
+	byID := func(fs []fidTF, name map[uint32]string) feats {
+		m := feats{}
+		for _, f := range fs {
+			if _, dup := m[name[f.id]]; dup {
+				t.Fatalf("feature %q counted twice", name[f.id])
+			}
+			m[name[f.id]] = f.tf
+		}
+		return m
+	}
+	for i := range docs {
+		d := &docs[i]
+		want := analyseDoc(a, d, nil)
+		ad, doc, items := b.doc(d)
+		name := names()
+		if ad.lang != want.lang || ad.text.termLen != want.text.termLen || ad.text.conLen != want.text.conLen {
+			t.Errorf("%s: lang %q, lengths %v %v; analyseDoc: %q, %v %v", d.ID, ad.lang, ad.text.termLen, ad.text.conLen,
+				want.lang, want.text.termLen, want.text.conLen)
+		}
+		if got, w := byID(doc.feats[:doc.nTerm], name), byKey(want.text.terms); !maps.Equal(got, w) {
+			t.Errorf("%s: terms\n%v\nanalyseDoc:\n%v", d.ID, got, w)
+		}
+		if got, w := byID(doc.feats[doc.nTerm:], name), byKey(want.text.concepts); !maps.Equal(got, w) {
+			t.Errorf("%s: concepts %v, analyseDoc %v", d.ID, got, w)
+		}
+		if !slices.Equal(ad.conceptKeys, want.conceptKeys) || !slices.Equal(ad.conceptSurfaces, want.conceptSurfaces) {
+			t.Errorf("%s: concepts first seen %q %q, analyseDoc %q %q", d.ID, ad.conceptKeys, ad.conceptSurfaces,
+				want.conceptKeys, want.conceptSurfaces)
+		}
+		if len(items) != len(want.items) || len(ad.items) != len(want.items) {
+			t.Fatalf("%s: %d items, analyseDoc %d", d.ID, len(items), len(want.items))
+		}
+		for j := range items {
+			if got, w := byID(items[j].feats, name), byKey(want.items[j].terms); !maps.Equal(got, w) || items[j].nTerm != len(items[j].feats) {
+				t.Errorf("%s item %d: terms %v, analyseDoc %v", d.ID, j, got, w)
+			}
+			if ad.items[j].termLen != want.items[j].termLen {
+				t.Errorf("%s item %d: length %v, analyseDoc %v", d.ID, j, ad.items[j].termLen, want.items[j].termLen)
+			}
+		}
+	}
+}
+
+// TestFeatSetSumsLikeSumFwd checks that featSet adds up the same weights as
+// the merge of sumFwd, in the same order, to the last bit: with a bitmap
+// over a narrow range of IDs and with the merge over a wide one.
+func TestFeatSetSumsLikeSumFwd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var fset featSet
+	hits, merged := 0, 0
+	for round := range 400 {
+		// The query's features: up to 40 IDs over a narrow range, or
+		// (one round in ten) one too wide for the bitmap.
+		span := 1 + rng.IntN(3000)
+		if round%10 == 0 {
+			span = 64*maxFeatSetWords + rng.IntN(1e6)
+		}
+		lo := uint32(rng.IntN(1000))
+		var fs []qfeat
+		for id := lo; id < lo+uint32(span) && len(fs) < 40; id += 1 + uint32(rng.IntN(span/20+1)) {
+			fs = append(fs, qfeat{id: id, class: rng.IntN(numClasses), w: rng.Float64()})
+		}
+		fset.reset(fs)
+		if wide := (fs[len(fs)-1].id-fs[0].id)/64+1 > maxFeatSetWords; fset.merge != wide {
+			t.Fatalf("round %d: merge %v for IDs %d to %d", round, fset.merge, fs[0].id, fs[len(fs)-1].id)
+		}
+		if fset.merge {
+			merged++
+		}
+		// Forward lists around that range, a third of their entries
+		// features of the query.
+		for range 20 {
+			fwd := map[uint32]uint32{}
+			for range 1 + rng.IntN(120) {
+				id := uint32(rng.IntN(int(lo) + span + 100))
+				if rng.IntN(3) == 0 {
+					id = fs[rng.IntN(len(fs))].id
+				}
+				fwd[id] = id<<impBits | uint32(1+rng.IntN(impMask))
+			}
+			list := slices.Sorted(maps.Values(fwd))
+			for _, f := range fs {
+				if _, ok := fwd[f.id]; ok {
+					hits++
+				}
+			}
+			wt, wc := sumFwd(fs, list)
+			if gt, gc := fset.sum(list); gt != wt || gc != wc {
+				t.Fatalf("round %d: featSet sums %v %v, sumFwd %v %v", round, gt, gc, wt, wc)
+			}
+		}
+	}
+	if hits < 1000 || merged == 0 {
+		t.Errorf("%d features found, %d sets merged: the test misses cases", hits, merged)
+	}
+}
+
+// TestWordTable checks the word memory of Build's workers against a map:
+// words short and long, found or not, as the table grows.
+func TestWordTable(t *testing.T) {
+	if n := unsafe.Sizeof(wordSlot{}); n != 64 {
+		t.Errorf("a word slot takes %d bytes, want 64 (one cache line)", n)
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	letters := []rune("abcdeéèàçñü'")
+	tab := newWordTable()
+	want := map[string]buildWord{}
+	for i := range 20000 {
+		r := make([]rune, 1+rng.IntN(24))
+		for j := range r {
+			r[j] = letters[rng.IntN(len(letters))]
+		}
+		w := string(r)
+		got, ok := tab.get(w)
+		if bw, known := want[w]; ok != known || ok && (got.term != bw.term || got.id != bw.id || got.stop != bw.stop || len(got.first) != len(bw.first)) {
+			t.Fatalf("%q: got %+v %v, want %+v %v", w, got, ok, bw, known)
+		}
+		if !ok {
+			bw := buildWord{term: w + "-term", id: uint32(i), stop: i%3 == 0, first: make([]*expression, i%4)}
+			tab.put(w, bw)
+			want[w] = bw
+		}
+	}
+	for w, bw := range want {
+		if got, ok := tab.get(w); !ok || got.term != bw.term || got.id != bw.id {
+			t.Fatalf("%q: got %+v %v, want %+v", w, got, ok, bw)
+		}
+	}
+	if tab.n+len(tab.long) != len(want) || len(tab.long) == 0 {
+		t.Errorf("%d words in slots and %d long ones, want %d in all, some long", tab.n, len(tab.long), len(want))
 	}
 }

@@ -299,6 +299,9 @@ type state struct {
 	// buildDF are the final document frequencies while Build lays out the
 	// postings (TF-IDF impacts need them before the lists are full).
 	buildDF [numSegs][]int32
+	// buildIDF is, meanwhile, the TF-IDF rarity of each feature, by
+	// segment (see tfidfIDF).
+	buildIDF [numSegs][]float64
 
 	cities, countries, regions, langs, themes, roles, skills strTable
 }

@@ -240,6 +240,14 @@ func (l *Lexicon) hasLang(li int) bool { return len(l.byFirst[li]) > 0 }
 // expression wins and the words it covers are not looked at again, so that
 // "tri à la source" is waste, not also water through "source".
 func (l *Lexicon) match(text string, ws []word, li int, hits []ConceptHit) []ConceptHit {
+	return l.matchFirst(text, ws, li, nil, hits)
+}
+
+// matchFirst is match with, when first is not nil, the expressions that
+// start with each word's term looked up already: first[i] are those of
+// ws[i]. Build remembers them with each word it meets, which saves a map
+// lookup a word.
+func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expression, hits []ConceptHit) []ConceptHit {
 	index := l.byFirst[li]
 	if len(index) == 0 {
 		return hits
@@ -249,7 +257,13 @@ func (l *Lexicon) match(text string, ws []word, li int, hits []ConceptHit) []Con
 		if w.term == "" || w.flags&(wTooLong|wElision) != 0 {
 			continue
 		}
-		for _, x := range index[w.term] {
+		var xs []*expression
+		if first != nil {
+			xs = first[i]
+		} else {
+			xs = index[w.term]
+		}
+		for _, x := range xs {
 			var end int
 			var ok bool
 			if x.strict {

@@ -172,6 +172,9 @@ type accumulator struct {
 	item    []float32
 	touched []uint32
 	cands   []cand
+	// defDoc and defItem are the deferred features of the query and of
+	// the items (see evaluateCandidates).
+	defDoc, defItem featSet
 }
 
 // cand is a candidate document with its partial score.

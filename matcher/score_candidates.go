@@ -97,8 +97,9 @@ func (s *search) candidates(n int) []result {
 	// touched, so nothing is deferred.
 	budget := math.MaxInt
 	st.accumulate(acc, &s.qv, &budget)
+	first := len(acc.touched)
 	st.accumulate(acc, &s.qvItem, &budget)
-	s.foldItems(acc)
+	s.foldItems(acc, first)
 
 	pool := candidatePool(n)
 	var kept, excluded []scoredCand

@@ -12,12 +12,17 @@ import (
 // the same few cities.
 func cityPracticePool(limit int) int { return min(MaxLimit*4, max(50, 5*limit)) }
 
+// cityBest is how many practices make a city's score: its best one and
+// the next ones that cityDepth counts.
+const cityBest = 1 + len(cityDepth)
+
 // cityResult is a city with the practices that make its score.
 type cityResult struct {
 	city   uint32
 	units  int64
-	best   []result // its best practices, at most 1+len(cityDepth)
-	pUnits []int64
+	n      int              // practices in best
+	best   [cityBest]uint32 // the slots of its best practices, best first
+	pUnits [cityBest]int64  // their scores in units
 }
 
 // resultUnits is the score of r in units, as its explanation adds it up.
@@ -33,8 +38,8 @@ func resultUnits(r *result) int64 {
 
 // groupCities groups ranked practices by city and scores each city: its
 // best practice plus cityDepth shares of the next two.
-func (s *search) groupCities(rs []result) []cityResult {
-	byCity := map[uint32]int{}
+func (s *search) groupCities(rs []ranked) []cityResult {
+	byCity := make(map[uint32]int, len(rs))
 	var out []cityResult
 	for _, r := range rs {
 		c := s.st.hot[r.slot].city
@@ -47,17 +52,27 @@ func (s *search) groupCities(rs []result) []cityResult {
 			byCity[c] = i
 			out = append(out, cityResult{city: c})
 		}
-		cr := &out[i]
-		if len(cr.best) <= len(cityDepth) {
-			cr.best = append(cr.best, r)
-			cr.pUnits = append(cr.pUnits, resultUnits(&r))
-		}
+		out[i].add(r)
 	}
 	for i := range out {
-		out[i].units = out[i].pUnits[0] + depthUnits(out[i].pUnits)
+		out[i].total()
 	}
 	s.sortCities(out)
 	return out
+}
+
+// add counts the practice r in the city when it is among its best: the
+// practices come best first.
+func (cr *cityResult) add(r ranked) {
+	if cr.n < cityBest {
+		cr.best[cr.n], cr.pUnits[cr.n] = r.slot, r.units
+		cr.n++
+	}
+}
+
+// total sets the city's score from its best practices.
+func (cr *cityResult) total() {
+	cr.units = cr.pUnits[0] + depthUnits(cr.pUnits[:cr.n])
 }
 
 // sortCities orders cities best first, by name on a tie.
@@ -82,14 +97,14 @@ func depthUnits(pu []int64) int64 {
 // cityExplanation explains a city from its best practices: the
 // explanation of the best one, the bonus of the others, the list.
 func (s *search) cityExplanation(cr *cityResult) *pending {
-	best := s.exact(cr.best[0].slot, true)
+	best := s.exact(cr.best[0], true)
 	p := s.explain(&best)
 	exp := p.exp
-	du := depthUnits(cr.pUnits)
-	if len(cr.best) > 1 {
+	du := depthUnits(cr.pUnits[:cr.n])
+	if cr.n > 1 {
 		var others []string
-		for j := 1; j < len(cr.best); j++ {
-			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j].slot].id, fromUnits(cr.pUnits[j])))
+		for j := 1; j < cr.n; j++ {
+			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j]].id, fromUnits(cr.pUnits[j])))
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
 			Factor: FactorMorePractices, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
@@ -98,22 +113,31 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 	}
 	exp.Score = fromUnits(p.scoreUnits + du)
 	p.scoreUnits += du
-	for j, r := range cr.best {
-		exp.Practices = append(exp.Practices, PracticeMatch{ID: s.st.meta[r.slot].id, Score: fromUnits(cr.pUnits[j])})
+	for j, slot := range cr.best[:cr.n] {
+		exp.Practices = append(exp.Practices, PracticeMatch{ID: s.st.meta[slot].id, Score: fromUnits(cr.pUnits[j])})
 	}
 	return p
 }
 
 // suggestCities ranks cities by their practices.
 func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
-	crs := s.groupCities(s.run(cityPracticePool(limit), false))
+	rs := s.rank(cityPracticePool(limit))
+	crs := s.groupCities(rs)
 	// The best practices found rank the cities; each city's score then
 	// counts all its practices, as Explain does, and they are ranked again.
+	// The practices ranked already keep their scores; the documents of the
+	// cities are touched first (see touch).
 	crs = crs[:min(len(crs), limit+exactMargin)]
+	slices.SortFunc(rs, func(a, b ranked) int { return cmp.Compare(a.slot, b.slot) })
+	for _, cr := range crs {
+		for _, slot := range s.st.byCity[cr.city] {
+			s.touched += s.st.touch(slot)
+		}
+	}
 	full := make([]cityResult, 0, len(crs))
 	for _, cr := range crs {
-		if c := s.cityResultOf(cr.city); c != nil {
-			full = append(full, *c)
+		if c, ok := s.cityResultOf(cr.city, rs); ok {
+			full = append(full, c)
 		}
 	}
 	s.sortCities(full)
@@ -130,7 +154,11 @@ func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
 
 // citySlots lists the live documents of city in segment seg.
 func (st *state) citySlots(city uint32, seg uint8, eligibleOnly bool) []uint32 {
-	var out []uint32
+	return st.appendCitySlots(nil, city, seg, eligibleOnly)
+}
+
+// appendCitySlots appends the live documents of city in segment seg to out.
+func (st *state) appendCitySlots(out []uint32, city uint32, seg uint8, eligibleOnly bool) []uint32 {
 	for _, slot := range st.byCity[city] {
 		h := st.hot[slot]
 		if h.flags&flLive == 0 || st.meta[slot].seg != seg || eligibleOnly && h.flags&flEligible == 0 {
@@ -141,21 +169,32 @@ func (st *state) citySlots(city uint32, seg uint8, eligibleOnly bool) []uint32 {
 	return out
 }
 
-// cityResultOf scores a city from all its practices, exactly: nil when
-// none may be suggested.
-func (s *search) cityResultOf(city uint32) *cityResult {
-	var ok []result
-	for _, slot := range s.st.citySlots(city, segPractice, true) {
-		if r := s.exact(slot, false); len(r.reasons) == 0 {
-			ok = append(ok, r)
+// cityResultOf scores a city from all its practices, exactly; false when
+// none may be suggested. known are practices ranked already, by slot:
+// their scores are taken from there.
+func (s *search) cityResultOf(city uint32, known []ranked) (cityResult, bool) {
+	var buf [16]uint32
+	var okBuf [16]ranked
+	ok := okBuf[:0]
+	for _, slot := range s.st.appendCitySlots(buf[:0], city, segPractice, true) {
+		if i, found := slices.BinarySearchFunc(known, slot, func(r ranked, slot uint32) int { return cmp.Compare(r.slot, slot) }); found {
+			ok = append(ok, known[i])
+			continue
+		}
+		if r := s.exact(slot, false); !r.excluded {
+			ok = append(ok, ranked{slot: slot, score: r.score, units: resultUnits(&r)})
 		}
 	}
 	if len(ok) == 0 {
-		return nil
+		return cityResult{}, false
 	}
-	sortResults(s.st, ok)
-	cr := s.groupCities(ok)[0]
-	return &cr
+	sortRanked(s.st, ok)
+	cr := cityResult{city: city}
+	for _, r := range ok {
+		cr.add(r)
+	}
+	cr.total()
+	return cr, true
 }
 
 // explainCity explains the city id as a suggestion for the search's
@@ -168,8 +207,8 @@ func (s *search) explainCity(id string) *pending {
 	if city == 0 || city == noID {
 		return nil
 	}
-	if cr := s.cityResultOf(city); cr != nil {
-		return s.cityExplanation(cr)
+	if cr, ok := s.cityResultOf(city, nil); ok {
+		return s.cityExplanation(&cr)
 	}
 	var excluded []result
 	for _, slot := range st.citySlots(city, segPractice, false) {
@@ -220,7 +259,7 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	s.rules.checkChallenge = true
 	var out []Suggestion
 	var ps []*pending
-	for _, r := range s.run(limit, true) {
+	for _, r := range s.run(limit) {
 		p := s.explain(&r)
 		ps = append(ps, p)
 		out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: KindChallenge, Score: p.exp.Score})
@@ -301,7 +340,7 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			ix.mu.RUnlock()
 			return nil, fmt.Errorf("partners: %w", err)
 		}
-		crs := s.groupCities(s.run(cityPracticePool(partnerCandidates), false))
+		crs := s.groupCities(s.rank(cityPracticePool(partnerCandidates)))
 		for i := range crs[:min(len(crs), partnerCandidates)] {
 			name := s.st.cities.name(crs[i].city)
 			if d := forward[name]; d != nil && d.units >= crs[i].units {

@@ -52,7 +52,7 @@ func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 	if kind == KindCity {
 		out, ps = s.suggestCities(limit)
 	} else {
-		for _, r := range s.run(limit, true) {
+		for _, r := range s.run(limit) {
 			p := s.explain(&r)
 			ps = append(ps, p)
 			out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: kind, Score: p.exp.Score})
