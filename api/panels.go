@@ -221,10 +221,19 @@ func (s *Server) createPanel(c echo.Context) error {
 	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	var fe fieldErrors
 	req.validate(&fe, "")
-	if err := s.checkExperts(ctx, &fe, "pinned", req.Pinned); err != nil {
+	return s.propose(c, fe, req.Pinned, "panel assembled", func(ctx context.Context, ch profiles.Challenge) (profiles.Proposal, error) {
+		return s.assemblePanel(ctx, ch, req)
+	})
+}
+
+// propose finishes a request for a panel or a team: every pinned expert must
+// exist and the challenge must take proposals; assemble then makes the proposal,
+// stored with its first event.
+func (s *Server) propose(c echo.Context, fe fieldErrors, pinned []string, reason string, assemble func(context.Context, profiles.Challenge) (profiles.Proposal, error)) error {
+	ctx := c.Request().Context()
+	if err := s.checkExperts(ctx, &fe, "pinned", pinned); err != nil {
 		return err
 	}
 	if err := fe.err(); err != nil {
@@ -234,11 +243,11 @@ func (s *Server) createPanel(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.assemblePanel(ctx, ch, req)
+	p, err := assemble(ctx, ch)
 	if err != nil {
 		return err
 	}
-	out, err := s.store.CreateProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "panel assembled"})
+	out, err := s.store.CreateProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: reason})
 	if err != nil {
 		return err
 	}
@@ -397,28 +406,11 @@ func (s *Server) createTeam(c echo.Context) error {
 	if err := decodeBody(c, &req); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
 	var fe fieldErrors
 	req.validate(&fe)
-	if err := s.checkExperts(ctx, &fe, "pinned", req.Pinned); err != nil {
-		return err
-	}
-	if err := fe.err(); err != nil {
-		return err
-	}
-	ch, err := s.openChallenge(ctx, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	p, err := s.assembleTeam(ctx, ch, req)
-	if err != nil {
-		return err
-	}
-	out, err := s.store.CreateProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "tutoring team assembled"})
-	if err != nil {
-		return err
-	}
-	return created(c, "/v1/proposals/"+out.ID, out)
+	return s.propose(c, fe, req.Pinned, "tutoring team assembled", func(ctx context.Context, ch profiles.Challenge) (profiles.Proposal, error) {
+		return s.assembleTeam(ctx, ch, req)
+	})
 }
 
 // teamPool gathers the candidates of a tutoring team and settles the request's
