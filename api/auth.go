@@ -490,7 +490,9 @@ func (s *Server) redactExperts(c echo.Context, es []profiles.Expert) error {
 	return nil
 }
 
-// withKeyScope narrows a proposal filter to what a city or an expert key may list.
+// withKeyScope narrows a proposal filter to what a city or an expert key may
+// list: for a city, the proposals of its challenges and the pairings where it
+// is the partner; for an expert, those where they hold or held a seat.
 func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
 	k := keyOf(c)
 	if k == nil {
@@ -498,7 +500,7 @@ func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
 	}
 	switch k.Role {
 	case profiles.RoleCity:
-		f.CityID = k.CityID
+		f.PartyCityID = k.CityID
 	case profiles.RoleExpert:
 		f.ExpertID = k.ExpertID
 	}

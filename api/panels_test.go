@@ -486,6 +486,14 @@ func TestPairingAPI(t *testing.T) {
 			{name: "pair with itself", method: "POST", path: "/v1/challenges/{c_waste}/pairings", body: `{"partner_city_id":"{lyon}"}`, status: 422, fields: []string{"partner_city_id"}},
 			{name: "named partner", method: "POST", path: "/v1/challenges/{c_waste}/pairings", body: `{"partner_city_id":"{bristol}"}`, status: 201, contains: []string{`"partner_city_id":"{bristol}"`}},
 		})
+		// The partner city's key lists the pairings it is party to; a third
+		// city's key does not.
+		partnerKey := x.keyFor(t, profiles.KeyInput{Name: "partner", Role: profiles.RoleCity, CityID: partner})
+		other := x.keyFor(t, profiles.KeyInput{Name: "other", Role: profiles.RoleCity, CityID: x.ids["quito"]})
+		x.run(t, []scenario{
+			{name: "partner lists the pairing", method: "GET", path: "/v1/proposals", header: []string{"Authorization", "Bearer " + partnerKey}, status: 200, contains: []string{"{pair}"}},
+			{name: "a third city does not", method: "GET", path: "/v1/proposals", header: []string{"Authorization", "Bearer " + other}, status: 200, notContains: []string{x.ids["pair"]}},
+		})
 	})
 }
 

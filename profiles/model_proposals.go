@@ -148,6 +148,9 @@ type ProposalFilter struct {
 	ChallengeID string
 	CityID      string
 	ExpertID    string // proposals where the expert holds or held a seat
+	// PartyCityID selects the proposals a city is party to: those of its
+	// challenges and the pairings where it is (or was) the partner.
+	PartyCityID string
 	RoundID     string
 	Kind        string
 	Status      string

@@ -99,3 +99,33 @@ func describeKey(k profiles.APIKey) string {
 func ensureAdminKey(ctx context.Context, store *profiles.Store, secret string) (profiles.APIKey, error) {
 	return store.EnsureKey(ctx, strings.TrimSpace(secret), profiles.KeyInput{Name: "admin (MATCHMAKER_ADMIN_KEY)", Role: profiles.RoleAdmin})
 }
+
+// demoKeyName names the admin key serve --demo prints.
+const demoKeyName = "demo admin"
+
+// revokeKeysNamed revokes the live keys with this name.
+func revokeKeysNamed(ctx context.Context, store *profiles.Store, name string) error {
+	page := profiles.Page{Limit: profiles.MaxLimit}
+	var ids []string
+	for {
+		res, err := store.FindKeys(ctx, page)
+		if err != nil {
+			return err
+		}
+		for _, k := range res.Items {
+			if k.Name == name && k.RevokedAt == nil {
+				ids = append(ids, k.ID)
+			}
+		}
+		if res.Next == "" {
+			break
+		}
+		page.After = res.Next
+	}
+	for _, id := range ids {
+		if _, err := store.RevokeKey(ctx, id); err != nil {
+			return fmt.Errorf("revoke the previous demo key: %w", err)
+		}
+	}
+	return nil
+}

@@ -330,8 +330,12 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		} else {
 			e.log.Info("database already holds data: demo network not loaded", "cities", existing.Total)
 		}
-		// A key to try the writes with: printed, never logged.
-		_, secret, err := store.CreateKey(ctx, profiles.KeyInput{Name: "demo admin", Role: profiles.RoleAdmin})
+		// A key to try the writes with: printed, never logged. The one an
+		// earlier start printed is revoked, so that demo keys do not pile up.
+		if err := revokeKeysNamed(ctx, store, demoKeyName); err != nil {
+			return err
+		}
+		_, secret, err := store.CreateKey(ctx, profiles.KeyInput{Name: demoKeyName, Role: profiles.RoleAdmin})
 		if err != nil {
 			return err
 		}
