@@ -512,13 +512,6 @@ type keyResponse struct {
 	Secret string `json:"secret"`
 }
 
-// keyList is a page of keys.
-type keyList struct {
-	Items      []profiles.APIKey `json:"items"`
-	Total      int               `json:"total"`
-	NextCursor *string           `json:"next_cursor"`
-}
-
 func (s *Server) createKey(c echo.Context) error {
 	var in profiles.KeyInput
 	if err := bindJSON(c, &in); err != nil {
@@ -542,12 +535,7 @@ func (s *Server) listKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := keyList{Items: orEmpty(res.Items), Total: res.Total}
-	if res.Next != "" {
-		next := encodeCursor(res.Next)
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(res))
 }
 
 func (s *Server) revokeKey(c echo.Context) error {

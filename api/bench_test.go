@@ -117,26 +117,7 @@ func BenchmarkSuggestionsHTTP(b *testing.B) {
 	store := profilestest.OpenStore(b, profilestest.SQLiteDB(b, true))
 	// The queries are stored as challenges and indexed under their IDs, as in
 	// service, where every challenge the index knows is a stored row.
-	ctx := context.Background()
-	err := store.InTx(ctx, func(tx *profiles.Store) error {
-		city, err := tx.CreateCity(ctx, profiles.CityInput{Name: "Bench", Country: "FR", Region: "europe", Languages: []string{"fr", "en"}})
-		if err != nil {
-			return err
-		}
-		for i := range queries {
-			q := &queries[i]
-			c, err := tx.CreateChallenge(ctx, profiles.ChallengeInput{CityID: city.ID, Title: q.Fields[0].Text,
-				Description: q.Fields[1].Text, Language: string(q.Lang)})
-			if err != nil {
-				return err
-			}
-			q.ID, q.CityID = c.ID, city.ID
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	storeQueries(b, store, "Bench", queries)
 	all := append(slices.Clone(docs), queries...)
 	byID := make(map[string]matcher.Doc, len(all))
 	for _, d := range all {
@@ -174,5 +155,31 @@ func BenchmarkSuggestionsHTTP(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 		})
+	}
+}
+
+// storeQueries stores synthetic challenge queries as the challenges of one new
+// city, in one transaction, and gives each query the ID and city of its row.
+func storeQueries(tb testing.TB, store *profiles.Store, city string, queries []matcher.Doc) {
+	tb.Helper()
+	ctx := context.Background()
+	err := store.InTx(ctx, func(tx *profiles.Store) error {
+		c, err := tx.CreateCity(ctx, profiles.CityInput{Name: city, Country: "FR", Region: "europe", Languages: []string{"fr", "en"}})
+		if err != nil {
+			return err
+		}
+		for i := range queries {
+			q := &queries[i]
+			ch, err := tx.CreateChallenge(ctx, profiles.ChallengeInput{CityID: c.ID, Title: q.Fields[0].Text,
+				Description: q.Fields[1].Text, Language: string(q.Lang)})
+			if err != nil {
+				return err
+			}
+			q.ID, q.CityID = ch.ID, c.ID
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("store the challenge queries: %v", err)
 	}
 }

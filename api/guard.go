@@ -261,13 +261,6 @@ func (s *Server) purgeIdempotency(ctx context.Context) {
 	}
 }
 
-// auditList is a page of the audit trail.
-type auditList struct {
-	Items      []profiles.AuditEntry `json:"items"`
-	Total      int                   `json:"total"`
-	NextCursor *string               `json:"next_cursor"`
-}
-
 func (s *Server) listAudit(c echo.Context) error {
 	q := newQuery(c, "key_id", "resource", "resource_id", "method", "since", "until", "limit", "cursor")
 	f := profiles.AuditFilter{KeyID: q.str("key_id"), Resource: q.str("resource"), ResourceID: q.str("resource_id"),
@@ -291,10 +284,5 @@ func (s *Server) listAudit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := auditList{Items: orEmpty(res.Items), Total: res.Total}
-	if res.Next != "" {
-		next := encodeCursor(res.Next)
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(res))
 }

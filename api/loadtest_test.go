@@ -155,25 +155,7 @@ func setupLoad(t *testing.T, db profilestest.DB, docs, queries []matcher.Doc) *l
 	// IDs; the 100,000 documents are not rows: they go into the index directly,
 	// as BenchmarkSuggestionsHTTP puts them. Reads and writes go to rows of
 	// their own (seed).
-	err := store.InTx(ctx, func(tx *profiles.Store) error {
-		city, err := tx.CreateCity(ctx, profiles.CityInput{Name: "Load", Country: "FR", Region: "europe", Languages: []string{"fr", "en"}})
-		if err != nil {
-			return err
-		}
-		for i := range qs {
-			q := &qs[i]
-			c, err := tx.CreateChallenge(ctx, profiles.ChallengeInput{CityID: city.ID, Title: q.Fields[0].Text,
-				Description: q.Fields[1].Text, Language: string(q.Lang)})
-			if err != nil {
-				return err
-			}
-			q.ID, q.CityID = c.ID, city.ID
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("store challenges: %v", err)
-	}
+	storeQueries(t, store, "Load", qs)
 	env := &loadEnv{name: db.Name, store: store}
 	// Texts for the practices stored and created: those of synthetic practices.
 	for _, d := range docs {

@@ -21,13 +21,6 @@ import (
 // sending, each invitee's answer with the automatic replacement of a decline,
 // the moves to active, completed or cancelled, the history and the outcomes.
 
-// proposalList is a page of proposals.
-type proposalList struct {
-	Items      []profiles.Proposal `json:"items"`
-	Total      int                 `json:"total"`
-	NextCursor *string             `json:"next_cursor"`
-}
-
 func (s *Server) listProposals(c echo.Context) error {
 	q := newQuery(c, "challenge_id", "city_id", "expert_id", "round_id", "kind", "status", "limit", "cursor")
 	f := profiles.ProposalFilter{
@@ -43,12 +36,7 @@ func (s *Server) listProposals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := proposalList{Items: orEmpty(res.Items), Total: res.Total}
-	if res.Next != "" {
-		next := encodeCursor(res.Next)
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(res))
 }
 
 func (s *Server) getProposal(c echo.Context) error {

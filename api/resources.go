@@ -41,6 +41,17 @@ type listResponse[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// pageOf is the answer for one page the store found: never a null list, and the
+// cursor of the next page when there is one.
+func pageOf[T any](res profiles.ListResult[T]) listResponse[T] {
+	out := listResponse[T]{Items: orEmpty(res.Items), Total: res.Total}
+	if res.Next != "" {
+		next := encodeCursor(res.Next)
+		out.NextCursor = &next
+	}
+	return out
+}
+
 func crud[T, In any](base string, r resource[T, In]) []Route {
 	return []Route{
 		{http.MethodPost, base, r.handleCreate(base)},
@@ -104,12 +115,7 @@ func (r resource[T, In]) handleList(c echo.Context) error {
 	if err := r.shown(c, res.Items); err != nil {
 		return err
 	}
-	resp := listResponse[T]{Items: res.Items, Total: res.Total}
-	if res.Next != "" {
-		next := encodeCursor(res.Next)
-		resp.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, resp)
+	return c.JSON(http.StatusOK, pageOf(res))
 }
 
 func (r resource[T, In]) handlePatch(c echo.Context) error {

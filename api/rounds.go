@@ -66,13 +66,6 @@ type roundMember struct {
 	Status   string  `json:"status"`
 }
 
-// roundList is a page of rounds (without their panels).
-type roundList struct {
-	Items      []profiles.ReviewRound `json:"items"`
-	Total      int                    `json:"total"`
-	NextCursor *string                `json:"next_cursor"`
-}
-
 func (s *Server) createRound(c echo.Context) error {
 	var req roundRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -413,10 +406,5 @@ func (s *Server) listRounds(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := roundList{Items: orEmpty(res.Items), Total: res.Total}
-	if res.Next != "" {
-		next := encodeCursor(res.Next)
-		out.NextCursor = &next
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, pageOf(res))
 }
