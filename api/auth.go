@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -50,6 +49,13 @@ type policy struct {
 	// only what is theirs. Nil: such keys may not call the route (unless it is
 	// public).
 	owner func(s *Server, c echo.Context, k *profiles.APIKey) (bool, error)
+	// body decides for a city or an expert key whether the decoded request
+	// body is theirs to send (the city of a new practice, the expert of a
+	// score). It runs on the value the handler will use, once decoded: the
+	// raw body is never read a second time. A route with a body rule must
+	// decode through decodeInto (or, for merge patches, run ownBody on the
+	// merged value).
+	body func(k *profiles.APIKey, v any) bool
 }
 
 var (
@@ -59,6 +65,11 @@ var (
 	adminRoute  = policy{adminOnly: true}
 	profileEdit = func(owner func(*Server, echo.Context, *profiles.APIKey) (bool, error)) policy {
 		return policy{integration: profiles.ScopeReadWrite, owner: owner}
+	}
+	// cityEdit is a practice's or a challenge's write: the row (when the path
+	// names one) and the body must both be the key's city.
+	cityEdit = func(owner func(*Server, echo.Context, *profiles.APIKey) (bool, error)) policy {
+		return policy{integration: profiles.ScopeReadWrite, owner: owner, body: bodyOfCity}
 	}
 )
 
@@ -82,13 +93,13 @@ func policies() map[string]policy {
 		"DELETE /v1/cities/:id":              profileEdit(nil),
 		"GET /v1/practices":                  publicRead,
 		"GET /v1/practices/:id":              publicRead,
-		"POST /v1/practices":                 profileEdit(bodyCity),
-		"PATCH /v1/practices/:id":            profileEdit(practiceOfCity),
+		"POST /v1/practices":                 cityEdit(nil),
+		"PATCH /v1/practices/:id":            cityEdit(practiceOfCity),
 		"DELETE /v1/practices/:id":           profileEdit(practiceOfCity),
 		"GET /v1/challenges":                 publicRead,
 		"GET /v1/challenges/:id":             publicRead,
-		"POST /v1/challenges":                profileEdit(bodyCity),
-		"PATCH /v1/challenges/:id":           profileEdit(challengeOfCity),
+		"POST /v1/challenges":                cityEdit(nil),
+		"PATCH /v1/challenges/:id":           cityEdit(challengeOfCity),
 		"DELETE /v1/challenges/:id":          profileEdit(challengeOfCity),
 		"GET /v1/experts":                    publicRead,
 		"GET /v1/experts/:id":                publicRead,
@@ -111,12 +122,12 @@ func policies() map[string]policy {
 		"POST /v1/proposals/:id/transitions":               staffOnly,
 		"POST /v1/proposals/:id/members/:member_id/answer": {owner: answeringMember},
 		"GET /v1/proposals/:id/history":                    {integration: profiles.ScopeRead, owner: proposalParty},
-		"POST /v1/proposals/:id/outcomes":                  {owner: outcomeSide},
+		"POST /v1/proposals/:id/outcomes":                  {owner: outcomeProposal, body: outcomeSide},
 		"GET /v1/proposals/:id/outcomes":                   {integration: profiles.ScopeRead, owner: proposalParty},
 		"POST /v1/review-rounds":                           staffOnly,
 		"GET /v1/review-rounds":                            {integration: profiles.ScopeRead},
 		"GET /v1/review-rounds/:id":                        {integration: profiles.ScopeRead},
-		"POST /v1/review-rounds/:id/scores":                {owner: scoringMember},
+		"POST /v1/review-rounds/:id/scores":                {body: scoringMember},
 		"GET /v1/review-rounds/:id/benchmark":              {integration: profiles.ScopeRead},
 
 		"POST /v1/keys":       adminRoute,
@@ -221,22 +232,51 @@ func (s *Server) authorize(c echo.Context, p policy) error {
 		if p.public {
 			return nil
 		}
-		if p.owner == nil {
+		if p.owner == nil && p.body == nil {
 			return forbidden(fmt.Sprintf("a %s key may not do this: it is the secretariat's", k.Role))
 		}
-		ok, err := p.owner(s, c, k)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if k.Role == profiles.RoleCity {
-				return forbidden("a city key reaches only its own city, practices, challenges and proposals")
+		if p.owner != nil {
+			ok, err := p.owner(s, c, k)
+			if err != nil {
+				return err
 			}
-			return forbidden("an expert key reaches only its own profile, invitations and scores")
+			if !ok {
+				return notYours(k)
+			}
+		}
+		if p.body != nil {
+			c.Set(bodyRuleKey, p.body)
 		}
 		return nil
 	}
 	return forbidden("this key's role may not do this")
+}
+
+// notYours refuses a city or an expert key a request that reaches beyond what
+// is theirs.
+func notYours(k *profiles.APIKey) *Problem {
+	if k.Role == profiles.RoleCity {
+		return forbidden("a city key reaches only its own city, practices, challenges and proposals")
+	}
+	return forbidden("an expert key reaches only its own profile, invitations and scores")
+}
+
+// bodyRuleKey is where authorize leaves the route's body rule for ownBody.
+const bodyRuleKey = "body_rule"
+
+// ownBody applies the route's body rule, if any, to the decoded body v (a
+// pointer to what the handler decoded). Every decoding of a write's body ends
+// here, so no ownership decision reads the raw body.
+func ownBody(c echo.Context, v any) error {
+	rule, _ := c.Get(bodyRuleKey).(func(*profiles.APIKey, any) bool)
+	if rule == nil {
+		return nil
+	}
+	k := keyOf(c)
+	if k == nil || !rule(k, v) {
+		return notYours(k)
+	}
+	return nil
 }
 
 // peekBody reads the request body and puts it back for the handler.
@@ -253,28 +293,6 @@ func peekBody(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
-// bodyField reads one top-level string field of a JSON body; "" when absent or
-// when the body does not parse (the handler then says what is wrong with it).
-func bodyField(c echo.Context, name string) (string, bool, error) {
-	body, err := peekBody(c)
-	if err != nil {
-		return "", false, err
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return "", false, nil
-	}
-	raw, ok := m[name]
-	if !ok {
-		return "", false, nil
-	}
-	var v string
-	if json.Unmarshal(raw, &v) != nil {
-		return "", true, nil
-	}
-	return v, true, nil
-}
-
 func ownCity(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
 	return k.Role == profiles.RoleCity && c.Param("id") == k.CityID, nil
 }
@@ -283,19 +301,20 @@ func ownExpert(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
 	return k.Role == profiles.RoleExpert && c.Param("id") == k.ExpertID, nil
 }
 
-// bodyCity lets a city key create a practice or a challenge of its own city.
-func bodyCity(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
+// bodyOfCity lets a city key send a practice or a challenge of its own city
+// only: the decoded body's city_id must be the key's (on a merge patch, both the
+// stored row's and the merged one's).
+func bodyOfCity(k *profiles.APIKey, v any) bool {
 	if k.Role != profiles.RoleCity {
-		return false, nil
+		return false
 	}
-	city, _, err := bodyField(c, "city_id")
-	return city == k.CityID, err
-}
-
-// keepsCity checks that a patch does not move a row to another city.
-func keepsCity(c echo.Context, k *profiles.APIKey) (bool, error) {
-	city, present, err := bodyField(c, "city_id")
-	return !present || city == k.CityID, err
+	switch v := v.(type) {
+	case *profiles.PracticeInput:
+		return v.CityID == k.CityID
+	case *profiles.ChallengeInput:
+		return v.CityID == k.CityID
+	}
+	return false
 }
 
 func practiceOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
@@ -306,10 +325,7 @@ func practiceOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	if p.CityID != k.CityID {
-		return false, nil
-	}
-	return keepsCity(c, k)
+	return p.CityID == k.CityID, nil
 }
 
 func challengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
@@ -320,10 +336,7 @@ func challengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error
 	if err != nil {
 		return false, err
 	}
-	if ch.CityID != k.CityID {
-		return false, nil
-	}
-	return keepsCity(c, k)
+	return ch.CityID == k.CityID, nil
 }
 
 // pathChallengeOfCity lets a city ask a pairing for its own challenge.
@@ -373,21 +386,13 @@ func answeringMember(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error
 	return (k.Role == profiles.RoleExpert && m == k.ExpertID) || (k.Role == profiles.RoleCity && m == k.CityID), nil
 }
 
-// outcomeSide lets the city of a proposal record the city's outcome, and an
-// expert record their own.
-func outcomeSide(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	side, _, err := bodyField(c, "side")
-	if err != nil {
-		return false, err
-	}
+// outcomeProposal lets the city of a proposal record outcomes on it, and an
+// expert try (outcomeSide and the store decide on which side and seat).
+func outcomeProposal(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
 	switch k.Role {
 	case profiles.RoleExpert:
-		id, _, err := bodyField(c, "expert_id")
-		return side == "expert" && id == k.ExpertID, err
+		return true, nil
 	case profiles.RoleCity:
-		if side != "city" {
-			return false, nil
-		}
 		p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
 		if err != nil {
 			return false, err
@@ -397,10 +402,26 @@ func outcomeSide(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
 	return false, nil
 }
 
+// outcomeSide lets a city key record the city's outcome, and an expert key
+// their own.
+func outcomeSide(k *profiles.APIKey, v any) bool {
+	o, ok := v.(*outcomeRequest)
+	if !ok {
+		return false
+	}
+	switch k.Role {
+	case profiles.RoleExpert:
+		return o.Side == "expert" && o.ExpertID == k.ExpertID
+	case profiles.RoleCity:
+		return o.Side == "city"
+	}
+	return false
+}
+
 // scoringMember lets a panel member record their own scores.
-func scoringMember(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	id, _, err := bodyField(c, "expert_id")
-	return k.Role == profiles.RoleExpert && id == k.ExpertID, err
+func scoringMember(k *profiles.APIKey, v any) bool {
+	r, ok := v.(*scoreRequest)
+	return ok && k.Role == profiles.RoleExpert && r.ExpertID == k.ExpertID
 }
 
 // counterparts are, for the request's city or expert key, whose contact details

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,6 +52,9 @@ func readJSONBody(c echo.Context, allowed ...string) ([]byte, error) {
 // that a misspelt field is an error instead of a silent no-op.
 func decodeStrict(body []byte, v any) error {
 	if err := checkUTF8(body); err != nil {
+		return err
+	}
+	if err := checkKeys(body, reflect.TypeOf(v)); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -227,6 +231,9 @@ func mergePatch(doc, patch any) any {
 func applyPatch[In any](current In, body []byte) (In, error) {
 	var out In
 	if err := checkUTF8(body); err != nil {
+		return out, err
+	}
+	if err := checkKeys(body, reflect.TypeOf(out)); err != nil {
 		return out, err
 	}
 	var patch any
@@ -411,5 +418,15 @@ func bindJSON(c echo.Context, v any) error {
 	if err != nil {
 		return err
 	}
-	return decodeStrict(body, v)
+	return decodeInto(c, body, v)
+}
+
+// decodeInto is how every write route turns its body into v: decoded once,
+// strictly (unknown, duplicate and case-variant keys refused), then checked
+// against the route's ownership rule on the decoded value.
+func decodeInto(c echo.Context, body []byte, v any) error {
+	if err := decodeStrict(body, v); err != nil {
+		return err
+	}
+	return ownBody(c, v)
 }

@@ -188,16 +188,16 @@ func (s *Server) checkExperts(ctx context.Context, fe *fieldErrors, field string
 // decodeBody reads a JSON body into v; an empty body is an empty object.
 func decodeBody(c echo.Context, v any) error {
 	if c.Request().ContentLength == 0 && c.Request().Header.Get(echo.HeaderContentType) == "" {
-		return nil
+		return ownBody(c, v)
 	}
 	body, err := readJSONBody(c, echo.MIMEApplicationJSON)
 	if err != nil {
 		return err
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return nil
+		return ownBody(c, v)
 	}
-	return decodeStrict(body, v)
+	return decodeInto(c, body, v)
 }
 
 // openChallenge reads the challenge of the path and checks that it takes

@@ -654,11 +654,8 @@ func (s *Server) answer(ctx context.Context, p *profiles.Proposal, who string, r
 	now := time.Now().UTC()
 	var evs []profiles.ProposalEvent
 	if req.Answer == "accept" {
-		if m.ExpertID != "" {
-			if err := s.checkCapacity(ctx, m.ExpertID); err != nil {
-				return change{}, err
-			}
-		}
+		// The expert's capacity is checked by the store, in the transaction
+		// that records the acceptance.
 		m.Status, m.AnsweredAt = profiles.MemberAccepted, &now
 		evs = append(evs, profiles.ProposalEvent{Type: "answer", ExpertID: who, ToStatus: profiles.MemberAccepted})
 	} else {
@@ -735,26 +732,6 @@ func allAccepted(ms []profiles.Member) bool {
 		n++
 	}
 	return n > 0
-}
-
-// checkCapacity answers 409 when the expert has no engagement left to give.
-func (s *Server) checkCapacity(ctx context.Context, expertID string) error {
-	e, err := s.store.FindExpertByID(ctx, expertID)
-	if err != nil {
-		return err
-	}
-	loads, err := s.store.ExpertLoads(ctx, []string{expertID})
-	if err != nil {
-		return err
-	}
-	capacity := 1
-	if e.Capacity != nil {
-		capacity = *e.Capacity
-	}
-	if loads[expertID] >= capacity {
-		return conflict("%s has no capacity left: %d of %d engagements under way", expertID, loads[expertID], capacity)
-	}
-	return nil
 }
 
 // outcomeRequest is one side's outcome of a completed proposal.

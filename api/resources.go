@@ -72,7 +72,7 @@ func (r resource[T, In]) handleCreate(base string) echo.HandlerFunc {
 			return err
 		}
 		var in In
-		if err := decodeStrict(body, &in); err != nil {
+		if err := decodeInto(c, body, &in); err != nil {
 			return err
 		}
 		out, err := r.create(c.Request().Context(), in)
@@ -131,7 +131,16 @@ func (r resource[T, In]) handlePatch(c echo.Context) error {
 		return err
 	}
 	out, err := r.update(c.Request().Context(), c.Param("id"), ifVersion, func(cur In) (In, error) {
-		return applyPatch(cur, body)
+		// Inside the update's transaction: the row as stored and the row as
+		// it will be must both be the key's.
+		if err := ownBody(c, &cur); err != nil {
+			return cur, err
+		}
+		next, err := applyPatch(cur, body)
+		if err != nil {
+			return next, err
+		}
+		return next, ownBody(c, &next)
 	})
 	if err != nil {
 		return err

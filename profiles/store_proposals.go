@@ -711,6 +711,9 @@ func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events
 				}
 			}
 		}
+		if err := s.checkCapacity(ctx, tx, cur, next); err != nil {
+			return err
+		}
 		next.Meta = Meta{ID: cur.ID, CreatedAt: cur.CreatedAt, UpdatedAt: now, Version: cur.Version + 1}
 		row := proposalRow{ID: cur.ID, CreatedAt: cur.CreatedAt, UpdatedAt: now, Version: cur.Version + 1}
 		row.set(next)
@@ -737,6 +740,65 @@ func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events
 	}
 	s.expertsChanged(notify)
 	return out, nil
+}
+
+// engagements counts, per expert, the accepted seats of p that are engagements:
+// none unless p is live.
+func engagements(p Proposal) map[string]int {
+	out := map[string]int{}
+	if !slices.Contains(liveStatuses, p.Status) {
+		return out
+	}
+	for _, m := range p.Members {
+		if m.ExpertID != "" && m.Status == MemberAccepted {
+			out[m.ExpertID]++
+		}
+	}
+	return out
+}
+
+// checkCapacity refuses a save that would give an expert more engagements than
+// their capacity. It runs inside the save's transaction, after taking each
+// gaining expert's row lock (in ID order, so that two saves never wait on each
+// other in a cycle; on SQLite the immediate transaction already holds the only
+// write lock): concurrent acceptances of one expert queue here, and each counts
+// the others' committed seats, so that no interleaving overbooks an expert.
+func (s *Store) checkCapacity(ctx context.Context, tx bun.Tx, cur, next Proposal) error {
+	before, after := engagements(cur), engagements(next)
+	var gaining []string
+	for id, n := range after {
+		if n > before[id] {
+			gaining = append(gaining, id)
+		}
+	}
+	slices.Sort(gaining)
+	for _, id := range gaining {
+		if err := s.lockRow(ctx, tx, "experts", id); err != nil {
+			return err
+		}
+		var capacity int
+		err := tx.NewSelect().Table("experts").Column("capacity").Where("id = ?", id).Scan(ctx, &capacity)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // erased since the proposal named them: checkProposalRefs decides
+		}
+		if err != nil {
+			return fmt.Errorf("capacity of expert %s: %w", id, err)
+		}
+		var elsewhere int
+		err = tx.NewSelect().TableExpr("proposal_members AS pm").
+			Join("JOIN proposals AS pr ON pr.id = pm.proposal_id").
+			ColumnExpr("COUNT(*)").
+			Where("pm.expert_id = ?", id).Where("pm.status = ?", MemberAccepted).
+			Where("pr.status IN (?)", bun.List(liveStatuses)).Where("pm.proposal_id <> ?", cur.ID).
+			Scan(ctx, &elsewhere)
+		if err != nil {
+			return fmt.Errorf("engagements of expert %s: %w", id, err)
+		}
+		if elsewhere+after[id] > capacity {
+			return &ConflictError{Detail: fmt.Sprintf("capacity: expert %s has no engagement left to give: %d of %d under way", id, elsewhere, capacity)}
+		}
+	}
+	return nil
 }
 
 // namedIn returns the experts and cities that p already names, which a save may
