@@ -33,7 +33,7 @@ func TestOwnershipFieldsDecodedOnce(t *testing.T) {
 			name, method, path, key string
 			// body holds %s where the ownership fields go; rest are the
 			// other fields of a request that would otherwise be accepted.
-			body             string
+			body              string
 			field, own, other string
 		}
 		const practice = `"language":"fr","themes":["waste"],"title":"Compostage","description":"Compostage des déchets verts."`
