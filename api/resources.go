@@ -232,7 +232,7 @@ func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.Pr
 			q := newQuery(c, "city_id", "country", "region", "language", "theme", "status", "q", "limit", "cursor")
 			f := profiles.PracticeFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
 				Language: q.language("language"), Theme: themeParam(q, s), Status: q.enum("status", profiles.PracticeStatuses),
-				Q: q.str("q"), Page: q.page()}
+				Q: q.str("q"), DraftsOf: draftsVisibleTo(c), Page: q.page()}
 			if err := q.err(); err != nil {
 				return profiles.ListResult[profiles.Practice]{}, err
 			}
@@ -248,6 +248,14 @@ func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.Pr
 			return s.DeletePractice(c.Request().Context(), id)
 		},
 		meta: func(v profiles.Practice) profiles.Meta { return v.Meta },
+		redact: func(c echo.Context, rows []profiles.Practice) error {
+			for _, p := range rows {
+				if !draftVisible(c, p) {
+					return fmt.Errorf("practice %s: %w", p.ID, profiles.ErrNotFound)
+				}
+			}
+			return nil
+		},
 	}
 }
 

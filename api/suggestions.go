@@ -128,6 +128,17 @@ func (s *Server) explain(c echo.Context) error {
 	if _, err := s.store.FindChallengeByID(ctx, c.Param("id")); err != nil {
 		return err
 	}
+	if mq.Kind == matcher.KindPractice {
+		// A draft is its city's and the secretariat's: to anyone else it
+		// does not exist.
+		p, err := s.store.FindPracticeByID(ctx, id)
+		if err == nil && !draftVisible(c, p) {
+			err = fmt.Errorf("practice %s: %w", id, profiles.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+	}
 	mq.ChallengeID = c.Param("id")
 	sug, err := s.matching.Index().Explain(mq, id)
 	if errors.Is(err, matcher.ErrNotFound) && mq.Kind == matcher.KindCity {

@@ -65,6 +65,10 @@ type PracticeFilter struct {
 	Theme    string
 	Status   string
 	Q        string // text in the title
+	// DraftsOf, when set, keeps draft practices out of the list but those of
+	// the city it names (none when it names no city): a draft is visible to
+	// its city and the secretariat only. Nil lists drafts with the rest.
+	DraftsOf *string
 	Page
 }
 
@@ -138,6 +142,9 @@ func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	}
 	if f.Status != "" {
 		q = q.Where("p.status = ?", f.Status)
+	}
+	if f.DraftsOf != nil {
+		q = q.Where("(p.status <> ? OR p.city_id = ?)", "draft", *f.DraftsOf)
 	}
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
@@ -270,5 +277,5 @@ func deleteRow(ctx context.Context, s *Store, table, id string) error {
 // unfiltered reports whether f selects every row, so that a page is every row
 // between its first and last IDs.
 func (f PracticeFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == ""
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.DraftsOf == nil
 }
