@@ -2,9 +2,13 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +39,13 @@ type Config struct {
 	// RateLimits bounds how fast one client may call; zero values are the
 	// defaults.
 	RateLimits RateLimits
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the service. Only a request coming from one of them may name its
+	// client in X-Forwarded-For (the address right of the last trusted hop
+	// is the client's); anyone else's header is ignored, so that a forged
+	// header cannot pick the address rate limits and the audit trail see.
+	// Empty: the connection's own address is the client's.
+	TrustedProxies []netip.Prefix
 	// Background bounds the jobs the service runs beside requests (review
 	// rounds): when it is cancelled they stop, and a round cut short runs
 	// again at the next start. Nil means they run until they end.
@@ -55,6 +66,44 @@ type Server struct {
 	background context.Context
 	jobs       *sync.WaitGroup
 	roundSlot  chan struct{} // one review round runs at a time
+}
+
+// ipExtractor says where a request's client address comes from: the
+// connection, or X-Forwarded-For when the connection is a trusted proxy's.
+// echo's defaults would trust loopback and private networks too: none is
+// trusted here unless configured. X-Real-IP is never read.
+func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		p = p.Masked()
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// ParseTrustedProxies reads a comma-separated list of addresses and CIDR
+// ranges (10.0.0.1, 10.0.0.0/8, ::1).
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p)
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: not an address or a CIDR range", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // requestTimeout bounds the work of one request; the server's write timeout
@@ -87,6 +136,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(s.log)
 	e.Use(
 		middleware.RequestID(),

@@ -64,6 +64,7 @@ type serveCmd struct {
 	PrivateReads    bool          `name:"private-reads" env:"MATCHMAKER_PRIVATE_READS" help:"Require an API key for every request, reads of public profile data too."`
 	RatePerAddress  float64       `name:"rate-per-address" env:"MATCHMAKER_RATE_PER_ADDRESS" default:"200" help:"Requests a second one client address may make (negative: no limit)."`
 	RatePerKey      float64       `name:"rate-per-key" env:"MATCHMAKER_RATE_PER_KEY" default:"100" help:"Requests a second one API key may make (negative: no limit)."`
+	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 }
 
 type migrateCmd struct {
@@ -304,7 +305,11 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	e.log.Info("config", "database", redact(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
-		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "version", buildVersion())
+		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies, "version", buildVersion())
+	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
+	if err != nil {
+		return err
+	}
 	store, ready, err := e.prepare(ctx, !cmd.NoMigrate)
 	if err != nil {
 		return err
@@ -357,7 +362,8 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	store.Subscribe(matching.OnChange)
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx,
-		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey}})
+		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
+		TrustedProxies: proxies})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,
