@@ -192,7 +192,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		ctx := c.Request().Context()
 		first := profiles.StoredResponse{Scope: scope, Key: ik, Method: c.Request().Method, Path: c.Request().URL.Path, BodyHash: hex.EncodeToString(sum[:])}
-		prior, err := s.store.ReserveIdempotency(ctx, first)
+		prior, err := s.store.ReserveIdempotency(ctx, first, idempotencyExpiry)
 		if err != nil {
 			return err
 		}
@@ -201,6 +201,10 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			case prior.Method != first.Method || prior.Path != first.Path || prior.BodyHash != first.BodyHash:
 				return newProblem(http.StatusUnprocessableEntity, "this Idempotency-Key was already used for another request: use a new key for a new request",
 					profiles.FieldError{Field: "Idempotency-Key", Message: "already used for " + prior.Method + " " + prior.Path + " with another body"})
+			case prior.Status == 0 && prior.CommittedAt != nil && time.Since(prior.CreatedAt) > idempotencyExpiry:
+				// The first request wrote, then died before its answer
+				// was stored: send the retry to what it wrote.
+				return seeResult(c, prior)
 			case prior.Status == 0:
 				c.Response().Header().Set("Retry-After", "1")
 				return newProblem(http.StatusConflict, "a request with this Idempotency-Key is still being served: retry shortly")
@@ -213,6 +217,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			_, err := c.Response().Write(prior.Body)
 			return err
 		}
+		c.SetRequest(c.Request().WithContext(profiles.WithIdempotencyKey(ctx, scope, ik)))
 		w := &capture{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = w
 		if err := next(c); err != nil {
@@ -240,6 +245,34 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// idempotencyExpiry is how long a reservation holds its key while its request
+// is served: past the request deadline, the request is dead (its process was
+// killed or restarted), and a retry takes the key over or, when the write had
+// committed, is sent to its result.
+const idempotencyExpiry = requestTimeout + 5*time.Second
+
+// resultPaths are where each kind of result an idempotent write records is read.
+var resultPaths = map[string]string{
+	"city": "/v1/cities/", "practice": "/v1/practices/", "challenge": "/v1/challenges/", "expert": "/v1/experts/",
+	"proposal": "/v1/proposals/", "round": "/v1/review-rounds/",
+}
+
+// seeResult answers the retry of a request that committed but lost its answer.
+func seeResult(c echo.Context, prior *profiles.StoredResponse) error {
+	base, ok := resultPaths[prior.ResultKind]
+	if !ok {
+		detail := "this request was carried out before the service stopped, but its answer was lost: read the resource to see its state"
+		if prior.ResultKind == "key" {
+			detail = fmt.Sprintf("this request created the key %s before the service stopped, but its answer, the only place its secret is shown, was lost: revoke that key and create another", prior.ResultID)
+		}
+		return newProblem(http.StatusConflict, detail)
+	}
+	location := base + prior.ResultID
+	c.Response().Header().Set(echo.HeaderLocation, location)
+	c.Response().Header().Set("Idempotent-Replayed", "true")
+	return newProblem(http.StatusSeeOther, "this request was carried out before the service stopped, and its answer was lost: what it wrote is at "+location)
 }
 
 // purgeIdempotency forgets first answers older than a day, every hour.

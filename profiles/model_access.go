@@ -89,6 +89,11 @@ type StoredResponse struct {
 	Header    map[string]string
 	Body      []byte
 	CreatedAt time.Time
+	// CommittedAt is set, in the transaction of the guarded write, when that
+	// write committed; ResultKind and ResultID name what it wrote ("city",
+	// "practice", "challenge", "expert", "proposal", "round", "key").
+	CommittedAt          *time.Time
+	ResultKind, ResultID string
 }
 
 // ExpertExport is everything the service holds on one expert: the access right

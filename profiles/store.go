@@ -227,7 +227,12 @@ func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return f(tx) })
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := f(tx); err != nil {
+				return err
+			}
+			return s.markCommitted(ctx, tx)
+		})
 		if !errors.Is(err, errRetry) {
 			return err
 		}
@@ -267,7 +272,10 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 		pending = pending[:0]
 		inner := *s
 		inner.tx, inner.pending = &tx, &pending
-		return f(&inner)
+		if err := f(&inner); err != nil {
+			return err
+		}
+		return s.markCommitted(ctx, tx)
 	})
 	if err != nil {
 		return err

@@ -381,7 +381,7 @@ func TestIdempotency(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				got[i], errs[i] = s.ReserveIdempotency(ctx, req)
+				got[i], errs[i] = s.ReserveIdempotency(ctx, req, 0)
 			}()
 		}
 		wg.Wait()
@@ -406,7 +406,7 @@ func TestIdempotency(t *testing.T) {
 		if err := s.CompleteIdempotency(ctx, req.Scope, req.Key, 201, header, body); err != nil {
 			t.Fatal(err)
 		}
-		replay, err := s.ReserveIdempotency(ctx, req)
+		replay, err := s.ReserveIdempotency(ctx, req, 0)
 		if err != nil || replay == nil || replay.Status != 201 || !maps.Equal(replay.Header, header) || string(replay.Body) != string(body) ||
 			replay.Scope != req.Scope || replay.Key != req.Key {
 			t.Fatalf("replay: %+v, %v", replay, err)
@@ -424,33 +424,33 @@ func TestIdempotency(t *testing.T) {
 		if err := s.ReleaseIdempotency(ctx, req.Scope, req.Key); err != nil {
 			t.Fatal(err)
 		}
-		if again, err := s.ReserveIdempotency(ctx, req); err != nil || again == nil || again.Status != 201 {
+		if again, err := s.ReserveIdempotency(ctx, req, 0); err != nil || again == nil || again.Status != 201 {
 			t.Fatalf("replay after a release: %+v, %v", again, err)
 		}
 
 		// Another scope is another client: the same key is free there.
 		other := req
 		other.Scope = "key2"
-		if r, err := s.ReserveIdempotency(ctx, other); r != nil || err != nil {
+		if r, err := s.ReserveIdempotency(ctx, other, 0); r != nil || err != nil {
 			t.Fatalf("same key, other scope: %+v, %v", r, err)
 		}
 		// A released reservation can be taken again, with no body stored.
 		if err := s.ReleaseIdempotency(ctx, other.Scope, other.Key); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := s.ReserveIdempotency(ctx, other); r != nil || err != nil {
+		if r, err := s.ReserveIdempotency(ctx, other, 0); r != nil || err != nil {
 			t.Fatalf("reserve after release: %+v, %v", r, err)
 		}
 		if err := s.CompleteIdempotency(ctx, other.Scope, other.Key, 204, nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := s.ReserveIdempotency(ctx, other); err != nil || r.Status != 204 || r.Body != nil || r.Header != nil {
+		if r, err := s.ReserveIdempotency(ctx, other, 0); err != nil || r.Status != 204 || r.Body != nil || r.Header != nil {
 			t.Fatalf("empty response: %+v, %v", r, err)
 		}
 		if err := s.ReleaseIdempotency(ctx, "nobody", "nothing"); err != nil {
 			t.Fatalf("release of nothing: %v", err)
 		}
-		if _, err := s.ReserveIdempotency(ctx, profiles.StoredResponse{Scope: "key1", Key: strings.Repeat("k", 256)}); !slices.Equal(fields(t, err), []string{"key"}) {
+		if _, err := s.ReserveIdempotency(ctx, profiles.StoredResponse{Scope: "key1", Key: strings.Repeat("k", 256)}, 0); !slices.Equal(fields(t, err), []string{"key"}) {
 			t.Fatalf("long key: %v", err)
 		}
 
@@ -461,7 +461,7 @@ func TestIdempotency(t *testing.T) {
 		if n, err := s.PurgeIdempotency(ctx, clock.Now()); err != nil || n != 2 {
 			t.Fatalf("purge: %d, %v", n, err)
 		}
-		if r, err := s.ReserveIdempotency(ctx, req); r != nil || err != nil {
+		if r, err := s.ReserveIdempotency(ctx, req, 0); r != nil || err != nil {
 			t.Fatalf("reserve after purge: %+v, %v", r, err)
 		}
 	}, profiles.WithClock(clock.Now))

@@ -29,12 +29,19 @@ type idempotencyRow struct {
 	Body        []byte     `bun:"body"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	CompletedAt *time.Time `bun:"completed_at"`
+	CommittedAt *time.Time `bun:"committed_at"`
+	ResultKind  *string    `bun:"result_kind"`
+	ResultID    *string    `bun:"result_id"`
 }
 
 func (r *idempotencyRow) response() (*StoredResponse, error) {
 	out := &StoredResponse{
 		Scope: r.Scope, Key: r.Key, Method: r.Method, Path: r.Path, BodyHash: r.BodyHash, Status: r.Status,
-		Body: r.Body, CreatedAt: r.CreatedAt.UTC(),
+		Body: r.Body, CreatedAt: r.CreatedAt.UTC(), ResultKind: deref(r.ResultKind), ResultID: deref(r.ResultID),
+	}
+	if r.CommittedAt != nil {
+		at := r.CommittedAt.UTC()
+		out.CommittedAt = &at
 	}
 	if len(out.Body) == 0 {
 		out.Body = nil
@@ -70,7 +77,12 @@ func checkIdempotencyKey(scope, key string) error {
 // reservations of one scope and key exactly one gets (nil, nil): the insert
 // does nothing on a conflict with the primary key, and the loser reads the
 // winner's row.
-func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse) (*StoredResponse, error) {
+//
+// A reservation older than expiry whose write never committed was left by a
+// request that died (a crash, a kill): it is taken over, so that a retry is
+// served instead of refused until the key is purged. expiry must be longer
+// than any request may run (the request deadline); zero never expires.
+func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse, expiry time.Duration) (*StoredResponse, error) {
 	if err := checkIdempotencyKey(r.Scope, r.Key); err != nil {
 		return nil, fmt.Errorf("reserve idempotency key: %w", err)
 	}
@@ -90,6 +102,22 @@ func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse) (*Stor
 		}
 		if n == 1 {
 			return nil, nil
+		}
+		if expiry > 0 {
+			now := s.timestamp()
+			res, err := db.NewUpdate().Model((*idempotencyRow)(nil)).
+				Set("method = ?", clip(r.Method, 16)).Set("path = ?", clip(r.Path, maxAuditPath)).Set("body_hash = ?", r.BodyHash).
+				Set("created_at = ?", now).
+				Where("scope = ? AND idem_key = ? AND status = 0 AND committed_at IS NULL AND created_at < ?", r.Scope, r.Key, now.Add(-expiry)).
+				Exec(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("take over idempotency key %s: %w", r.Key, err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return nil, fmt.Errorf("take over idempotency key %s: %w", r.Key, err)
+			} else if n == 1 {
+				return nil, nil
+			}
 		}
 		var row idempotencyRow
 		err = db.NewSelect().Model(&row).Where("ik.scope = ? AND ik.idem_key = ?", r.Scope, r.Key).Scan(ctx)
@@ -171,4 +199,46 @@ func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) (int, er
 		return 0, fmt.Errorf("purge idempotency keys: %w", err)
 	}
 	return int(n), nil
+}
+
+// idempotentWrite is the Idempotency-Key a request's writes are made under,
+// carried in its context, and what the first of them wrote.
+type idempotentWrite struct {
+	scope, key string
+	kind, id   string
+}
+
+type idempotentWriteKey struct{}
+
+// WithIdempotencyKey returns a context whose writes record, in their own
+// transaction, that they committed under the reservation of scope and key and
+// what they wrote: a retry after a crash between the commit and the stored
+// answer is then sent to the result (see ReserveIdempotency).
+func WithIdempotencyKey(ctx context.Context, scope, key string) context.Context {
+	return context.WithValue(ctx, idempotentWriteKey{}, &idempotentWrite{scope: scope, key: key})
+}
+
+// wrote notes what the request of ctx wrote: the first call wins, as the
+// first write of a request is what it is about.
+func wrote(ctx context.Context, kind, id string) {
+	if w, ok := ctx.Value(idempotentWriteKey{}).(*idempotentWrite); ok && w.kind == "" {
+		w.kind, w.id = kind, id
+	}
+}
+
+// markCommitted records in tx that the write of ctx commits with tx.
+func (s *Store) markCommitted(ctx context.Context, tx bun.IDB) error {
+	w, ok := ctx.Value(idempotentWriteKey{}).(*idempotentWrite)
+	if !ok {
+		return nil
+	}
+	q := tx.NewUpdate().Model((*idempotencyRow)(nil)).Set("committed_at = ?", s.timestamp()).
+		Where("scope = ? AND idem_key = ? AND status = 0", w.scope, w.key)
+	if w.kind != "" {
+		q = q.Set("result_kind = ?", w.kind).Set("result_id = ?", w.id)
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("record the idempotent write: %w", err)
+	}
+	return nil
 }

@@ -172,6 +172,7 @@ func (s *Store) CreateKey(ctx context.Context, in KeyInput) (APIKey, string, err
 			return err
 		}
 		row, err = s.insertKey(ctx, tx, in, secret)
+		wrote(ctx, "key", row.ID)
 		return err
 	})
 	if err != nil {

@@ -66,6 +66,7 @@ func (s *Store) CreateOutcome(ctx context.Context, o Outcome) (Outcome, error) {
 			return duplicateOutcome(o)
 		}
 		o.ID, o.CreatedAt = s.newID(), s.timestamp()
+		wrote(ctx, "proposal", p.ID)
 		row := outcomeRow{ID: o.ID, ProposalID: p.ID, Side: o.Side, ExpertID: o.ExpertID, Applied: o.Applied,
 			Lessons: o.Lessons, Rating: o.Rating, CreatedAt: o.CreatedAt}
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {

@@ -80,6 +80,7 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	}
 	now := s.timestamp()
 	row := practiceRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	wrote(ctx, "practice", row.ID)
 	row.set(in)
 	err = s.inTx(ctx, func(tx bun.Tx) error {
 		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {

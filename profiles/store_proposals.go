@@ -533,6 +533,7 @@ func (s *Store) createProposals(ctx context.Context, db bun.IDB, ps []Proposal, 
 	for i := range ps {
 		p := &ps[i]
 		p.Meta = Meta{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+		wrote(ctx, "proposal", p.ID)
 		rows[i] = proposalRow{ID: p.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
 		rows[i].set(*p)
 		declines = append(declines, newDeclines(Proposal{}, *p, now)...)
@@ -672,6 +673,7 @@ func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events
 		out    Proposal
 		notify []string
 	)
+	wrote(ctx, "proposal", p.ID)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		if err := s.lockRow(ctx, tx, "proposals", p.ID); err != nil {
 			return err

@@ -89,7 +89,11 @@ func (s *Store) CreateRound(ctx context.Context, r ReviewRound) (ReviewRound, er
 	if err := row.set(r); err != nil {
 		return ReviewRound{}, fmt.Errorf("create round: %w", err)
 	}
-	if _, err := s.idb().NewInsert().Model(&row).Exec(ctx); err != nil {
+	wrote(ctx, "round", r.ID)
+	if err := s.inTx(ctx, func(tx bun.Tx) error {
+		_, err := tx.NewInsert().Model(&row).Exec(ctx)
+		return err
+	}); err != nil {
 		return ReviewRound{}, fmt.Errorf("create round: %w", err)
 	}
 	return r, nil
@@ -249,6 +253,7 @@ func (s *Store) RoundsToResume(ctx context.Context) ([]ReviewRound, error) {
 // one *ValidationError, as "scores[i].field". Scoring again the same challenge,
 // expert and criterion replaces the value.
 func (s *Store) SaveReviewScores(ctx context.Context, roundID string, scores []ReviewScore) error {
+	wrote(ctx, "round", roundID)
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		r, err := findRound(ctx, tx, roundID)
 		if err != nil {
