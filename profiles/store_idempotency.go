@@ -29,19 +29,27 @@ type idempotencyRow struct {
 	Body        []byte     `bun:"body"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	CompletedAt *time.Time `bun:"completed_at"`
-	CommittedAt *time.Time `bun:"committed_at"`
-	ResultKind  *string    `bun:"result_kind"`
-	ResultID    *string    `bun:"result_id"`
 }
+
+// idempotencyResult is what a write made under a reservation recorded in its
+// own transaction.
+type idempotencyResult struct {
+	bun.BaseModel `bun:"table:idempotency_results,alias:ir"`
+
+	Scope       string    `bun:"scope,pk"`
+	Key         string    `bun:"idem_key,pk"`
+	CommittedAt time.Time `bun:"committed_at"`
+	ResultKind  string    `bun:"result_kind"`
+	ResultID    string    `bun:"result_id"`
+}
+
+// uncommitted is the condition that no write committed under a reservation.
+const uncommitted = "NOT EXISTS (SELECT 1 FROM idempotency_results AS ir WHERE ir.scope = ik.scope AND ir.idem_key = ik.idem_key)"
 
 func (r *idempotencyRow) response() (*StoredResponse, error) {
 	out := &StoredResponse{
 		Scope: r.Scope, Key: r.Key, Method: r.Method, Path: r.Path, BodyHash: r.BodyHash, Status: r.Status,
-		Body: r.Body, CreatedAt: r.CreatedAt.UTC(), ResultKind: deref(r.ResultKind), ResultID: deref(r.ResultID),
-	}
-	if r.CommittedAt != nil {
-		at := r.CommittedAt.UTC()
-		out.CommittedAt = &at
+		Body: r.Body, CreatedAt: r.CreatedAt.UTC(),
 	}
 	if len(out.Body) == 0 {
 		out.Body = nil
@@ -108,7 +116,7 @@ func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse, expiry
 			res, err := db.NewUpdate().Model((*idempotencyRow)(nil)).
 				Set("method = ?", clip(r.Method, 16)).Set("path = ?", clip(r.Path, maxAuditPath)).Set("body_hash = ?", r.BodyHash).
 				Set("created_at = ?", now).
-				Where("scope = ? AND idem_key = ? AND status = 0 AND committed_at IS NULL AND created_at < ?", r.Scope, r.Key, now.Add(-expiry)).
+				Where("scope = ? AND idem_key = ? AND status = 0 AND created_at < ?", r.Scope, r.Key, now.Add(-expiry)).Where(uncommitted).
 				Exec(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("take over idempotency key %s: %w", r.Key, err)
@@ -123,7 +131,20 @@ func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse, expiry
 		err = db.NewSelect().Model(&row).Where("ik.scope = ? AND ik.idem_key = ?", r.Scope, r.Key).Scan(ctx)
 		switch {
 		case err == nil:
-			return row.response()
+			out, err := row.response()
+			if err != nil || out.Status != 0 {
+				return out, err
+			}
+			var res idempotencyResult
+			err = db.NewSelect().Model(&res).Where("ir.scope = ? AND ir.idem_key = ?", r.Scope, r.Key).Scan(ctx)
+			switch {
+			case err == nil:
+				at := res.CommittedAt.UTC()
+				out.CommittedAt, out.ResultKind, out.ResultID = &at, res.ResultKind, res.ResultID
+			case !errors.Is(err, sql.ErrNoRows):
+				return nil, fmt.Errorf("read idempotent write %s: %w", r.Key, err)
+			}
+			return out, nil
 		case !errors.Is(err, sql.ErrNoRows):
 			return nil, fmt.Errorf("read idempotency key %s: %w", r.Key, err)
 		}
@@ -175,11 +196,12 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, key string, stat
 
 // ReleaseIdempotency drops the reservation of scope and key, as when the first
 // request failed: a retry may then run again. A response already stored is
-// kept, and releasing what is not reserved does nothing, so that a deferred
+// kept, and so is a reservation under which a write committed (a retry must not
+// write again); releasing what is not reserved does nothing, so that a deferred
 // release is always safe.
 func (s *Store) ReleaseIdempotency(ctx context.Context, scope, key string) error {
 	if _, err := s.idb().NewDelete().Model((*idempotencyRow)(nil)).
-		Where("scope = ? AND idem_key = ? AND status = 0", scope, key).Exec(ctx); err != nil {
+		Where("scope = ? AND idem_key = ? AND status = 0", scope, key).Where(uncommitted).Exec(ctx); err != nil {
 		return fmt.Errorf("release idempotency key %s: %w", key, err)
 	}
 	return nil
@@ -232,12 +254,11 @@ func (s *Store) markCommitted(ctx context.Context, tx bun.IDB) error {
 	if !ok {
 		return nil
 	}
-	q := tx.NewUpdate().Model((*idempotencyRow)(nil)).Set("committed_at = ?", s.timestamp()).
-		Where("scope = ? AND idem_key = ? AND status = 0", w.scope, w.key)
-	if w.kind != "" {
-		q = q.Set("result_kind = ?", w.kind).Set("result_id = ?", w.id)
-	}
-	if _, err := q.Exec(ctx); err != nil {
+	// The first write of the request to commit is the one recorded; a
+	// reservation already answered records nothing.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_results (scope, idem_key, committed_at, result_kind, result_id)
+		SELECT scope, idem_key, ?, ?, ? FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0
+		ON CONFLICT (scope, idem_key) DO NOTHING`, s.timestamp(), w.kind, w.id, w.scope, w.key); err != nil {
 		return fmt.Errorf("record the idempotent write: %w", err)
 	}
 	return nil

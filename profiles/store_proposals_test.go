@@ -36,9 +36,10 @@ func newFixture(t *testing.T, s *profiles.Store) fixture {
 		return c
 	}
 	f.waste, f.water = challenge("Collecte dans les quartiers denses"), challenge("Eau potable dans les quartiers")
+	capacity := 3 // room for the engagements the tests give one expert
 	for _, name := range []string{"Aminata Diallo", "Jean Dupont", "María López", "Kofi Mensah", "Li Wei", "Ana Silva"} {
 		e, err := s.CreateExpert(ctx, profiles.ExpertInput{Name: name, Role: "technical_officer", Country: "FR", Languages: []string{"fr"},
-			Themes: []string{"waste"}, CityID: &f.lyon.ID})
+			Themes: []string{"waste"}, CityID: &f.lyon.ID, Capacity: &capacity})
 		if err != nil {
 			t.Fatalf("create expert %q: %v", name, err)
 		}
@@ -775,6 +776,42 @@ func TestProposalsOutliveExperts(t *testing.T) {
 		}
 		if _, err := s.FindProposalByID(ctx, p.ID); !errors.Is(err, profiles.ErrNotFound) {
 			t.Fatalf("proposal of a deleted challenge: %v", err)
+		}
+	})
+}
+
+// TestSaveProposalKeepsCapacity: a save that would give an expert more accepted
+// engagements than their capacity is refused, naming the rule, and changes
+// nothing; seats in proposals that are not live do not count.
+func TestSaveProposalKeepsCapacity(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx := context.Background()
+		f := newFixture(t, s)
+		one := 1
+		if _, err := s.UpdateExpert(ctx, f.experts[0].ID, profiles.ExpertUpdate{Apply: func(in profiles.ExpertInput) (profiles.ExpertInput, error) {
+			in.Capacity = &one
+			return in, nil
+		}}); err != nil {
+			t.Fatal(err)
+		}
+		first := moveTo(t, s, mustProposal(t, s, f.panelOf(f.waste, 0, 1)), profiles.ProposalInvited, profiles.MemberInvited)
+		first.Members[0].Status = profiles.MemberAccepted
+		if _, err := s.SaveProposal(ctx, first, first.Version, nil); err != nil {
+			t.Fatal(err)
+		}
+		second := moveTo(t, s, mustProposal(t, s, f.panelOf(f.water, 0, 2)), profiles.ProposalInvited, profiles.MemberInvited)
+		second.Members[0].Status = profiles.MemberAccepted
+		_, err := s.SaveProposal(ctx, second, second.Version, nil)
+		var ce *profiles.ConflictError
+		if !errors.As(err, &ce) || !strings.Contains(ce.Detail, "capacity") {
+			t.Fatalf("over capacity: %v", err)
+		}
+		if got, _ := s.FindProposalByID(ctx, second.ID); got.Members[0].Status != profiles.MemberInvited {
+			t.Fatalf("a refused save changed the proposal: %+v", got.Members[0])
+		}
+		loads, err := s.ExpertLoads(ctx, []string{f.experts[0].ID})
+		if err != nil || loads[f.experts[0].ID] != 1 {
+			t.Fatalf("load %v, %v", loads, err)
 		}
 	})
 }

@@ -1,9 +1,15 @@
--- A reserved Idempotency-Key records, in the transaction of the write it
--- guards, that the write committed and what it wrote (kind and ID), so that a
--- retry after a crash between the commit and the stored answer can be sent
--- to the result instead of being refused or run twice.
-ALTER TABLE idempotency_keys ADD COLUMN committed_at timestamptz;
---bun:split
-ALTER TABLE idempotency_keys ADD COLUMN result_kind text;
---bun:split
-ALTER TABLE idempotency_keys ADD COLUMN result_id text;
+-- What a write made under a reserved Idempotency-Key records, in its own
+-- transaction: that it committed, and what it wrote (kind and ID). A retry
+-- after a crash between the commit and the stored answer is then sent to the
+-- result instead of being refused or run twice. A table of its own, so that
+-- the migration can run again after a crash (IF NOT EXISTS), on both
+-- databases; it goes with its reservation.
+CREATE TABLE IF NOT EXISTS idempotency_results (
+    scope        text NOT NULL,
+    idem_key     text NOT NULL,
+    committed_at timestamptz NOT NULL,
+    result_kind  text NOT NULL DEFAULT '',
+    result_id    text NOT NULL DEFAULT '',
+    PRIMARY KEY (scope, idem_key),
+    FOREIGN KEY (scope, idem_key) REFERENCES idempotency_keys (scope, idem_key) ON DELETE CASCADE
+);
