@@ -87,18 +87,15 @@ type env struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c cli
-	parser, err := kong.New(&c, kong.Name("matchmaker"),
-		kong.Description("Pairs cities and experts for peer learning in a world network of local governments."),
-		kong.Writers(stdout, stderr), kong.UsageOnError(), kong.Exit(func(int) {}))
+	kctx, exit, err := parse(&c, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		return err
-	}
-	if kctx.Command() == "" {
-		return nil // --help was printed
+	if exit != nil {
+		if exit.code != 0 {
+			return fmt.Errorf("exit status %d", exit.code)
+		}
+		return nil // --help was printed: nothing runs
 	}
 	log, err := newLogger(stderr, c.LogLevel, c.LogFormat)
 	if err != nil {
@@ -127,6 +124,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q", kctx.Command())
+}
+
+// exitRequest is what kong's exit (after it printed --help) does here: it ends
+// the parse. Kong expects its exit to end the process; a no-op would let the
+// parse go on and run the command the help was asked about.
+type exitRequest struct{ code int }
+
+// parse reads the command line into c. A non-nil exitRequest means kong has
+// answered already (--help or -h, anywhere) and nothing is to run.
+func parse(c *cli, args []string, stdout, stderr io.Writer) (kctx *kong.Context, exit *exitRequest, err error) {
+	parser, err := kong.New(c, kong.Name("matchmaker"),
+		kong.Description("Pairs cities and experts for peer learning in a world network of local governments."),
+		kong.Writers(stdout, stderr), kong.Exit(func(code int) { panic(exitRequest{code}) }))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			req, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			kctx, exit, err = nil, &req, nil
+		}
+	}()
+	kctx, err = parser.Parse(args)
+	return kctx, nil, err
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
