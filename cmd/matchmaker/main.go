@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -44,7 +43,7 @@ func main() {
 // cli is the whole configuration: flags, each with its environment variable and a
 // default that runs out of the box.
 type cli struct {
-	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"matchmaker.db" help:"Database: a SQLite file path (the default), or a postgres:// URL."`
+	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"matchmaker.db" help:"Database: a SQLite file path (the default), a postgres:// URL or a libpq key/value string (host=… dbname=…)."`
 	LogLevel    string `name:"log-level" env:"MATCHMAKER_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
 	LogFormat   string `name:"log-format" env:"MATCHMAKER_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json."`
 
@@ -182,21 +181,13 @@ func buildVersion() string {
 	return "dev"
 }
 
-// redact masks the password of a database URL, so that config can be logged.
-func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
-}
-
 // open connects to the configured database.
 func (e env) open(ctx context.Context) (*bun.DB, profiles.Dialect, error) {
 	db, dialect, err := profiles.Open(ctx, e.cli.DatabaseURL)
 	if err != nil {
 		return nil, "", err
 	}
-	e.log.Info("database open", "dialect", dialect, "database", redact(e.cli.DatabaseURL))
+	e.log.Info("database open", "dialect", dialect, "database", profiles.RedactDSN(e.cli.DatabaseURL))
 	return db, dialect, nil
 }
 
@@ -325,7 +316,7 @@ func (e env) seed(ctx context.Context, force bool) error {
 }
 
 func (e env) serve(ctx context.Context, cmd serveCmd) error {
-	e.log.Info("config", "database", redact(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
+	e.log.Info("config", "database", profiles.RedactDSN(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "version", buildVersion())
