@@ -32,8 +32,12 @@ const (
 	keywordValueForm
 )
 
-// dsnScheme matches the scheme of a URL-shaped DSN.
-var dsnScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+// dsnScheme matches the scheme of a URL-shaped DSN; anyURL finds one anywhere,
+// so that a pasted "DATABASE_URL=postgres://…" has its password masked too.
+var (
+	dsnScheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+	anyURL    = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*)://`)
+)
 
 // dsnKeyword matches the start of a libpq key/value string.
 var dsnKeyword = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*=`)
@@ -57,7 +61,7 @@ const mask = "xxxxx"
 // or a libpq key/value string, SQLite for a file path (the empty DSN is
 // DefaultDSN). A URL of another scheme is an error.
 func DSNDialect(dsn string) (Dialect, error) {
-	form, err := formOf(dsn)
+	form, err := formOf(strings.TrimSpace(dsn))
 	if err != nil {
 		return "", err
 	}
@@ -76,6 +80,9 @@ func formOf(dsn string) (dsnForm, error) {
 			return sqliteForm, nil
 		}
 		return 0, fmt.Errorf("database %s: the scheme %s:// is not supported: use a postgres:// URL or a libpq key/value string (host=… dbname=…) for PostgreSQL, or a file path for SQLite", RedactDSN(dsn), m[1])
+	}
+	if strings.Contains(dsn, "://") {
+		return 0, fmt.Errorf("database %s: not a database URL: it must start with postgres://, or be a libpq key/value string (host=… dbname=…) or a file path", RedactDSN(dsn))
 	}
 	if dsnKeyword.MatchString(dsn) {
 		for _, p := range keywordValueParams(dsn) {
@@ -189,7 +196,7 @@ func isPasswordKey(key string) bool {
 func secretSpans(dsn string) [][2]int {
 	var spans [][2]int
 	from := 0
-	if m := dsnScheme.FindStringIndex(dsn); m != nil {
+	if m := anyURL.FindStringIndex(dsn); m != nil {
 		// user:password@host, the user information ending at the first '@'
 		// before any '/', as pgx reads it.
 		p := m[1]

@@ -52,6 +52,7 @@ func TestDSNForms(t *testing.T) {
 		{"key/value, no password", "host=/var/run/postgresql dbname=mm", profiles.Postgres, "host=/var/run/postgresql dbname=mm"},
 		{"key/value, a runtime parameter first", "search_path=mm host=db", profiles.Postgres, "search_path=mm host=db"},
 
+		{"an environment assignment pasted whole", "DATABASE_URL=postgres://app:s3cret@db/mm", "", "DATABASE_URL=postgres://app:xxxxx@db/mm"},
 		{"another scheme", "mysql://app:s3cret@db/mm", "", "mysql://app:xxxxx@db/mm"},
 		{"a misspelt scheme", "postgre://app:s3cret@db/mm", "", "postgre://app:xxxxx@db/mm"},
 	} {
@@ -107,6 +108,8 @@ func TestOpenFailuresShowNoPassword(t *testing.T) {
 		{"key/value, password with a space", "host=db password=Secret 1 dbname=mm", "cannot parse"},
 		{"key/value, password with escapes", `host=db port=x password='Se\'cret 1'`, "cannot parse"},
 		{"unknown scheme", "mysql://app:Secret-1@db/mm", "not supported"},
+		{"URL after spaces, refused", "  postgres://app:Secret-1@127.0.0.1:" + port + "/mm ", "connect to postgres"},
+		{"environment assignment", "DATABASE_URL=postgres://app:Secret-1@db/mm", "not a database URL"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			db, _, err := profiles.Open(context.Background(), c.dsn)

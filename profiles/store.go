@@ -43,6 +43,8 @@ const DefaultDSN = "matchmaker.db"
 // DSNDialect. It is the one place that picks the database. Its errors never show
 // a password.
 func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
+	// Spaces around a DSN are a slip of the fingers, not part of a file name.
+	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
