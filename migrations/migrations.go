@@ -12,7 +12,6 @@ import (
 	"database/sql/driver"
 	"embed"
 	"fmt"
-	"hash/fnv"
 	"io/fs"
 	"strings"
 
@@ -70,9 +69,8 @@ func Pending(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 // Up applies every pending migration and returns the names of those it applied.
 //
 // Runs are serialised by a lock that dies with the process holding it: a
-// session advisory lock on PostgreSQL (one per schema, released before Up
-// returns), an exclusive transaction on a lock file beside the database on
-// SQLite. A second start waits for the first instead of
+// session advisory lock on PostgreSQL (released before Up returns), an
+// exclusive transaction on a lock file beside the database on SQLite. A second start waits for the first instead of
 // failing, and a run killed half-way leaves nothing that blocks the next start:
 // while holding that lock, a lock row bun's own table may have kept from a
 // crashed run is stale and is cleared.
@@ -107,18 +105,8 @@ func Up(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	return names, nil
 }
 
-// advisoryKey names matchmaker's migration lock among PostgreSQL advisory locks;
-// the schema's own key (schemaKey) completes it.
+// advisoryKey names matchmaker's migration lock among PostgreSQL advisory locks.
 const advisoryKey = 0x6d6d6967 // "mmig"
-
-// schemaKey is the second half of the advisory lock's key: the migrations, and
-// bun's tables that record them, belong to one schema, so runs on other schemas
-// of the same database do not wait for each other.
-func schemaKey(schema string) int32 {
-	h := fnv.New32a()
-	h.Write([]byte(schema))
-	return int32(h.Sum32())
-}
 
 // processLock takes the lock that serialises migration runs and returns its
 // release. The database drops it by itself when the process dies.
@@ -129,13 +117,7 @@ func processLock(ctx context.Context, db *bun.DB) (func(), error) {
 		if err != nil {
 			return nil, err
 		}
-		var schema string
-		if err := conn.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
-			conn.Close()
-			return nil, err
-		}
-		key := schemaKey(schema)
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?, ?)", advisoryKey, key); err != nil {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", advisoryKey); err != nil {
 			// Cut while waiting, the server may have granted it all the same:
 			// the session ends here instead of going back to the pool with it.
 			discard(conn.Conn)
@@ -147,7 +129,7 @@ func processLock(ctx context.Context, db *bun.DB) (func(), error) {
 			// released here, before the run returns, and a session that cannot
 			// confirm the release is ended rather than pooled.
 			var released bool
-			if err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock(?, ?)", advisoryKey, key).Scan(&released); err != nil || !released {
+			if err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock(?)", advisoryKey).Scan(&released); err != nil || !released {
 				discard(conn.Conn)
 				return
 			}
