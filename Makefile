@@ -23,8 +23,9 @@ test:
 test-short:
 	$(GO) test -count=1 $(PKGS)
 
-## lint: go vet, gofmt and staticcheck
+## lint: go.mod and go.sum tidy, go vet, gofmt and staticcheck
 lint:
+	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -9,6 +9,7 @@ package migrations
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -68,8 +69,8 @@ func Pending(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 // Up applies every pending migration and returns the names of those it applied.
 //
 // Runs are serialised by a lock that dies with the process holding it: a
-// session advisory lock on PostgreSQL, an exclusive transaction on a lock file
-// beside the database on SQLite. A second start waits for the first instead of
+// session advisory lock on PostgreSQL (released before Up returns), an
+// exclusive transaction on a lock file beside the database on SQLite. A second start waits for the first instead of
 // failing, and a run killed half-way leaves nothing that blocks the next start:
 // while holding that lock, a lock row bun's own table may have kept from a
 // crashed run is stale and is cleared.
@@ -86,10 +87,13 @@ func Up(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	if err := m.Unlock(ctx); err != nil {
 		return nil, fmt.Errorf("clear a stale migration lock: %w", err)
 	}
+	// The row is cleared on the way out even when writing it failed: a write
+	// cut by the context may have been committed all the same, with only its
+	// answer lost. Holding the process lock, the row can only be this run's.
+	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // a row left behind is cleared by the next run
 	if err := m.Lock(ctx); err != nil {
 		return nil, fmt.Errorf("%w (another process is migrating, or a crashed one left the lock: run 'matchmaker migrate unlock')", err)
 	}
-	defer m.Unlock(context.WithoutCancel(ctx)) //nolint:errcheck // a row left behind is cleared by the next run
 	group, err := m.Migrate(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -114,11 +118,21 @@ func processLock(ctx context.Context, db *bun.DB) (func(), error) {
 			return nil, err
 		}
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", advisoryKey); err != nil {
-			conn.Close()
+			// Cut while waiting, the server may have granted it all the same:
+			// the session ends here instead of going back to the pool with it.
+			discard(conn.Conn)
 			return nil, err
 		}
 		return func() {
-			conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock(?)", advisoryKey) //nolint:errcheck // closing the session releases it anyway
+			// A session advisory lock lives as long as its connection, and
+			// database/sql keeps connections open for the next caller: it is
+			// released here, before the run returns, and a session that cannot
+			// confirm the release is ended rather than pooled.
+			var released bool
+			if err := conn.QueryRowContext(context.Background(), "SELECT pg_advisory_unlock(?)", advisoryKey).Scan(&released); err != nil || !released {
+				discard(conn.Conn)
+				return
+			}
 			conn.Close()
 		}, nil
 	case dialect.SQLite:
@@ -154,4 +168,10 @@ func processLock(ctx context.Context, db *bun.DB) (func(), error) {
 		}, nil
 	}
 	return func() {}, nil
+}
+
+// discard closes conn's database session instead of returning it to the pool.
+func discard(conn *sql.Conn) {
+	conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // ErrBadConn is the request to close it
+	conn.Close()
 }

@@ -12,7 +12,8 @@ import (
 	"time"
 	"unicode"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/oklog/ulid/v2"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -37,41 +38,72 @@ const (
 const DefaultDSN = "matchmaker.db"
 
 // Open connects to the database named by dsn: a postgres:// or postgresql:// URL
-// selects PostgreSQL; anything else is a SQLite file path (optionally prefixed with
-// sqlite:// or file:). It is the one place that picks the database.
+// or a libpq key/value string (host=… dbname=…) selects PostgreSQL; anything
+// else is a SQLite file path (optionally prefixed with sqlite:// or file:); see
+// DSNDialect. It is the one place that picks the database. Its errors never show
+// a password.
 func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
+	// Spaces around a DSN are a slip of the fingers, not part of a file name.
+	dsn = strings.TrimSpace(dsn)
 	if dsn == "" {
 		dsn = DefaultDSN
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		// bun writes the arguments into the SQL text itself, so preparing each
-		// statement would only add a round trip and churn pgx's statement cache
-		// (every page's IN list is a new text): send queries as they are.
-		if !strings.Contains(dsn, "default_query_exec_mode=") {
-			dsn = withParam(dsn, "default_query_exec_mode=simple_protocol")
-		}
-		// Without a connect timeout, a server that drops packets instead of
-		// refusing them (a host gone, a partition) holds every request that
-		// needs a new connection until the kernel gives up, minutes later; with
-		// one, the request fails in seconds and answers 503.
-		if !strings.Contains(dsn, "connect_timeout=") {
-			dsn = withParam(dsn, "connect_timeout=5")
-		}
-		sqldb, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, "", fmt.Errorf("open postgres: %w", err)
-		}
-		sqldb.SetMaxOpenConns(20)
-		sqldb.SetMaxIdleConns(20)
-		sqldb.SetConnMaxIdleTime(5 * time.Minute)
-		db := bun.NewDB(sqldb, pgdialect.New())
-		if err := db.PingContext(ctx); err != nil {
-			db.Close()
-			return nil, "", fmt.Errorf("connect to postgres: %w", err)
-		}
-		return db, Postgres, nil
+	form, err := formOf(dsn)
+	if err != nil {
+		return nil, "", err
 	}
-	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite://"), "file:")
+	if form == sqliteForm {
+		return openSQLite(ctx, dsn)
+	}
+	return openPostgres(ctx, dsn, form)
+}
+
+func openPostgres(ctx context.Context, dsn string, form dsnForm) (*bun.DB, Dialect, error) {
+	connString := dsn
+	if form == urlForm {
+		// pgx knows the scheme in lower case only.
+		scheme, rest, _ := strings.Cut(dsn, "://")
+		connString = strings.ToLower(scheme) + "://" + rest
+	}
+	cfg, err := pgx.ParseConfig(connString)
+	if err != nil {
+		return nil, "", fmt.Errorf("open postgres: %w", redactError(err, dsn))
+	}
+	set := map[string]bool{}
+	for _, p := range params(dsn) {
+		set[strings.ToLower(p.key)] = true
+	}
+	// bun writes the arguments into the SQL text itself, so preparing each
+	// statement would only add a round trip and churn pgx's statement cache
+	// (every page's IN list is a new text): send queries as they are.
+	if !set["default_query_exec_mode"] {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	// Without a connect timeout, a server that drops packets instead of
+	// refusing them (a host gone, a partition) holds every request that
+	// needs a new connection until the kernel gives up, minutes later; with
+	// one, the request fails in seconds and answers 503.
+	if cfg.ConnectTimeout == 0 && !set["connect_timeout"] {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	sqldb := stdlib.OpenDB(*cfg)
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(20)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	db := bun.NewDB(sqldb, pgdialect.New())
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, "", fmt.Errorf("connect to postgres: %w", redactError(err, dsn))
+	}
+	return db, Postgres, nil
+}
+
+func openSQLite(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
+	path := dsn
+	if m := dsnScheme.FindString(dsn); m != "" {
+		path = dsn[len(m):] // sqlite://path
+	}
+	path = strings.TrimPrefix(path, "file:")
 	query := ""
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path, query = path[:i], path[i+1:]
@@ -87,23 +119,15 @@ func Open(ctx context.Context, dsn string) (*bun.DB, Dialect, error) {
 	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 	sqldb, err := sql.Open("sqlite", "file:"+escaped+"?"+params)
 	if err != nil {
-		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, "", fmt.Errorf("open sqlite %s: %w", RedactDSN(dsn), redactError(err, dsn))
 	}
 	sqldb.SetMaxOpenConns(8)
 	db := bun.NewDB(sqldb, sqlitedialect.New())
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, "", fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, "", fmt.Errorf("open sqlite %s: %w", RedactDSN(dsn), redactError(err, dsn))
 	}
 	return db, SQLite, nil
-}
-
-// withParam adds one query parameter to a postgres:// URL.
-func withParam(dsn, param string) string {
-	if strings.Contains(dsn, "?") {
-		return dsn + "&" + param
-	}
-	return dsn + "?" + param
 }
 
 // Store keeps profiles in a bun database. It is safe for concurrent use.

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -44,7 +43,7 @@ func main() {
 // cli is the whole configuration: flags, each with its environment variable and a
 // default that runs out of the box.
 type cli struct {
-	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"matchmaker.db" help:"Database: a SQLite file path (the default), or a postgres:// URL."`
+	DatabaseURL string `name:"database-url" env:"DATABASE_URL" default:"matchmaker.db" help:"Database: a SQLite file path (the default), a postgres:// URL or a libpq key/value string (host=… dbname=…)."`
 	LogLevel    string `name:"log-level" env:"MATCHMAKER_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level: debug, info, warn or error."`
 	LogFormat   string `name:"log-format" env:"MATCHMAKER_LOG_FORMAT" default:"text" enum:"text,json" help:"Log format: text or json."`
 
@@ -88,18 +87,15 @@ type env struct {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c cli
-	parser, err := kong.New(&c, kong.Name("matchmaker"),
-		kong.Description("Pairs cities and experts for peer learning in a world network of local governments."),
-		kong.Writers(stdout, stderr), kong.UsageOnError(), kong.Exit(func(int) {}))
+	kctx, exit, err := parse(&c, args, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	kctx, err := parser.Parse(args)
-	if err != nil {
-		return err
-	}
-	if kctx.Command() == "" {
-		return nil // --help was printed
+	if exit != nil {
+		if exit.code != 0 {
+			return fmt.Errorf("exit status %d", exit.code)
+		}
+		return nil // --help was printed: nothing runs
 	}
 	log, err := newLogger(stderr, c.LogLevel, c.LogFormat)
 	if err != nil {
@@ -128,6 +124,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("unknown command %q", kctx.Command())
+}
+
+// exitRequest is what kong's exit (after it printed --help) does here: it ends
+// the parse. Kong expects its exit to end the process; a no-op would let the
+// parse go on and run the command the help was asked about.
+type exitRequest struct{ code int }
+
+// parse reads the command line into c. A non-nil exitRequest means kong has
+// answered already (--help or -h, anywhere) and nothing is to run.
+func parse(c *cli, args []string, stdout, stderr io.Writer) (kctx *kong.Context, exit *exitRequest, err error) {
+	parser, err := kong.New(c, kong.Name("matchmaker"),
+		kong.Description("Pairs cities and experts for peer learning in a world network of local governments."),
+		kong.Writers(stdout, stderr), kong.Exit(func(code int) { panic(exitRequest{code}) }))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			req, ok := r.(exitRequest)
+			if !ok {
+				panic(r)
+			}
+			kctx, exit, err = nil, &req, nil
+		}
+	}()
+	kctx, err = parser.Parse(args)
+	return kctx, nil, err
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -159,21 +182,13 @@ func buildVersion() string {
 	return "dev"
 }
 
-// redact masks the password of a database URL, so that config can be logged.
-func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return dsn
-}
-
 // open connects to the configured database.
 func (e env) open(ctx context.Context) (*bun.DB, profiles.Dialect, error) {
 	db, dialect, err := profiles.Open(ctx, e.cli.DatabaseURL)
 	if err != nil {
 		return nil, "", err
 	}
-	e.log.Info("database open", "dialect", dialect, "database", redact(e.cli.DatabaseURL))
+	e.log.Info("database open", "dialect", dialect, "database", profiles.RedactDSN(e.cli.DatabaseURL))
 	return db, dialect, nil
 }
 
@@ -302,7 +317,7 @@ func (e env) seed(ctx context.Context, force bool) error {
 }
 
 func (e env) serve(ctx context.Context, cmd serveCmd) error {
-	e.log.Info("config", "database", redact(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
+	e.log.Info("config", "database", profiles.RedactDSN(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies, "version", buildVersion())

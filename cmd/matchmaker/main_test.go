@@ -149,9 +149,3 @@ func TestNoMigrateRefusesPending(t *testing.T) {
 		t.Fatalf("serve --no-migrate on an empty database: %v", err)
 	}
 }
-
-func TestRedact(t *testing.T) {
-	if got := redact("postgres://app:s3cret@db:5432/mm"); strings.Contains(got, "s3cret") {
-		t.Fatalf("password shown: %s", got)
-	}
-}
