@@ -89,10 +89,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			// tell clients when a retry is worth it instead of letting them hammer.
 			c.Response().Header().Set("Retry-After", retryAfterSeconds)
 		}
-		c.Response().WriteHeader(p.Status)
-		if c.Request().Method == http.MethodHead {
-			return
-		}
+		// The body of a HEAD is dropped by headAsGet, after it is counted.
 		if err := c.JSON(p.Status, p); err != nil {
 			log.Warn("write problem", "request_id", p.RequestID, "error", err)
 		}
