@@ -121,6 +121,8 @@ func toProblem(err error) *Problem {
 		return newProblem(http.StatusNotFound, "no such resource")
 	case errors.Is(err, profiles.ErrConflict):
 		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
+	case profiles.IsSchemaMissing(err):
+		return newProblem(http.StatusServiceUnavailable, "the database is not ready: its tables are missing until the migrations run again; try again shortly")
 	case profiles.IsUnavailable(err):
 		return newProblem(http.StatusServiceUnavailable, "the database is not answering; try again shortly")
 	case errors.As(err, &he):
