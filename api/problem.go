@@ -33,22 +33,24 @@ func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.T
 
 // problemTypes names the problem type URIs, one per class of error.
 var problemTypes = map[int]string{
-	http.StatusBadRequest:                  "bad-request",
-	http.StatusUnauthorized:                "unauthorized",
-	http.StatusForbidden:                   "forbidden",
-	http.StatusNotFound:                    "not-found",
-	http.StatusMethodNotAllowed:            "method-not-allowed",
-	http.StatusConflict:                    "conflict",
-	http.StatusPreconditionFailed:          "precondition-failed",
-	http.StatusRequestEntityTooLarge:       "payload-too-large",
-	http.StatusUnsupportedMediaType:        "unsupported-media-type",
-	http.StatusUnprocessableEntity:         "validation-failed",
-	http.StatusTooManyRequests:             "too-many-requests",
+	http.StatusBadRequest:            "bad-request",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "not-found",
+	http.StatusMethodNotAllowed:      "method-not-allowed",
+	http.StatusConflict:              "conflict",
+	http.StatusPreconditionFailed:    "precondition-failed",
+	http.StatusRequestEntityTooLarge: "payload-too-large",
+	http.StatusUnsupportedMediaType:  "unsupported-media-type",
+	http.StatusUnprocessableEntity:   "validation-failed",
+	http.StatusTooManyRequests:       "too-many-requests",
+	http.StatusInternalServerError:   "internal-error",
+	http.StatusServiceUnavailable:    "service-unavailable",
+
+	// Answered for net/http, to requests it could not read: see Listener.
 	http.StatusRequestHeaderFieldsTooLarge: "request-header-fields-too-large",
 	http.StatusNotImplemented:              "not-implemented",
 	http.StatusHTTPVersionNotSupported:     "http-version-not-supported",
-	http.StatusInternalServerError:         "internal-error",
-	http.StatusServiceUnavailable:          "service-unavailable",
 }
 
 // retryAfterSeconds is the Retry-After of a 503: long enough for a restarted or
