@@ -148,7 +148,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				return newProblem(http.StatusNotFound, "no such resource")
 			}
 		}
-		p, ok := s.policies[c.Request().Method+" "+c.Path()]
+		p, ok := s.policies[policyKey(c)]
 		if !ok {
 			if c.Path() == "" || strings.HasSuffix(c.Path(), "/*") {
 				return next(c) // no route: the router answers 404 or 405
@@ -190,9 +190,20 @@ func unauthorized(detail string) *Problem {
 	return newProblem(http.StatusUnauthorized, detail)
 }
 
+// policyKey names the policy of the request's route. HEAD is GET without the
+// body, so it has GET's policy: whoever may not read the resource may not learn
+// from its headers (status, ETag, length) either.
+func policyKey(c echo.Context) string {
+	m := c.Request().Method
+	if m == http.MethodHead {
+		m = http.MethodGet
+	}
+	return m + " " + c.Path()
+}
+
 // isOpen reports whether the request's route needs nothing, ever.
 func (s *Server) isOpen(c echo.Context) bool {
-	p, ok := s.policies[c.Request().Method+" "+c.Path()]
+	p, ok := s.policies[policyKey(c)]
 	return ok && p.open
 }
 

@@ -108,18 +108,72 @@ func jsonProblem(err error) *Problem {
 // checkUTF8 refuses a body that is not UTF-8 (RFC 8259, section 8.1). The
 // decoder would quietly replace each bad byte with U+FFFD, and so store a text
 // that differs from the one the client holds; the problem names the field instead.
+//
+// An escaped UTF-16 surrogate that is not half of a pair ("\ud800") is no
+// character either, and the decoder replaces it with U+FFFD just the same: it is
+// refused as well, naming the field.
 func checkUTF8(body []byte) error {
-	if utf8.Valid(body) {
-		return nil
+	if !utf8.Valid(body) {
+		return badRequest("the body is not valid UTF-8: JSON must be sent as UTF-8",
+			profiles.FieldError{Field: invalidUTF8Field(body), Message: "is not valid UTF-8"})
 	}
-	return badRequest("the body is not valid UTF-8: JSON must be sent as UTF-8",
-		profiles.FieldError{Field: invalidUTF8Field(body), Message: "is not valid UTF-8"})
+	if bytes.Contains(body, []byte(`\u`)) && hasLoneSurrogate(body) {
+		return badRequest("the body holds an escaped UTF-16 surrogate that is not part of a pair, such as \\ud800: it is not a character",
+			profiles.FieldError{Field: invalidField(body, hasLoneSurrogate), Message: "holds an escaped lone surrogate (\\ud800 to \\udfff), which is not a character"})
+	}
+	return nil
 }
 
-// invalidUTF8Field walks the tokens of body up to its first string that is
-// not UTF-8 and returns that string's field, as the validation errors name
-// fields (contact.email, track_record[2].title); "(body)" when it cannot tell.
+// hasLoneSurrogate reports whether JSON text holds a \u escape of a UTF-16
+// surrogate that is not followed (a high one) or preceded (a low one) by its
+// other half. An escaped backslash followed by "ud800" is no escape.
+func hasLoneSurrogate(raw []byte) bool {
+	hex4 := func(b []byte) (rune, bool) {
+		if len(b) < 4 {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(b[:4]), 16, 16)
+		return rune(v), err == nil
+	}
+	isLow := func(r rune) bool { return r >= 0xdc00 && r <= 0xdfff }
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character: \\, \", n, u ...
+		if i >= len(raw) || raw[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(raw[i+1:])
+		if !ok {
+			continue
+		}
+		i += 4
+		switch {
+		case isLow(r):
+			return true
+		case r >= 0xd800 && r <= 0xdbff:
+			if i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, ok := hex4(raw[i+3:]); ok && isLow(lo) {
+					i += 6
+					continue
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// invalidUTF8Field names the field of the first string of body that is not UTF-8.
 func invalidUTF8Field(body []byte) string {
+	return invalidField(body, func(raw []byte) bool { return !utf8.Valid(raw) })
+}
+
+// invalidField walks the tokens of body up to its first string whose raw text
+// is bad and returns that string's field, as the validation errors name fields
+// (contact.email, track_record[2].title); "(body)" when it cannot tell.
+func invalidField(body []byte, bad func(raw []byte) bool) string {
 	type level struct {
 		object  bool
 		key     string
@@ -180,7 +234,7 @@ func invalidUTF8Field(body []byte) string {
 			if isKey {
 				stack[n-1].key, stack[n-1].wantKey = tok, false
 			}
-			if !utf8.Valid(raw) {
+			if bad(raw) {
 				return path()
 			}
 			if !isKey {
@@ -236,9 +290,13 @@ func applyPatch[In any](current In, body []byte) (In, error) {
 	if err := checkKeys(body, reflect.TypeOf(out)); err != nil {
 		return out, err
 	}
-	var patch any
-	if err := json.Unmarshal(body, &patch); err != nil {
-		return out, jsonProblem(err)
+	// Numbers stay as their JSON text (json.Number) through the merge: as
+	// float64, 1e-400 would become 0 and 1.0000000000000000000001 would become
+	// 1, both accepted where a POST refuses them. So the merged document is
+	// decoded as a POST body is, and refused with the same words.
+	patch, err := decodeNumbers(body)
+	if err != nil {
+		return out, err
 	}
 	if _, ok := patch.(map[string]any); !ok {
 		return out, badRequest("a merge patch must be a JSON object")
@@ -247,8 +305,8 @@ func applyPatch[In any](current In, body []byte) (In, error) {
 	if err != nil {
 		return out, fmt.Errorf("encode current state: %w", err)
 	}
-	var doc any
-	if err := json.Unmarshal(raw, &doc); err != nil {
+	doc, err := decodeNumbers(raw)
+	if err != nil {
 		return out, fmt.Errorf("decode current state: %w", err)
 	}
 	merged, err := json.Marshal(mergePatch(doc, patch))
@@ -259,6 +317,20 @@ func applyPatch[In any](current In, body []byte) (In, error) {
 		return out, err
 	}
 	return out, nil
+}
+
+// decodeNumbers decodes one JSON value, keeping numbers as json.Number.
+func decodeNumbers(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, jsonProblem(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("the body must hold a single JSON value")
+	}
+	return v, nil
 }
 
 // query parses a request's query parameters, refusing unknown ones and collecting

@@ -46,6 +46,11 @@ var problemTypes = map[int]string{
 	http.StatusTooManyRequests:       "too-many-requests",
 	http.StatusInternalServerError:   "internal-error",
 	http.StatusServiceUnavailable:    "service-unavailable",
+
+	// Answered for net/http, to requests it could not read: see Listener.
+	http.StatusRequestHeaderFieldsTooLarge: "request-header-fields-too-large",
+	http.StatusNotImplemented:              "not-implemented",
+	http.StatusHTTPVersionNotSupported:     "http-version-not-supported",
 }
 
 // retryAfterSeconds is the Retry-After of a 503: long enough for a restarted or
@@ -89,10 +94,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			// tell clients when a retry is worth it instead of letting them hammer.
 			c.Response().Header().Set("Retry-After", retryAfterSeconds)
 		}
-		c.Response().WriteHeader(p.Status)
-		if c.Request().Method == http.MethodHead {
-			return
-		}
+		// The body of a HEAD is dropped by headAsGet, after it is counted.
 		if err := c.JSON(p.Status, p); err != nil {
 			log.Warn("write problem", "request_id", p.RequestID, "error", err)
 		}
@@ -124,6 +126,8 @@ func toProblem(err error) *Problem {
 		return newProblem(http.StatusNotFound, "no such resource")
 	case errors.Is(err, profiles.ErrConflict):
 		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
+	case profiles.IsSchemaMissing(err):
+		return newProblem(http.StatusServiceUnavailable, "the database is not ready: its tables are missing until the migrations run again; try again shortly")
 	case profiles.IsUnavailable(err):
 		return newProblem(http.StatusServiceUnavailable, "the database is not answering; try again shortly")
 	case errors.As(err, &he):

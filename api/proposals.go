@@ -612,7 +612,7 @@ func (s *Server) answerProposal(c echo.Context) error {
 	if req.Answer != "accept" && req.Answer != "decline" {
 		fe.add("answer", "must be accept or decline, not %q", req.Answer)
 	}
-	if req.Answer == "decline" && strings.TrimSpace(req.Reason) == "" {
+	if req.Answer == "decline" && !profiles.Visible(req.Reason) {
 		fe.add("reason", "say why, so that the secretariat learns from it")
 	}
 	if len([]rune(req.Reason)) > maxReasonLen {

@@ -181,17 +181,42 @@ func setETag(c echo.Context, m profiles.Meta) {
 }
 
 // ifMatch reads an optional If-Match header holding an ETag this service issued.
-// Without it the write applies to the latest version.
+// Without it, or with "*", the write applies to the latest version. If-Match
+// compares strongly (RFC 9110, section 13.1.1): a weak entity-tag never matches,
+// so a header holding only weak ones fails the precondition (412) whatever the
+// version; the service issues strong tags only.
 func ifMatch(c echo.Context) (int64, error) {
-	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	h := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ","))
 	if h == "" || h == "*" {
 		return 0, nil
 	}
-	v, err := strconv.ParseInt(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
-	if err != nil || v < 1 {
-		return 0, badRequest("If-Match must be an ETag returned by this service, such as \"3\"")
+	malformed := badRequest("If-Match must be an ETag returned by this service, such as \"3\"")
+	var strong []int64
+	weak := false
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimSpace(tag)
+		isWeak := strings.HasPrefix(tag, "W/")
+		tag = strings.TrimPrefix(tag, "W/")
+		if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' {
+			return 0, malformed
+		}
+		v, err := strconv.ParseInt(tag[1:len(tag)-1], 10, 64)
+		if err != nil || v < 1 {
+			return 0, malformed
+		}
+		if isWeak {
+			weak = true
+			continue
+		}
+		strong = append(strong, v)
 	}
-	return v, nil
+	switch {
+	case len(strong) == 0 && weak:
+		return 0, newProblem(http.StatusPreconditionFailed, "a weak ETag (W/\"...\") never matches If-Match: send the strong ETag this service returned, such as \"3\"")
+	case len(strong) != 1:
+		return 0, badRequest("If-Match must hold one ETag returned by this service, such as \"3\"")
+	}
+	return strong[0], nil
 }
 
 func cityResource(srv *Server) resource[profiles.City, profiles.CityInput] {

@@ -139,6 +139,9 @@ func New(cfg Config) *echo.Echo {
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(s.log)
 	e.Use(
+		// First, so that every answer to a HEAD, errors included, is the
+		// answer to the GET without its body.
+		headAsGet,
 		middleware.RequestID(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
@@ -173,6 +176,10 @@ func New(cfg Config) *echo.Echo {
 	}
 	for _, r := range s.Routes() {
 		e.Add(r.Method, r.Path, r.Handler)
+		if r.Method == http.MethodGet {
+			// HEAD is GET without the body (RFC 9110, section 9.3.2).
+			e.Add(http.MethodHead, r.Path, r.Handler)
+		}
 	}
 	if s.store != nil {
 		s.resumeRounds(s.background)

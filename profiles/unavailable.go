@@ -94,3 +94,23 @@ func sqliteUnavailable(code int) bool {
 	}
 	return false
 }
+
+// IsSchemaMissing reports whether err means that a table the store needs does
+// not exist: the database was dropped and created again empty, or restored
+// without its schema, and migrations are pending. Like an outage, this is the
+// deployment's state, not the request's fault, and it ends without a restart
+// once the migrations run again; the service answers 503 for it.
+//
+// PostgreSQL says so with a code (undefined_table, invalid_schema_name); SQLite
+// has none for it, only the generic SQLITE_ERROR, so its message is read.
+func IsSchemaMissing(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "42P01" || pgErr.Code == "3F000"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code()&0xff == sqlite3.SQLITE_ERROR && strings.Contains(liteErr.Error(), "no such table")
+	}
+	return false
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"matchmaker/profiles"
+	"matchmaker/profiles/profilestest"
 )
 
 // TestIsUnavailable names the errors that mean "the database cannot be used
@@ -63,5 +64,25 @@ func TestIsUnavailable(t *testing.T) {
 				t.Errorf("IsUnavailable(%v) unwrapped = %v, want %v", tc.err, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestIsSchemaMissing provokes the error of a missing table on each database,
+// and checks that no other failure is taken for it.
+func TestIsSchemaMissing(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		_, err := s.DB().NewRaw("SELECT id FROM no_such_table").Exec(context.Background())
+		if err == nil || !profiles.IsSchemaMissing(fmt.Errorf("find city 42: %w", err)) {
+			t.Fatalf("IsSchemaMissing(%v) = false", err)
+		}
+		_, err = s.DB().NewRaw("SELECT no_such_column FROM cities").Exec(context.Background())
+		if err == nil || profiles.IsSchemaMissing(err) {
+			t.Fatalf("a bad column is not a missing schema: %v", err)
+		}
+	})
+	for _, err := range []error{nil, sql.ErrNoRows, profiles.ErrNotFound, &pgconn.PgError{Code: "23505"}, &pgconn.PgError{Code: "57P01"}} {
+		if profiles.IsSchemaMissing(err) {
+			t.Errorf("IsSchemaMissing(%v) = true", err)
+		}
 	}
 }

@@ -242,6 +242,8 @@ func singleLine(e *ValidationError, field, s string, req bool) string {
 		e.add(field, "must be at most %d characters, got %d", MaxNameLen, utf8.RuneCountInString(s))
 	case strings.IndexFunc(s, unicode.IsControl) >= 0:
 		e.add(field, "must be a single line without control characters")
+	case req && !Visible(s):
+		e.add(field, invisibleMessage)
 	}
 	return s
 }
@@ -258,8 +260,27 @@ func text(e *ValidationError, field, s string, req bool) string {
 		e.add(field, "must be at most %d characters, got %d", MaxTextLen, utf8.RuneCountInString(s))
 	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0:
 		e.add(field, "must not contain control characters other than line breaks and tabs")
+	case req && !Visible(s):
+		e.add(field, invisibleMessage)
 	}
 	return s
+}
+
+// invisibleMessage is the field error of a required text that shows nothing.
+const invisibleMessage = "must hold at least one visible character, not only spaces and invisible or formatting characters"
+
+// Visible reports whether s holds at least one character that shows: a letter,
+// a digit, a punctuation mark or a symbol. Spaces, formatting characters (zero
+// width space and joiners, the byte order mark, bidirectional controls, the soft
+// hyphen), combining marks on their own, private-use and unassigned code points
+// do not, nor do the characters Unicode says to ignore by default when they
+// cannot be shown (the Hangul fillers) and the blank Braille pattern. A required
+// name or title made only of those would be stored and listed as a blank.
+func Visible(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S) &&
+			!unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) && r != '\u2800'
+	})
 }
 
 func enum(e *ValidationError, field, s string, allowed []string, req bool) string {

@@ -77,11 +77,24 @@ func (v *Validator) Check(t testing.TB, req *http.Request, status int, header ht
 }
 
 func (v *Validator) check(req *http.Request, status int, header http.Header, body []byte) error {
+	head := req.Method == http.MethodHead
+	if head {
+		// Every GET answers HEAD too, as the document says once for all: the
+		// same status and headers as the GET, and no body.
+		if len(body) > 0 {
+			return fmt.Errorf("HEAD %s answered a body of %d bytes", req.URL.Path, len(body))
+		}
+		get := req.Clone(context.Background())
+		get.Method = http.MethodGet
+		if _, _, ok := v.find(get); ok {
+			req = get
+		}
+	}
 	route, params, ok := v.find(req)
 	if !ok {
 		return v.checkUnrouted(req, status, header, body)
 	}
-	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, ExcludeResponseBody: head}
 	opts.WithCustomSchemaErrorFunc(schemaMessage)
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},

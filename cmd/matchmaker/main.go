@@ -394,7 +394,9 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// net/http answers a request it cannot read by itself, in text/plain;
+	// the listener turns those answers into problems like every other error.
+	go func() { served <- srv.Serve(api.Listener(ln)) }()
 
 	select {
 	case err := <-served:
