@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"fmt"
-	"math"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -88,6 +88,8 @@ func New(cfg Config) *echo.Echo {
 		s.follower = workflow.NewFollower(s.store, m, s.log, workflow.FollowerConfig{})
 		if err := s.follower.Build(context.Background()); err != nil {
 			s.log.Error("match index not built", "error", err)
+		} else if err := s.follower.CatchUp(context.Background()); err != nil {
+			s.log.Error("match index not caught up", "error", err)
 		}
 		go s.follower.Run(s.background)
 	}

@@ -152,7 +152,7 @@ func (f *Follower) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	backoff := 50 * time.Millisecond
 	for {
-		err := f.catchUp(ctx)
+		err := f.CatchUp(ctx)
 		if ctx.Err() != nil {
 			f.forget()
 			return nil
@@ -192,8 +192,10 @@ func closedDB(err error) bool {
 	return strings.Contains(err.Error(), "sql: database is closed")
 }
 
-// catchUp reads the feed until it has applied every committed change.
-func (f *Follower) catchUp(ctx context.Context) error {
+// CatchUp reads the feed once until it has applied every committed change, as
+// Run does at every wake-up; it is for a caller that needs the index current
+// before it goes on (Run must not be running yet).
+func (f *Follower) CatchUp(ctx context.Context) error {
 	pruned, err := f.store.PrunedTo(ctx)
 	if err != nil {
 		return err
