@@ -38,6 +38,9 @@ func (s *Server) positions(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(ctx))
 		c.Response().Before(func() {
 			seq := w.Position()
+			if seq == 0 && c.Response().Header().Get(PositionHeader) != "" {
+				return // a stored answer replayed: it keeps the position of its write
+			}
 			if seq == 0 {
 				seq = s.follower.Status().Position
 			} else {

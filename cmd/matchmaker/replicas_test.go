@@ -170,7 +170,7 @@ func everyKind(t *testing.T, w *replica, readers []*replica) {
 
 // replica is one running `matchmaker serve`, as a client sees it.
 type replica struct {
-	t *testing.T
+	t testing.TB
 	*service
 }
 

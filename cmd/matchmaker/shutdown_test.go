@@ -87,7 +87,7 @@ func TestSIGTERMUnderWriteLoadLosesNoAcknowledgedWrite(t *testing.T) {
 }
 
 // buildBinary builds the command once for the test, as it ships.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "matchmaker")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -111,7 +111,7 @@ type service struct {
 
 // startService runs the binary's serve on dsn, with env added to its
 // environment, and waits until it is ready.
-func startService(t *testing.T, bin, dsn string, env ...string) *service {
+func startService(t testing.TB, bin, dsn string, env ...string) *service {
 	t.Helper()
 	addr := freeAddr(t)
 	s := &service{base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1),
