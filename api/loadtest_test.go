@@ -627,6 +627,18 @@ func (wk *loadWorker) patch(path, id, body string) error {
 func (env *loadEnv) verify(t *testing.T, res *loadResult) {
 	t.Helper()
 	ctx := context.Background()
+	// A write is answered once the index holds it, or after 2 s: on a
+	// starved machine the index may still be applying the last writes. It
+	// must get to every committed change.
+	head, err := env.store.ReadFeedHead(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := env.follower.WaitFor(wctx, head.Last); err != nil {
+		t.Errorf("the index did not reach the feed's head %d within a minute: %+v", head.Last, env.follower.Status())
+	}
 	total := 0
 	for c := range classCount {
 		total += res.errs[c]
