@@ -316,6 +316,10 @@ func (s *Store) PruneChanges(ctx context.Context, before, liveSince time.Time) (
 	return int(n), nil
 }
 
+// listenCheck is how long a listening connection waits for a notification
+// before it checks that its store is still open.
+const listenCheck = 5 * time.Second
+
 // ErrNoNotifications is returned by ListenChanges on a database that sends no
 // notifications (SQLite): there, a process's own writes wake its followers
 // (Commits) and polling finds the others'.
@@ -349,13 +353,28 @@ func (s *Store) ListenChanges(ctx context.Context, listening, wake func()) error
 		}
 		listening()
 		for {
-			if _, err := pc.WaitForNotification(ctx); err != nil {
+			wctx, cancel := context.WithTimeout(ctx, listenCheck)
+			_, err := pc.WaitForNotification(wctx)
+			cancel()
+			switch {
+			case err == nil:
+				wake()
+				continue
+			case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+				// A quiet spell: the connection stays valid. A store
+				// closed meanwhile (its program stopping without
+				// cancelling ctx) must let the connection go.
+				perr := s.db.DB.PingContext(ctx)
+				if perr == nil {
+					continue
+				}
+				failed = fmt.Errorf("listen for changes: %w", perr)
+			default:
 				failed = fmt.Errorf("listen for changes: %w", err)
-				// The connection still listens: it must not go back to
-				// the pool, where notifications would pile up unread.
-				return driver.ErrBadConn
 			}
-			wake()
+			// The connection still listens: it must not go back to the
+			// pool, where notifications would pile up unread.
+			return driver.ErrBadConn
 		}
 	})
 	if ctx.Err() != nil {
