@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"matchmaker/profiles"
 )
 
@@ -217,15 +219,14 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range cs {
-			if err := f.m.apply(ctx, c); err != nil {
-				f.mu.Lock()
-				f.pos.retry(c.Seq, f.cfg.Now())
-				f.mu.Unlock()
-				return fmt.Errorf("apply change %d (%s %s): %w", c.Seq, c.Kind, c.ID, err)
+		for _, seg := range segments(cs) {
+			if err := f.applyAll(ctx, seg); err != nil {
+				return err
 			}
 			f.mu.Lock()
-			f.pos.advance(c.Seq, f.cfg.Now())
+			for _, c := range seg {
+				f.pos.advance(c.Seq, f.cfg.Now())
+			}
 			f.movedLocked()
 			f.mu.Unlock()
 		}
@@ -245,6 +246,70 @@ func (f *Follower) CatchUp(ctx context.Context) error {
 	}
 	f.caughtUp, f.fresh = true, now
 	return nil
+}
+
+// applyWorkers is how many changes of one segment are applied at once on
+// PostgreSQL, where each one's read of its row is mostly waiting for the
+// server. On SQLite the reads run in the process and the work is the CPU's:
+// one at a time is as fast (measured, docs/benchmarks.md).
+const applyWorkers = 8
+
+// segments cuts a read of the feed where a city changes: the changes between
+// two city changes are independent of one another (each names its own row)
+// and are applied together; a city change, which the documents of its city
+// inherit, is applied alone, after the changes before it and before those
+// after it.
+func segments(cs []profiles.Change) [][]profiles.Change {
+	var out [][]profiles.Change
+	start := 0
+	for i, c := range cs {
+		if c.Kind != "city" {
+			continue
+		}
+		if i > start {
+			out = append(out, cs[start:i])
+		}
+		out = append(out, cs[i:i+1])
+		start = i + 1
+	}
+	if start < len(cs) {
+		out = append(out, cs[start:])
+	}
+	return out
+}
+
+// applyAll applies the changes of one segment, each row once (applying a
+// change reads the row's latest state, so the last change of a row stands for
+// the earlier ones), several at a time. On a failure none of the segment's
+// positions move and the whole segment is read and applied again.
+func (f *Follower) applyAll(ctx context.Context, seg []profiles.Change) error {
+	last := map[string]profiles.Change{}
+	var order []string
+	for _, c := range seg {
+		key := c.Kind + "\x00" + c.ID
+		if _, seen := last[key]; !seen {
+			order = append(order, key)
+		}
+		last[key] = c
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(1)
+	if f.store.Dialect() == profiles.Postgres {
+		g.SetLimit(applyWorkers)
+	}
+	for _, key := range order {
+		c := last[key]
+		g.Go(func() error {
+			if err := f.m.apply(gctx, c); err != nil {
+				f.mu.Lock()
+				f.pos.retry(c.Seq, f.cfg.Now())
+				f.mu.Unlock()
+				return fmt.Errorf("apply change %d (%s %s): %w", c.Seq, c.Kind, c.ID, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 // movedLocked wakes the waiters on the position; f.mu is held.
