@@ -174,7 +174,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			case <-ctx.Done():
 			case <-time.After(backoff):
 			}
-			backoff = min(backoff*2, f.cfg.Poll)
+			backoff = min(backoff*2, f.cfg.Poll, 5*time.Second)
 			continue
 		}
 		backoff = 50 * time.Millisecond
