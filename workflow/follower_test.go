@@ -263,13 +263,15 @@ func TestFollowerAppliesAChangeThatCommitsLate(t *testing.T) {
 		// The fast write takes a later position and commits first.
 		type created struct {
 			p   profiles.Practice
+			pos int64
 			err error
 		}
 		fast := make(chan created, 1)
 		go func() {
-			p, err := w.CreatePractice(ctx, profiles.PracticeInput{CityID: city.ID, Title: "Plus tard",
+			wctx, written := profiles.TrackWrites(ctx)
+			p, err := w.CreatePractice(wctx, profiles.PracticeInput{CityID: city.ID, Title: "Plus tard",
 				Description: "Compostage.", Language: "fr", Themes: []string{"waste"}})
-			fast <- created{p, err}
+			fast <- created{p, written.Position(), err}
 		}()
 		var later created
 		if db.Dialect == profiles.Postgres {
@@ -277,7 +279,13 @@ func TestFollowerAppliesAChangeThatCommitsLate(t *testing.T) {
 			if later.err != nil {
 				t.Fatal(later.err)
 			}
-			eventually(t, "later write indexed while the earlier one is open", hasDoc(f, later.p.ID))
+			if later.pos <= slow {
+				t.Fatalf("the later write took position %d, not above %d", later.pos, slow)
+			}
+			eventually(t, "later write applied while the earlier one is open", func() bool { return f.Applied(later.pos) })
+			if _, ok := docOf(f, later.p.ID); !ok {
+				t.Fatalf("position %d applied without its practice", later.pos)
+			}
 			if st := f.Status(); st.Head <= slow || st.Awaited == 0 || f.Applied(slow) {
 				t.Fatalf("with position %d open and a later one applied, status %+v, applied %v", slow, st, f.Applied(slow))
 			}
