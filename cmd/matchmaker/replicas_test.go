@@ -23,7 +23,8 @@ import (
 // replicas behind a load balancer: every write made on one reaches the match
 // index of the others, with and without the consistency token; seed and keys
 // run from other processes reach the running servers; a replica paused past
-// the feed's wake-ups catches up. Nothing is timed: reads without the token
+// the feed's wake-ups catches up, and so does one cut from the database
+// (PostgreSQL) while the others write. Nothing is timed: reads without the token
 // wait, up to a deadline, for the replicas to converge; reads with it must
 // answer the write at once or 503 with Retry-After, never a stale answer.
 //
@@ -45,8 +46,15 @@ func TestReplicas(t *testing.T) {
 		t.Run(db.name, func(t *testing.T) {
 			dsn := db.dsn(t)
 			var rs []*replica
-			for range db.replicas {
-				rs = append(rs, &replica{t: t, service: startService(t, bin, dsn)})
+			// On PostgreSQL the last replica reaches the database through a
+			// relay, so that its connections can be cut.
+			var relay *profilestest.Relay
+			for i := range db.replicas {
+				own := dsn
+				if i == db.replicas-1 && strings.HasPrefix(dsn, "postgres") {
+					relay, own = profilestest.StartRelay(t, dsn)
+				}
+				rs = append(rs, &replica{t: t, service: startService(t, bin, own)})
 			}
 			n := len(rs)
 			for round := range n {
@@ -102,6 +110,23 @@ func TestReplicas(t *testing.T) {
 			paused.strict("after SIGCONT, the practice written during the pause", "/v1/challenges/"+ch.id+"/suggestions?kind=practices", p.position, func(status int, ids []string) bool {
 				return status == http.StatusOK && slices.Contains(ids, p.id)
 			})
+			if relay == nil {
+				return
+			}
+
+			// A replica cut from the database while the others write
+			// catches up with nothing missed once it is back.
+			cut := rs[n-1]
+			relay.Cut()
+			cut.eventually("the cut replica is not ready", "/readyz", func(status int, _ []string) bool { return status == http.StatusServiceUnavailable })
+			during := rs[0].create("/v1/practices", fmt.Sprintf(`{"city_id":%q,"title":"Collecte nocturne des déchets en charrette","description":"Nos charrettes de collecte passent la nuit dans les quartiers.","language":"fr","themes":["waste"],"status":"published"}`, other.id))
+			gone := rs[0].delete("/v1/practices/" + p.id)
+			relay.Restore(t)
+			suggestions := "/v1/challenges/" + ch.id + "/suggestions?kind=practices"
+			cut.strict("after the outage, the writes made during it", suggestions, max(during.position, gone), func(status int, ids []string) bool {
+				return status == http.StatusOK && slices.Contains(ids, during.id) && !slices.Contains(ids, p.id)
+			})
+			cut.eventually("the replica is ready again", "/readyz", func(status int, _ []string) bool { return status == http.StatusOK })
 		})
 	}
 }
@@ -296,6 +321,7 @@ func (r *replica) strict(what, path string, pos int64, ok func(int, []string) bo
 		if time.Now().After(deadline) {
 			r.t.Fatalf("%s: %s still not at position %d after 30 s: %s", what, r.base, pos, b)
 		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
