@@ -168,10 +168,10 @@ func (s *Server) candidateOf(e profiles.Expert, load int, from, until string) as
 		Languages: e.Languages, Paused: e.Active != nil && !*e.Active}
 	if e.CityID != nil {
 		c.CityID = *e.CityID
-		c.Region = s.matching.city(*e.CityID).region
+		c.Region = s.matching.CityRegion(*e.CityID)
 	}
 	if c.Region == "" {
-		c.Region = s.matching.region(e.Country)
+		c.Region = s.matching.Region(e.Country)
 	}
 	capacity := 1
 	if e.Capacity != nil {

@@ -15,6 +15,7 @@ import (
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/workflow"
 )
 
 // BenchmarkListEndpoint measures GET /v1/experts and /v1/practices with 10,000 rows
@@ -125,11 +126,16 @@ func BenchmarkSuggestionsHTTP(b *testing.B) {
 	}
 	lookup := func(id string) (matcher.Doc, bool) { d, ok := byID[id]; return d, ok }
 	log := slog.New(slog.DiscardHandler)
-	m := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), log, matcher.WithLookup(lookup))
+	m := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), log, matcher.WithLookup(lookup))
 	if err := m.Index().Build(all, nil); err != nil {
 		b.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Config{Store: store, Logger: log, Matching: m}))
+	follower := workflow.NewFollower(store, m, log, workflow.FollowerConfig{})
+	if err := follower.StartAtHead(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	go follower.Run(b.Context())
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Logger: log, Follower: follower}))
 	defer srv.Close()
 	client := srv.Client()
 	for _, kind := range []string{"practices", "experts", "cities"} {

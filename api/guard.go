@@ -235,7 +235,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			return nil
 		}
 		header := map[string]string{}
-		for _, h := range []string{echo.HeaderContentType, echo.HeaderLocation, "ETag"} {
+		for _, h := range []string{echo.HeaderContentType, echo.HeaderLocation, "ETag", PositionHeader} {
 			if v := c.Response().Header().Get(h); v != "" {
 				header[h] = v
 			}

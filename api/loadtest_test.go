@@ -33,6 +33,7 @@ import (
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/workflow"
 )
 
 // TestLoad runs a bounded load against the real handler on a loopback port, on
@@ -128,7 +129,8 @@ func loadConfigFromEnv(t *testing.T) loadConfig {
 type loadEnv struct {
 	name       string // the database: sqlite or postgres
 	store      *profiles.Store
-	matching   *api.Matching
+	matching   *workflow.Matching
+	follower   *workflow.Follower
 	base       string
 	key        string // the API key the writes send
 	keyedReads bool   // whether reads and suggestions send it too
@@ -170,17 +172,21 @@ func setupLoad(t *testing.T, db profilestest.DB, docs, queries []matcher.Doc) *l
 	// through a lookup as the benchmark does: the documents the writes create
 	// must be found again without a lookup of our own.
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	env.matching = api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), log)
+	env.matching = workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), log)
 	if err := env.matching.Index().Build(append(slices.Clone(docs), qs...), nil); err != nil {
 		t.Fatal(err)
 	}
-	store.Subscribe(env.matching.OnChange)
+	env.follower = workflow.NewFollower(store, env.matching, log, workflow.FollowerConfig{})
+	if err := env.follower.StartAtHead(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go env.follower.Run(t.Context())
 	built := time.Now()
 	env.seed(t)
 	if _, err := store.DB().ExecContext(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
-	env.base, env.key = serveForLoad(t, store, env.matching, log)
+	env.base, env.key = serveForLoad(t, store, env.follower, log)
 	env.keyedReads = os.Getenv("LOADTEST_AUTH") == "all"
 	env.client = loadClient(256)
 	env.collectCursors(t)
@@ -241,7 +247,7 @@ func (env *loadEnv) seed(t *testing.T) {
 // cmd/matchmaker serves it with, until the test ends, and returns its URL and
 // the API key the writes are sent with. It is the one place that configures the
 // handler and its access control.
-func serveForLoad(t *testing.T, store *profiles.Store, m *api.Matching, log *slog.Logger) (string, string) {
+func serveForLoad(t *testing.T, store *profiles.Store, f *workflow.Follower, log *slog.Logger) (string, string) {
 	t.Helper()
 	// A secretariat's key: it may write every profile.
 	_, key, err := store.CreateKey(context.Background(), profiles.KeyInput{Name: "load test", Role: profiles.RoleSecretariat})
@@ -252,7 +258,7 @@ func serveForLoad(t *testing.T, store *profiles.Store, m *api.Matching, log *slo
 	// throttle a client that sends everything from 127.0.0.1: they are set
 	// far above the load, so that the limiters run but never refuse.
 	limits := api.RateLimits{PerAddress: 1e9, AddressBurst: 1e9, PerKey: 1e9, KeyBurst: 1e9}
-	handler := api.New(api.Config{Store: store, Logger: log, Matching: m, RateLimits: limits})
+	handler := api.New(api.Config{Store: store, Logger: log, Follower: f, RateLimits: limits})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -621,6 +627,18 @@ func (wk *loadWorker) patch(path, id, body string) error {
 func (env *loadEnv) verify(t *testing.T, res *loadResult) {
 	t.Helper()
 	ctx := context.Background()
+	// A write is answered once the index holds it, or after 2 s: on a
+	// starved machine the index may still be applying the last writes. It
+	// must get to every committed change.
+	head, err := env.store.ReadFeedHead(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := env.follower.WaitFor(wctx, head.Last); err != nil {
+		t.Errorf("the index did not reach the feed's head %d within a minute: %+v", head.Last, env.follower.Status())
+	}
 	total := 0
 	for c := range classCount {
 		total += res.errs[c]

@@ -436,7 +436,7 @@ func (s *Server) teamPool(ctx context.Context, ch profiles.Challenge, req *teamR
 	if req.StrategicResult != "" && req.StrategicResult != ch.StrategicResult {
 		alt := ch
 		alt.StrategicResult = req.StrategicResult
-		d := challengeDoc(alt, s.matching.city(ch.CityID))
+		d := s.matching.ChallengeDoc(alt)
 		opt.challengeDoc = &d
 	}
 	return s.gather(ctx, ch, opt)

@@ -89,7 +89,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				"status", p.Status, "error", err.Error())
 		}
 		c.Response().Header().Set(echo.HeaderContentType, ProblemContentType)
-		if p.Status == http.StatusServiceUnavailable {
+		if p.Status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") == "" {
 			// The database is usually back within seconds (a restart, a failover):
 			// tell clients when a retry is worth it instead of letting them hammer.
 			c.Response().Header().Set("Retry-After", retryAfterSeconds)

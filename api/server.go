@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -17,6 +18,7 @@ import (
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // Config is what the HTTP layer needs from the rest of the program.
@@ -28,9 +30,10 @@ type Config struct {
 	Ready func(ctx context.Context) error
 	// Version is the build version shown by /healthz.
 	Version string
-	// Matching is the match index kept in step with Store. When nil, New builds
-	// one from the store and subscribes it to the store's writes.
-	Matching *Matching
+	// Follower keeps the match index in step with Store's change feed. When
+	// nil, New builds an index from the store and follows the feed until
+	// Background ends.
+	Follower *workflow.Follower
 	// PrivateReads makes every request need an API key, reads of public
 	// profile data too. By default (false) cities, practices, challenges,
 	// experts (without contact details), themes and suggestions are readable
@@ -58,7 +61,8 @@ type Server struct {
 	log      *slog.Logger
 	ready    func(ctx context.Context) error
 	version  string
-	matching *Matching
+	matching *workflow.Matching
+	follower *workflow.Follower
 
 	publicReads bool
 	policies    map[string]policy
@@ -118,7 +122,7 @@ type Route struct {
 
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
-	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching,
+	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
 		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1),
 		publicReads: !cfg.PrivateReads, policies: policies()}
 	if s.log == nil {
@@ -127,12 +131,18 @@ func New(cfg Config) *echo.Echo {
 	if s.background == nil {
 		s.background = context.Background()
 	}
-	if s.matching == nil && s.store != nil {
-		s.matching = NewMatching(s.store, matcher.NewAnalyzer(NewLexicon(s.store.Taxonomy())), s.log)
-		if err := s.matching.Build(context.Background()); err != nil {
+	if s.follower == nil && s.store != nil {
+		m := workflow.NewMatching(s.store, matcher.NewAnalyzer(workflow.NewLexicon(s.store.Taxonomy())), s.log)
+		s.follower = workflow.NewFollower(s.store, m, s.log, workflow.FollowerConfig{})
+		if err := s.follower.Build(context.Background()); err != nil {
 			s.log.Error("match index not built", "error", err)
+		} else if err := s.follower.CatchUp(context.Background()); err != nil {
+			s.log.Error("match index not caught up", "error", err)
 		}
-		s.store.Subscribe(s.matching.OnChange)
+		go s.follower.Run(s.background)
+	}
+	if s.follower != nil {
+		s.matching = s.follower.Matching()
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -162,6 +172,9 @@ func New(cfg Config) *echo.Echo {
 		// host died mid-query and TCP would wait much longer.
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: requestTimeout}),
 	)
+	if s.follower != nil {
+		e.Use(s.positions)
+	}
 	if s.store != nil {
 		// The record of every write first, so that refused ones are in it
 		// too; then how fast an address calls (before any key is looked up,
@@ -204,10 +217,10 @@ func (s *Server) Routes() []Route {
 	routes = append(routes, crud("/v1/challenges", challengeResource(s.store))...)
 	routes = append(routes, crud("/v1/experts", expertResource(s))...)
 	routes = append(routes,
-		Route{http.MethodGet, "/v1/challenges/:id/suggestions", s.suggestions},
-		Route{http.MethodGet, "/v1/challenges/:id/explain", s.explain},
-		Route{http.MethodGet, "/v1/experts/:id/opportunities", s.opportunities},
-		Route{http.MethodGet, "/v1/cities/:id/partners", s.partners},
+		Route{http.MethodGet, "/v1/challenges/:id/suggestions", s.consistent(s.suggestions)},
+		Route{http.MethodGet, "/v1/challenges/:id/explain", s.consistent(s.explain)},
+		Route{http.MethodGet, "/v1/experts/:id/opportunities", s.consistent(s.opportunities)},
+		Route{http.MethodGet, "/v1/cities/:id/partners", s.consistent(s.partners)},
 
 		Route{http.MethodPost, "/v1/challenges/:id/panels", s.createPanel},
 		Route{http.MethodPost, "/v1/challenges/:id/tutoring-teams", s.createTeam},
@@ -255,7 +268,31 @@ func (s *Server) readyz(c echo.Context) error {
 			return newProblem(http.StatusServiceUnavailable, "not ready: "+readinessReason(err))
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	if s.follower == nil {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	}
+	st := s.follower.Status()
+	if !st.CaughtUp {
+		return newProblem(http.StatusServiceUnavailable, fmt.Sprintf(
+			"not ready: the match index is catching up with the change feed (at position %d)", st.Position))
+	}
+	return c.JSON(http.StatusOK, readyResponse{Status: "ready", Index: indexState{
+		Position: st.Position, Awaited: st.Awaited, LagSeconds: math.Round(st.Lag.Seconds()*1000) / 1000}})
+}
+
+// readyResponse is the answer of a ready service: where its match index stands.
+type readyResponse struct {
+	Status string     `json:"status"`
+	Index  indexState `json:"index"`
+}
+
+// indexState says how far the match index has followed the change feed:
+// every change at or below position is in it, awaited positions below the
+// newest may still commit, and it last read the whole feed lag_seconds ago.
+type indexState struct {
+	Position   int64   `json:"position"`
+	Awaited    int     `json:"awaited"`
+	LagSeconds float64 `json:"lag_seconds"`
 }
 
 // NotReadyError says why the service is not ready, in words safe to show.

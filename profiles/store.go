@@ -140,16 +140,9 @@ type Store struct {
 	hub     *hub
 
 	// tx and pending are set on the copy of a store that InTx hands out: its
-	// writes join one transaction and its change notices wait for the commit.
+	// writes join one transaction and their changes are recorded at its end.
 	tx      *bun.Tx
-	pending *[]Change
-}
-
-// Change tells which row a write touched, so that an in-memory index can follow.
-type Change struct {
-	Kind    string // "city", "practice", "challenge" or "expert"
-	ID      string
-	Deleted bool
+	pending *changeSet
 }
 
 // Option configures a Store.
@@ -173,23 +166,6 @@ func WithEntropy(r io.Reader) Option {
 
 // WithLanguageDetector sets how a missing text language is detected.
 func WithLanguageDetector(d LanguageDetector) Option { return func(s *Store) { s.v.detect = d } }
-
-// WithChangeHook calls f after every committed write, with what it changed.
-func WithChangeHook(f func(Change)) Option { return func(s *Store) { s.Subscribe(f) } }
-
-// hub holds the functions told of committed writes; copies of a store share it.
-type hub struct {
-	mu  sync.RWMutex
-	fns []func(Change)
-}
-
-// Subscribe calls f after every committed write from now on, with what it changed,
-// in the writer's goroutine.
-func (s *Store) Subscribe(f func(Change)) {
-	s.hub.mu.Lock()
-	defer s.hub.mu.Unlock()
-	s.hub.fns = append(s.hub.fns, f)
-}
 
 // NewStore returns a store over db, checking theme codes against taxonomy.
 func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *Store {
@@ -229,19 +205,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // timestamp returns the current time as both databases store it: UTC, to the
 // microsecond, so that a row reads back equal to what was written.
 func (s *Store) timestamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-func (s *Store) changed(kind, id string, deleted bool) {
-	if s.pending != nil {
-		*s.pending = append(*s.pending, Change{Kind: kind, ID: id, Deleted: deleted})
-		return
-	}
-	s.hub.mu.RLock()
-	fns := s.hub.fns
-	s.hub.mu.RUnlock()
-	for _, f := range fns {
-		f(Change{Kind: kind, ID: id, Deleted: deleted})
-	}
-}
 
 // inTx runs f in a transaction, retried when the database reports a serialisation
 // failure or a concurrent version change, so that f always sees a consistent state.
@@ -286,17 +249,21 @@ func (s *Store) idb() bun.IDB {
 }
 
 // InTx runs f with a store whose writes all join one transaction: they apply
-// together or not at all, as when a whole network is imported.
+// together or not at all, as when a whole network is imported. Their changes
+// are recorded in the feed at the end of the transaction.
 func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 	if s.tx != nil {
 		return f(s)
 	}
-	var pending []Change
+	var seq int64
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		pending = pending[:0]
 		inner := *s
-		inner.tx, inner.pending = &tx, &pending
+		inner.tx, inner.pending = &tx, &changeSet{}
 		if err := f(&inner); err != nil {
+			return err
+		}
+		var err error
+		if seq, err = s.recordChanges(ctx, tx, inner.pending.list); err != nil {
 			return err
 		}
 		return s.markCommitted(ctx, tx)
@@ -304,9 +271,7 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range pending {
-		s.changed(c.Kind, c.ID, c.Deleted)
-	}
+	s.committed(ctx, seq)
 	return nil
 }
 

@@ -720,15 +720,7 @@ func TestEraseExpert(t *testing.T) {
 		ctx := context.Background()
 		sc := newPrivacyScenario(t, s)
 		e0 := sc.experts[0].ID
-		var (
-			mu      sync.Mutex
-			notices []profiles.Change
-		)
-		s.Subscribe(func(c profiles.Change) {
-			mu.Lock()
-			defer mu.Unlock()
-			notices = append(notices, c)
-		})
+		feed := watchFeed(t, s)
 
 		ps := []profiles.Proposal{sc.completed, sc.alternate, sc.excluded, sc.declined, sc.reviewed}
 		before := map[string]profiles.Proposal{}
@@ -755,11 +747,13 @@ func TestEraseExpert(t *testing.T) {
 		if _, err := s.FindExpertByID(ctx, e0); !errors.Is(err, profiles.ErrNotFound) {
 			t.Fatalf("erased expert still found: %v", err)
 		}
-		mu.Lock()
-		if want := []profiles.Change{{Kind: "expert", ID: e0, Deleted: true}}; !reflect.DeepEqual(notices, want) {
-			t.Fatalf("notices %+v, want %+v", notices, want)
+		var notices []profiles.Change
+		for _, c := range feed() {
+			notices = append(notices, profiles.Change{Kind: c.Kind, ID: c.ID, Deleted: c.Deleted})
 		}
-		mu.Unlock()
+		if want := []profiles.Change{{Kind: "expert", ID: e0, Deleted: true}}; !reflect.DeepEqual(notices, want) {
+			t.Fatalf("changes %+v, want %+v", notices, want)
+		}
 
 		// Every proposal keeps its seats, in place, with the pseudonym.
 		for _, p := range ps {

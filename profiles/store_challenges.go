@@ -98,7 +98,8 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 	row := challengeRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "challenge", row.ID)
 	row.set(in)
-	err = s.inTx(ctx, func(tx bun.Tx) error {
+	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		ch.add("challenge", row.ID, false)
 		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 			return err
 		}
@@ -110,7 +111,6 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 	if err != nil {
 		return Challenge{}, fmt.Errorf("create challenge: %w", err)
 	}
-	s.changed("challenge", row.ID, false)
 	return row.challenge(challengeLists{
 		themes: map[string][]string{row.ID: in.Themes}, modes: map[string][]string{row.ID: in.Modes},
 		skills: map[string][]string{row.ID: in.SkillsNeeded},
@@ -198,11 +198,8 @@ type ChallengeUpdate struct {
 
 // UpdateChallenge applies u to the challenge with id atomically.
 func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdate) (Challenge, error) {
-	var (
-		out       Challenge
-		unchanged bool
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	var out Challenge
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "challenges", id); err != nil {
 			return err
 		}
@@ -227,7 +224,7 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 		}
 		if reflect.DeepEqual(in, cur.ChallengeInput) {
 			// Nothing changes: no write, no new version, the same ETag.
-			out, unchanged = cur, true
+			out = cur
 			return nil
 		}
 		row := challengeRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
@@ -238,6 +235,7 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 		if err := writeChallengeLists(ctx, tx, id, in); err != nil {
 			return err
 		}
+		ch.add("challenge", id, false)
 		out = row.challenge(challengeLists{
 			themes: map[string][]string{id: in.Themes}, modes: map[string][]string{id: in.Modes},
 			skills: map[string][]string{id: in.SkillsNeeded},
@@ -247,18 +245,14 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 	if err != nil {
 		return Challenge{}, fmt.Errorf("update challenge %s: %w", id, err)
 	}
-	if !unchanged {
-		s.changed("challenge", id, false)
-	}
 	return out, nil
 }
 
 // DeleteChallenge removes the challenge with id.
 func (s *Store) DeleteChallenge(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "challenges", id); err != nil {
+	if err := deleteRow(ctx, s, "challenge", "challenges", id); err != nil {
 		return fmt.Errorf("delete challenge %s: %w", id, err)
 	}
-	s.changed("challenge", id, true)
 	return nil
 }
 

@@ -68,7 +68,8 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 	row := cityRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "city", row.ID)
 	row.set(in)
-	err = s.inTx(ctx, func(tx bun.Tx) error {
+	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		ch.add("city", row.ID, false)
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert city: %w", err)
 		}
@@ -77,7 +78,6 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 	if err != nil {
 		return City{}, fmt.Errorf("create city: %w", err)
 	}
-	s.changed("city", row.ID, false)
 	return row.city(in.Languages), nil
 }
 
@@ -157,11 +157,8 @@ type CityUpdate struct {
 // UpdateCity applies u to the city with id atomically: concurrent updates are
 // serialised on the row's version, so none is lost.
 func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, error) {
-	var (
-		out       City
-		unchanged bool
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	var out City
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
 			return err
 		}
@@ -181,7 +178,7 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		}
 		if reflect.DeepEqual(in, cur.CityInput) {
 			// Nothing changes: no write, no new version, the same ETag.
-			out, unchanged = cur, true
+			out = cur
 			return nil
 		}
 		row := cityRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
@@ -192,14 +189,12 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		if err := writeList(ctx, tx, cityLanguages, id, in.Languages); err != nil {
 			return err
 		}
+		ch.add("city", id, false)
 		out = row.city(in.Languages)
 		return nil
 	})
 	if err != nil {
 		return City{}, fmt.Errorf("update city %s: %w", id, err)
-	}
-	if !unchanged {
-		s.changed("city", id, false)
 	}
 	return out, nil
 }
@@ -209,9 +204,7 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 // practices and challenges are deleted with it and its experts are detached from
 // it, since a person's profile outlives their affiliation.
 func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
-	var deleted []Change
-	err := s.inTx(ctx, func(tx bun.Tx) error {
-		deleted = deleted[:0]
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if ok, err := cityExists(ctx, tx, id); err != nil {
 			return err
 		} else if !ok {
@@ -243,7 +236,7 @@ func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
 				return fmt.Errorf("delete %s of city: %w", t.table, err)
 			}
 			for _, pid := range t.ids {
-				deleted = append(deleted, Change{Kind: t.kind, ID: pid, Deleted: true})
+				ch.add(t.kind, pid, true)
 			}
 		}
 		if len(expertIDs) > 0 {
@@ -252,21 +245,18 @@ func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
 				return fmt.Errorf("detach experts of city: %w", err)
 			}
 			for _, eid := range expertIDs {
-				deleted = append(deleted, Change{Kind: "expert", ID: eid})
+				ch.add("expert", eid, false)
 			}
 		}
 		if _, err := tx.NewDelete().TableExpr("cities").Where("id = ?", id).Exec(ctx); err != nil {
 			return fmt.Errorf("delete city: %w", err)
 		}
+		ch.add("city", id, true)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delete city %s: %w", id, err)
 	}
-	for _, c := range deleted {
-		s.changed(c.Kind, c.ID, c.Deleted)
-	}
-	s.changed("city", id, true)
 	return nil
 }
 

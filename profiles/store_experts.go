@@ -153,7 +153,8 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 	row := expertRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "expert", row.ID)
 	row.set(in)
-	err = s.inTx(ctx, func(tx bun.Tx) error {
+	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		ch.add("expert", row.ID, false)
 		if in.CityID != nil {
 			if err := requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
 				return err
@@ -167,7 +168,6 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 	if err != nil {
 		return Expert{}, fmt.Errorf("create expert: %w", err)
 	}
-	s.changed("expert", row.ID, false)
 	return row.expert(listsOfExpert(row.ID, in)), nil
 }
 
@@ -255,11 +255,8 @@ type ExpertUpdate struct {
 
 // UpdateExpert applies u to the expert with id atomically.
 func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Expert, error) {
-	var (
-		out       Expert
-		unchanged bool
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	var out Expert
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "experts", id); err != nil {
 			return err
 		}
@@ -284,7 +281,7 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 		}
 		if reflect.DeepEqual(in, cur.ExpertInput) {
 			// Nothing changes: no write, no new version, the same ETag.
-			out, unchanged = cur, true
+			out = cur
 			return nil
 		}
 		row := expertRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
@@ -295,24 +292,21 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 		if err := writeExpertLists(ctx, tx, id, in); err != nil {
 			return err
 		}
+		ch.add("expert", id, false)
 		out = row.expert(listsOfExpert(id, in))
 		return nil
 	})
 	if err != nil {
 		return Expert{}, fmt.Errorf("update expert %s: %w", id, err)
 	}
-	if !unchanged {
-		s.changed("expert", id, false)
-	}
 	return out, nil
 }
 
 // DeleteExpert removes the expert with id.
 func (s *Store) DeleteExpert(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "experts", id); err != nil {
+	if err := deleteRow(ctx, s, "expert", "experts", id); err != nil {
 		return fmt.Errorf("delete expert %s: %w", id, err)
 	}
-	s.changed("expert", id, true)
 	return nil
 }
 

@@ -37,11 +37,9 @@ func (r outcomeRow) outcome() Outcome {
 // (ExpertID, an accepted member). Every invalid field is named at once; a
 // proposal that is not completed, or an outcome already recorded for the same
 // proposal, side and expert, is a *ConflictError. The outcome is added to the
-// proposal's history, and the experts a city rated are notified after the commit.
+// proposal's history, and the experts a city rated are recorded in the change feed.
 func (s *Store) CreateOutcome(ctx context.Context, o Outcome) (Outcome, error) {
-	var notify []string
-	err := s.inTx(ctx, func(tx bun.Tx) error {
-		notify = nil
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		// The lock queues this write behind a concurrent save of the proposal,
 		// so that the status checked below is the one that commits.
 		if err := s.lockRow(ctx, tx, "proposals", o.ProposalID); err != nil {
@@ -81,14 +79,13 @@ func (s *Store) CreateOutcome(ctx context.Context, o Outcome) (Outcome, error) {
 			return err
 		}
 		if o.Side == "city" {
-			notify = ratedExperts(p, o.ExpertID)
+			ch.experts(ratedExperts(p, o.ExpertID))
 		}
 		return nil
 	})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("create outcome of proposal %s: %w", o.ProposalID, err)
 	}
-	s.expertsChanged(notify)
 	return o, nil
 }
 

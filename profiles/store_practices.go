@@ -82,7 +82,8 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	row := practiceRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "practice", row.ID)
 	row.set(in)
-	err = s.inTx(ctx, func(tx bun.Tx) error {
+	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		ch.add("practice", row.ID, false)
 		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 			return err
 		}
@@ -94,7 +95,6 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	if err != nil {
 		return Practice{}, fmt.Errorf("create practice: %w", err)
 	}
-	s.changed("practice", row.ID, false)
 	return row.practice(in.Themes), nil
 }
 
@@ -202,11 +202,8 @@ type PracticeUpdate struct {
 
 // UpdatePractice applies u to the practice with id atomically.
 func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate) (Practice, error) {
-	var (
-		out       Practice
-		unchanged bool
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	var out Practice
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "practices", id); err != nil {
 			return err
 		}
@@ -231,7 +228,7 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 		}
 		if reflect.DeepEqual(in, cur.PracticeInput) {
 			// Nothing changes: no write, no new version, the same ETag.
-			out, unchanged = cur, true
+			out = cur
 			return nil
 		}
 		row := practiceRow{ID: id, CreatedAt: cur.CreatedAt, UpdatedAt: s.timestamp(), Version: cur.Version + 1}
@@ -242,37 +239,38 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 		if err := writeList(ctx, tx, practiceThemes, id, in.Themes); err != nil {
 			return err
 		}
+		ch.add("practice", id, false)
 		out = row.practice(in.Themes)
 		return nil
 	})
 	if err != nil {
 		return Practice{}, fmt.Errorf("update practice %s: %w", id, err)
 	}
-	if !unchanged {
-		s.changed("practice", id, false)
-	}
 	return out, nil
 }
 
 // DeletePractice removes the practice with id.
 func (s *Store) DeletePractice(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "practices", id); err != nil {
+	if err := deleteRow(ctx, s, "practice", "practices", id); err != nil {
 		return fmt.Errorf("delete practice %s: %w", id, err)
 	}
-	s.changed("practice", id, true)
 	return nil
 }
 
-// deleteRow deletes one row by ID from table; its join rows go with it (ON DELETE CASCADE).
-func deleteRow(ctx context.Context, s *Store, table, id string) error {
-	res, err := s.idb().NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err == nil && n == 0 {
-		return ErrNotFound
-	}
-	return nil
+// deleteRow deletes one row of kind by ID from table, with its change; its join
+// rows go with it (ON DELETE CASCADE).
+func deleteRow(ctx context.Context, s *Store, kind, table, id string) error {
+	return s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		res, err := tx.NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return ErrNotFound
+		}
+		ch.add(kind, id, true)
+		return nil
+	})
 }
 
 // unfiltered reports whether f selects every row, so that a page is every row

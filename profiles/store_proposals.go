@@ -469,19 +469,19 @@ func checkProposalRefs(ctx context.Context, db bun.IDB, e *ValidationError, ps [
 // initial status, at now when ev.At is zero). Status defaults to "proposed" and
 // CityID to the challenge's city.
 func (s *Store) CreateProposal(ctx context.Context, p Proposal, ev ProposalEvent) (Proposal, error) {
-	var (
-		out    []Proposal
-		notify []string
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
-		var err error
+	var out []Proposal
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		var (
+			notify []string
+			err    error
+		)
 		out, notify, err = s.createProposals(ctx, tx, []Proposal{p}, ev, func(int) string { return "" })
+		ch.experts(notify)
 		return err
 	})
 	if err != nil {
 		return Proposal{}, fmt.Errorf("create proposal: %w", err)
 	}
-	s.expertsChanged(notify)
 	return out[0], nil
 }
 
@@ -492,19 +492,19 @@ func (s *Store) CreateProposals(ctx context.Context, ps []Proposal, ev ProposalE
 	if len(ps) == 0 {
 		return []Proposal{}, nil
 	}
-	var (
-		out    []Proposal
-		notify []string
-	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
-		var err error
+	var out []Proposal
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		var (
+			notify []string
+			err    error
+		)
 		out, notify, err = s.createProposals(ctx, tx, ps, ev, func(i int) string { return fmt.Sprintf("proposals[%d].", i) })
+		ch.experts(notify)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create proposals: %w", err)
 	}
-	s.expertsChanged(notify)
 	return out, nil
 }
 
@@ -664,17 +664,14 @@ func (s *Store) FindProposals(ctx context.Context, f ProposalFilter) (ListResult
 // history (at now when their At is zero), with a "status" entry added when the
 // status changes and none of events records it. Every expert whose member status
 // became "declined" gets a Decline for the challenge. The experts whose seat or
-// proposal status changed are notified after the commit.
+// proposal status changed are recorded in the change feed.
 func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events []ProposalEvent) (Proposal, error) {
 	if prev == 0 {
 		prev = p.Version
 	}
-	var (
-		out    Proposal
-		notify []string
-	)
+	var out Proposal
 	wrote(ctx, "proposal", p.ID)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "proposals", p.ID); err != nil {
 			return err
 		}
@@ -734,13 +731,13 @@ func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events
 		if err := insertDeclines(ctx, tx, newDeclines(cur, next, now)); err != nil {
 			return err
 		}
-		out, notify = next, changedExperts(cur, next)
+		out = next
+		ch.experts(changedExperts(cur, next))
 		return nil
 	})
 	if err != nil {
 		return Proposal{}, fmt.Errorf("save proposal %s: %w", p.ID, err)
 	}
-	s.expertsChanged(notify)
 	return out, nil
 }
 
@@ -896,13 +893,6 @@ func insertDeclines(ctx context.Context, db bun.IDB, rows []declineRow) error {
 		return fmt.Errorf("record declines: %w", err)
 	}
 	return nil
-}
-
-// expertsChanged tells the subscribers that the experts' load or feedback moved.
-func (s *Store) expertsChanged(ids []string) {
-	for _, id := range ids {
-		s.changed("expert", id, false)
-	}
 }
 
 // ProposalHistory returns the history of the proposal with id, oldest first, or

@@ -352,23 +352,15 @@ func TestProposalLifecycle(t *testing.T) {
 	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
 		ctx := context.Background()
 		f := newFixture(t, s)
-		var (
-			mu      sync.Mutex
-			notices []string
-		)
-		s.Subscribe(func(c profiles.Change) {
-			mu.Lock()
-			defer mu.Unlock()
-			if c.Kind == "expert" {
-				notices = append(notices, c.ID)
-			}
-		})
-		// notified returns the experts told of a change since the last call.
+		feed := watchFeed(t, s)
+		// notified returns the experts whose change the feed recorded since the last call.
 		notified := func() []string {
-			mu.Lock()
-			defer mu.Unlock()
-			out := notices
-			notices = nil
+			var out []string
+			for _, c := range feed() {
+				if c.Kind == "expert" {
+					out = append(out, c.ID)
+				}
+			}
 			return out
 		}
 		p := mustProposal(t, s, f.panelOf(f.waste, 0, 1, 2))
@@ -516,32 +508,26 @@ func TestChangeNoticesWaitForCommit(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, s)
 		p := moveTo(t, s, mustProposal(t, s, f.panelOf(f.waste, 0, 1)), profiles.ProposalInvited, profiles.MemberInvited)
-		var (
-			mu   sync.Mutex
-			seen []string
-		)
-		s.Subscribe(func(c profiles.Change) {
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, c.Kind+":"+c.ID)
-		})
+		feed := watchFeed(t, s)
+		var seen []string
 		count := func() int {
-			mu.Lock()
-			defer mu.Unlock()
+			for _, c := range feed() {
+				seen = append(seen, c.Kind+":"+c.ID)
+			}
 			return len(seen)
 		}
 		accept := p
 		accept.Members = slices.Clone(p.Members)
 		accept.Members[0].Status = profiles.MemberAccepted
 
-		// Inside a transaction that fails, nothing is told.
+		// Inside a transaction that fails, nothing is recorded.
 		boom := errors.New("boom")
 		err := s.InTx(ctx, func(tx *profiles.Store) error {
 			if _, err := tx.SaveProposal(ctx, accept, p.Version, nil); err != nil {
 				return err
 			}
 			if n := count(); n != 0 {
-				t.Errorf("notice sent before the commit: %d", n)
+				t.Errorf("change visible before the commit: %d", n)
 			}
 			return boom
 		})
@@ -551,19 +537,18 @@ func TestChangeNoticesWaitForCommit(t *testing.T) {
 		if got, _ := s.FindProposalByID(ctx, p.ID); got.Version != p.Version {
 			t.Fatalf("rolled-back save was stored: version %d", got.Version)
 		}
-		// Committed, the expert whose seat changed is told, once.
+		// Committed, the expert whose seat changed is recorded, once.
 		err = s.InTx(ctx, func(tx *profiles.Store) error {
 			_, err := tx.SaveProposal(ctx, accept, p.Version, nil)
 			if n := count(); n != 0 {
-				t.Errorf("notice sent before the commit: %d", n)
+				t.Errorf("change visible before the commit: %d", n)
 			}
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
+		count()
 		if want := []string{"expert:" + f.experts[0].ID}; !slices.Equal(seen, want) {
 			t.Fatalf("notices: %v, want %v", seen, want)
 		}
@@ -668,21 +653,17 @@ func TestOutcomesAndFeedback(t *testing.T) {
 			t.Fatalf("outcome of unknown proposal: %v", err)
 		}
 
-		var (
-			mu   sync.Mutex
-			seen []string
-		)
-		s.Subscribe(func(c profiles.Change) {
-			mu.Lock()
-			defer mu.Unlock()
-			seen = append(seen, c.ID)
-		})
+		feed := watchFeed(t, s)
 		city, err := s.CreateOutcome(ctx, good)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if city.ID == "" || city.CreatedAt.IsZero() || city.ExpertID != "" {
 			t.Fatalf("created outcome: %+v", city)
+		}
+		var seen []string
+		for _, c := range feed() {
+			seen = append(seen, c.ID)
 		}
 		if !slices.Equal(seen, f.ids(0, 1)) {
 			t.Fatalf("a city's rating of everyone notifies every accepted member: %v", seen)

@@ -179,9 +179,8 @@ func (s *Store) FinishRound(ctx context.Context, r ReviewRound, panels []Proposa
 	var (
 		out     ReviewRound
 		created []Proposal
-		notify  []string
 	)
-	err := s.inTx(ctx, func(tx bun.Tx) error {
+	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		if err := s.lockRow(ctx, tx, "review_rounds", r.ID); err != nil {
 			return err
 		}
@@ -207,9 +206,11 @@ func (s *Store) FinishRound(ctx context.Context, r ReviewRound, panels []Proposa
 		for i := range panels {
 			panels[i].Kind, panels[i].RoundID = "panel", &cur.ID
 		}
+		var notify []string
 		if created, notify, err = s.createProposals(ctx, tx, panels, ev, func(i int) string { return fmt.Sprintf("panels[%d].", i) }); err != nil {
 			return err
 		}
+		ch.experts(notify)
 		if created == nil {
 			created = []Proposal{}
 		}
@@ -226,7 +227,6 @@ func (s *Store) FinishRound(ctx context.Context, r ReviewRound, panels []Proposa
 	if err != nil {
 		return ReviewRound{}, nil, fmt.Errorf("finish round %s: %w", r.ID, err)
 	}
-	s.expertsChanged(notify)
 	return out, created, nil
 }
 

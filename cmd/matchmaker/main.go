@@ -25,6 +25,7 @@ import (
 	"matchmaker/matcher"
 	"matchmaker/migrations"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the
@@ -64,6 +65,7 @@ type serveCmd struct {
 	RatePerAddress  float64       `name:"rate-per-address" env:"MATCHMAKER_RATE_PER_ADDRESS" default:"200" help:"Requests a second one client address may make (negative: no limit)."`
 	RatePerKey      float64       `name:"rate-per-key" env:"MATCHMAKER_RATE_PER_KEY" default:"100" help:"Requests a second one API key may make (negative: no limit)."`
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
+	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
 }
 
 type migrateCmd struct {
@@ -320,7 +322,8 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	e.log.Info("config", "database", profiles.RedactDSN(e.cli.DatabaseURL), "addr", cmd.Addr, "demo", cmd.Demo,
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
-		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies, "version", buildVersion())
+		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
+		"feed_poll", cmd.FeedPoll, "version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
 	if err != nil {
 		return err
@@ -370,13 +373,25 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 
 	// The match index is built before the port opens, so that the first
-	// suggestion is as good as any later one; it then follows every write.
-	matching := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), e.log)
-	if err := matching.Build(ctx); err != nil {
+	// suggestion is as good as any later one; it then follows the change
+	// feed, which every process's writes go to (this one's, other replicas',
+	// seed, keys, imports). /readyz answers 503 until it has caught up.
+	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log)
+	follower := workflow.NewFollower(store, matching, e.log, workflow.FollowerConfig{Poll: cmd.FeedPoll})
+	if err := follower.Build(ctx); err != nil {
 		return err
 	}
-	store.Subscribe(matching.OnChange)
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx,
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() {
+		defer close(followed)
+		follower.Run(followCtx)
+	}()
+	defer func() {
+		stopFollowing()
+		<-followed
+	}()
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
 	srv := &http.Server{

@@ -47,10 +47,13 @@ func TestReadmeExamples(t *testing.T) {
 			continue
 		}
 		// NAME=$(curl … | jq -r .path) keeps a value of the answer for the
-		// calls after it, as a shell would.
+		// calls after it, as a shell would; NAME=$(curl -o /dev/null -w
+		// '%header{name}' …) keeps a header of the answer.
 		name, capture := "", ""
 		if m := captureLine.FindStringSubmatch(line); m != nil {
 			name, line, capture = m[1], m[2], m[3]
+		} else if m := captureHeader.FindStringSubmatch(line); m != nil {
+			name, line, capture = m[1], m[2], "header:"+m[3]
 		}
 		if !strings.HasPrefix(line, "curl ") {
 			continue
@@ -66,7 +69,13 @@ func TestReadmeExamples(t *testing.T) {
 		case !wantProblem && rec.Code >= 400:
 			t.Errorf("%s\n  answered %d: %s", line, rec.Code, rec.Body)
 		}
-		if name != "" {
+		if h, ok := strings.CutPrefix(capture, "header:"); ok {
+			v := rec.Header().Get(h)
+			if v == "" {
+				t.Fatalf("%s\n  answered no %s header", line, h)
+			}
+			vars[name] = v
+		} else if name != "" {
 			v, err := jqPath(rec.Body.Bytes(), capture)
 			if err != nil {
 				t.Fatalf("%s\n  %s: %v in %s", line, capture, err, rec.Body)
@@ -89,6 +98,8 @@ func curlRequest(t *testing.T, line string, vars map[string]string) *http.Reques
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
 		case "-s":
+		case "-o", "-w":
+			i++ // where the body goes and what is printed: the test reads both itself
 		case "-X":
 			i++
 			method = args[i]
@@ -120,6 +131,9 @@ func curlRequest(t *testing.T, line string, vars map[string]string) *http.Reques
 
 // captureLine is NAME=$(curl … | jq -r .path).
 var captureLine = regexp.MustCompile(`^([A-Z_]+)=\$\((curl .*) \| jq -r (\S+)\)$`)
+
+// captureHeader is NAME=$(curl -s -o /dev/null -w '%header{name}' …).
+var captureHeader = regexp.MustCompile(`^([A-Z_]+)=\$\((curl -s -o /dev/null -w '%header\{([A-Za-z-]+)\}' .*)\)$`)
 
 // jqPath reads a path such as .id or .members[0].expert_id from a JSON document.
 func jqPath(doc []byte, path string) (string, error) {

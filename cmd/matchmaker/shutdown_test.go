@@ -87,7 +87,7 @@ func TestSIGTERMUnderWriteLoadLosesNoAcknowledgedWrite(t *testing.T) {
 }
 
 // buildBinary builds the command once for the test, as it ships.
-func buildBinary(t *testing.T) string {
+func buildBinary(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "matchmaker")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -109,7 +109,9 @@ type service struct {
 	client *http.Client
 }
 
-func startService(t *testing.T, bin, dsn string) *service {
+// startService runs the binary's serve on dsn, with env added to its
+// environment, and waits until it is ready.
+func startService(t testing.TB, bin, dsn string, env ...string) *service {
 	t.Helper()
 	addr := freeAddr(t)
 	s := &service{base: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1),
@@ -118,6 +120,7 @@ func startService(t *testing.T, bin, dsn string) *service {
 	// Writes need a key; the rate limits would only turn the load away.
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL="+dsn, "MATCHMAKER_LOG_FORMAT=json", "MATCHMAKER_ADMIN_KEY="+loadKey,
 		"MATCHMAKER_RATE_PER_ADDRESS=-1", "MATCHMAKER_RATE_PER_KEY=-1")
+	s.cmd.Env = append(s.cmd.Env, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package api
+package workflow
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"matchmaker/profiles"
 )
 
-// Matching keeps the in-memory match index in step with the store: built from every
-// row at start, then told of every write the API makes.
+// Matching is the in-memory match index and how it is kept in step with the
+// store: built from every row, then brought up to date one change at a time by
+// the Follower that reads the change feed.
 type Matching struct {
 	store *profiles.Store
 	ix    *matcher.Index
@@ -105,6 +106,20 @@ func (m *Matching) Build(ctx context.Context) error {
 	return nil
 }
 
+// CityRegion returns the region of the city with id, as the index knows it, or
+// "" for a city it does not know.
+func (m *Matching) CityRegion(id string) string { return m.city(id).region }
+
+// Region returns the region most of the network's cities in country are in, or "".
+func (m *Matching) Region(country string) string { return m.region(country) }
+
+// ChallengeDoc converts a challenge as the index would hold it, with what it
+// inherits from its city, for a query on a challenge that differs from the
+// stored one.
+func (m *Matching) ChallengeDoc(c profiles.Challenge) matcher.Doc {
+	return challengeDoc(c, m.city(c.CityID))
+}
+
 func (m *Matching) city(id string) cityContext {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
@@ -157,17 +172,9 @@ func regionsOf(cities map[string]cityContext) map[string]string {
 	return out
 }
 
-// OnChange brings the index up to date with one committed write. It is the store's
-// change hook: it reads the row again, so that the index always ends on the
-// latest committed state whatever order concurrent writes finish in.
-func (m *Matching) OnChange(c profiles.Change) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := m.apply(ctx, c); err != nil {
-		m.log.Error("match index not updated", "kind", c.Kind, "id", c.ID, "error", err)
-	}
-}
-
+// apply brings the index up to date with one committed change. It reads the row
+// again, so that the index always ends on the latest committed state whatever
+// order changes are applied in, and applying a change twice does no harm.
 func (m *Matching) apply(ctx context.Context, c profiles.Change) error {
 	if c.Kind == "city" {
 		return m.applyCity(ctx, c)

@@ -1,4 +1,4 @@
-package api
+package workflow
 
 import (
 	"matchmaker/matcher"
