@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +12,7 @@ import (
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // Config is what the HTTP layer needs from the rest of the program.
@@ -35,9 +35,13 @@ type Config struct {
 	// RateLimits bounds how fast one client may call; zero values are the
 	// defaults.
 	RateLimits RateLimits
-	// Background bounds the jobs the service runs beside requests (review
-	// rounds): when it is cancelled they stop, and a round cut short runs
-	// again at the next start. Nil means they run until they end.
+	// Workflows are the network's workflows the routes call. When nil, New
+	// builds them over Store and Matching and runs review rounds in this
+	// process until Background ends.
+	Workflows *workflow.Workflows
+	// Background bounds the background work New starts itself (review
+	// rounds when it builds the workflows, the purge of idempotency keys).
+	// Nil means it runs until it ends.
 	Background context.Context
 }
 
@@ -48,13 +52,12 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	version  string
 	matching *Matching
+	flows    *workflow.Workflows
 
 	publicReads bool
 	policies    map[string]policy
 
 	background context.Context
-	jobs       *sync.WaitGroup
-	roundSlot  chan struct{} // one review round runs at a time
 }
 
 // requestTimeout bounds the work of one request; the server's write timeout
@@ -70,8 +73,7 @@ type Route struct {
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching,
-		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1),
-		publicReads: !cfg.PrivateReads, policies: policies()}
+		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -84,6 +86,10 @@ func New(cfg Config) *echo.Echo {
 			s.log.Error("match index not built", "error", err)
 		}
 		s.store.Subscribe(s.matching.OnChange)
+	}
+	if s.flows == nil && s.store != nil {
+		s.flows = NewWorkflows(workflow.Config{Store: s.store, Logger: s.log}, s.matching)
+		s.flows.StartRounds(s.background)
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -125,7 +131,6 @@ func New(cfg Config) *echo.Echo {
 		e.Add(r.Method, r.Path, r.Handler)
 	}
 	if s.store != nil {
-		s.resumeRounds(s.background)
 		go s.purgeIdempotency(s.background)
 	}
 	return e

@@ -26,6 +26,7 @@ import (
 	"matchmaker/matcher"
 	"matchmaker/migrations"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; otherwise the
@@ -356,7 +357,10 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return err
 	}
 	store.Subscribe(matching.OnChange)
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Background: ctx,
+	// The workflows every door calls; review rounds run until ctx ends.
+	flows := api.NewWorkflows(workflow.Config{Store: store, Logger: e.log}, matching)
+	flows.StartRounds(ctx)
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey}})
 	srv := &http.Server{
 		Addr:              cmd.Addr,

@@ -1,0 +1,18 @@
+// Package workflow is matchmaker's application layer: the network's workflows,
+// the same for every door. It assembles review panels, tutoring teams and
+// exchange pairings from the domain rules a proposal keeps (PanelRules,
+// TeamRules, PairingRules), carries a proposal through its life (edits,
+// sending, answers with the automatic replacement of a decline, outcomes),
+// gathers candidate pools with the hard rules applied before a pool is cut,
+// runs review rounds as jobs claimed from the database, and aggregates a
+// round's rubric scores into its benchmark.
+//
+// Its errors are domain values: the profiles errors (*profiles.ValidationError,
+// *profiles.ConflictError, *profiles.StaleError, profiles.ErrNotFound) and
+// *RuleError when the network's hard rules cannot be kept. A door decides what
+// they mean in its own protocol.
+//
+// workflow imports profiles, matcher and matcher/assembly (and the job queue's
+// packages). It knows no HTTP: it must not import echo, net/http, api, web or
+// cmd. The doors (api, cmd, and the pages and the import to come) call it.
+package workflow
