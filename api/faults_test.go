@@ -19,8 +19,10 @@ import (
 
 	"matchmaker/api"
 	"matchmaker/api/apitest"
+	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/workflow"
 )
 
 // The fault tests take the database away from a running API and give it back:
@@ -158,7 +160,18 @@ func newFaultAPI(t *testing.T, store *profiles.Store) *faultAPI {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := api.New(api.Config{Store: store, Logger: quiet, Ready: store.Ping, RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
+	// The faults are the requests': no job workers poll beside them (some of
+	// these tests leave the store a single connection).
+	m := api.NewMatching(store, matcher.NewAnalyzer(api.NewLexicon(store.Taxonomy())), quiet)
+	if err := m.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	store.Subscribe(m.OnChange)
+	flows, err := api.NewWorkflows(workflow.Config{Store: store, Logger: quiet}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(api.Config{Store: store, Logger: quiet, Ready: store.Ping, Matching: m, Workflows: flows, RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &faultAPI{srv: srv, client: &http.Client{Timeout: 15 * time.Second}, v: apitest.NewValidator(t), key: key}

@@ -22,8 +22,8 @@ func (x matchingIndex) ChallengeDoc(ch profiles.Challenge) matcher.Doc {
 	return challengeDoc(ch, x.m.city(ch.CityID))
 }
 
-// NewWorkflows returns the workflows over store and the match index m keeps.
-func NewWorkflows(cfg workflow.Config, m *Matching) *workflow.Workflows {
+// NewWorkflows returns the workflows over cfg's store and the match index m keeps.
+func NewWorkflows(cfg workflow.Config, m *Matching) (*workflow.Workflows, error) {
 	cfg.Index = matchingIndex{m}
 	return workflow.New(cfg)
 }

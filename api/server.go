@@ -36,8 +36,8 @@ type Config struct {
 	// defaults.
 	RateLimits RateLimits
 	// Workflows are the network's workflows the routes call. When nil, New
-	// builds them over Store and Matching and runs review rounds in this
-	// process until Background ends.
+	// builds them over Store and Matching and works their jobs (review
+	// rounds) until Background ends.
 	Workflows *workflow.Workflows
 	// Background bounds the background work New starts itself (review
 	// rounds when it builds the workflows, the purge of idempotency keys).
@@ -88,8 +88,17 @@ func New(cfg Config) *echo.Echo {
 		s.store.Subscribe(s.matching.OnChange)
 	}
 	if s.flows == nil && s.store != nil {
-		s.flows = NewWorkflows(workflow.Config{Store: s.store, Logger: s.log}, s.matching)
-		s.flows.StartRounds(s.background)
+		flows, err := NewWorkflows(workflow.Config{Store: s.store, Logger: s.log}, s.matching)
+		if err != nil {
+			s.log.Error("workflows not started", "error", err)
+		} else {
+			s.flows = flows
+			go func() {
+				if err := flows.RunJobs(s.background); err != nil {
+					s.log.Error("job workers stopped", "error", err)
+				}
+			}()
+		}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

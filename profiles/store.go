@@ -584,3 +584,13 @@ func contactFields(c *Contact) (name, email, phone *string) {
 	}
 	return nullString(c.Name), nullString(c.Email), nullString(c.Phone)
 }
+
+// SQLTx returns the database transaction that a store handed out by InTx writes
+// in, so that a library writing its own tables (the job queue) can join it; nil
+// on a store outside InTx.
+func (s *Store) SQLTx() *sql.Tx {
+	if s.tx == nil {
+		return nil
+	}
+	return s.tx.Tx
+}

@@ -32,6 +32,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Jobs tunes the job workers (review rounds).
+	Jobs JobConfig
 }
 
 // Workflows runs the network's workflows over a store and a match index.
@@ -40,11 +42,12 @@ type Workflows struct {
 	ix    Index
 	log   *slog.Logger
 	now   func() time.Time
-	jobs  *roundJobs
+	jobs  *jobs
 }
 
-// New returns the workflows over cfg's store and index.
-func New(cfg Config) *Workflows {
+// New returns the workflows over cfg's store and index. Review rounds are
+// queued from the start; RunJobs works them.
+func New(cfg Config) (*Workflows, error) {
 	w := &Workflows{store: cfg.Store, ix: cfg.Index, log: cfg.Logger, now: cfg.Now}
 	if w.log == nil {
 		w.log = slog.Default()
@@ -52,7 +55,10 @@ func New(cfg Config) *Workflows {
 	if w.now == nil {
 		w.now = time.Now
 	}
-	return w
+	if err := w.newJobs(cfg.Jobs); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // Store returns the store the workflows write to.

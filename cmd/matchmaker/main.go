@@ -358,8 +358,12 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	store.Subscribe(matching.OnChange)
 	// The workflows every door calls; review rounds run until ctx ends.
-	flows := api.NewWorkflows(workflow.Config{Store: store, Logger: e.log}, matching)
-	flows.StartRounds(ctx)
+	flows, err := api.NewWorkflows(workflow.Config{Store: store, Logger: e.log}, matching)
+	if err != nil {
+		return err
+	}
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- flows.RunJobs(ctx) }()
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Matching: matching, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey}})
 	srv := &http.Server{
@@ -392,6 +396,9 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := <-jobsDone; err != nil {
+		return err
 	}
 	e.log.Info("server stopped")
 	return nil
