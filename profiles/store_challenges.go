@@ -252,9 +252,10 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 	return out, nil
 }
 
-// DeleteChallenge removes the challenge with id.
-func (s *Store) DeleteChallenge(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "challenges", id); err != nil {
+// DeleteChallenge removes the challenge with id; with ifVersion (not 0) only at that
+// version, a *StaleError otherwise.
+func (s *Store) DeleteChallenge(ctx context.Context, id string, ifVersion int64) error {
+	if err := deleteRow(ctx, s, "challenges", "challenge", id, ifVersion); err != nil {
 		return fmt.Errorf("delete challenge %s: %w", id, err)
 	}
 	s.changed("challenge", id, true)

@@ -206,11 +206,16 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 // DeleteCity removes the city with id. A city that still has practices, challenges
 // or affiliated experts is kept (ErrConflict) unless cascade is set: then its
 // practices and challenges are deleted with it and its experts are detached from
-// it, since a person's profile outlives their affiliation.
-func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
+// it, since a person's profile outlives their affiliation. With ifVersion (not 0)
+// the city is deleted only at that version (a *StaleError otherwise), checked by
+// the DELETE itself.
+func (s *Store) DeleteCity(ctx context.Context, id string, ifVersion int64, cascade bool) error {
 	var deleted []Change
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		deleted = deleted[:0]
+		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
+			return err
+		}
 		if ok, err := cityExists(ctx, tx, id); err != nil {
 			return err
 		} else if !ok {
@@ -254,10 +259,8 @@ func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
 				deleted = append(deleted, Change{Kind: "expert", ID: eid})
 			}
 		}
-		if _, err := tx.NewDelete().TableExpr("cities").Where("id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("delete city: %w", err)
-		}
-		return nil
+		// Last, with the version: a city changed meanwhile rolls all of it back.
+		return deleteVersioned(ctx, tx, "cities", "city", id, ifVersion)
 	})
 	if err != nil {
 		return fmt.Errorf("delete city %s: %w", id, err)

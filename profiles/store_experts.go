@@ -306,9 +306,10 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 	return out, nil
 }
 
-// DeleteExpert removes the expert with id.
-func (s *Store) DeleteExpert(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "experts", id); err != nil {
+// DeleteExpert removes the expert with id; with ifVersion (not 0) only at that
+// version, a *StaleError otherwise.
+func (s *Store) DeleteExpert(ctx context.Context, id string, ifVersion int64) error {
+	if err := deleteRow(ctx, s, "experts", "expert", id, ifVersion); err != nil {
 		return fmt.Errorf("delete expert %s: %w", id, err)
 	}
 	s.changed("expert", id, true)
