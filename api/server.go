@@ -58,6 +58,7 @@ type Server struct {
 	policies    map[string]policy
 
 	background context.Context
+	statuses   map[string]int // the success status of each write route
 }
 
 // requestTimeout bounds the work of one request; the server's write timeout
@@ -73,7 +74,8 @@ type Route struct {
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, matching: cfg.Matching,
-		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies()}
+		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
+		statuses: successStatuses()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -133,6 +135,7 @@ func New(cfg Config) *echo.Echo {
 		e.Use(s.audit)
 		e.Use(perAddress...)
 		e.Use(s.authenticate)
+		e.Use(s.auditActor)
 		e.Use(perKey...)
 		e.Use(s.idempotency)
 	}

@@ -221,13 +221,23 @@ func (s *Store) changed(kind, id string, deleted bool) {
 
 // inTx runs f in a transaction, retried when the database reports a serialisation
 // failure or a concurrent version change, so that f always sees a consistent state.
+// The audit entry of the request in ctx, if any, is recorded in the same
+// transaction (see PendingAudit).
 func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 	if s.tx != nil {
 		return f(*s.tx)
 	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error { return f(tx) })
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := f(tx); err != nil {
+				return err
+			}
+			return s.recordAudit(ctx, tx)
+		})
+		if err == nil {
+			commitAudit(ctx)
+		}
 		if !errors.Is(err, errRetry) {
 			return err
 		}
@@ -267,11 +277,15 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 		pending = pending[:0]
 		inner := *s
 		inner.tx, inner.pending = &tx, &pending
-		return f(&inner)
+		if err := f(&inner); err != nil {
+			return err
+		}
+		return s.recordAudit(ctx, tx)
 	})
 	if err != nil {
 		return err
 	}
+	commitAudit(ctx)
 	for _, c := range pending {
 		s.changed(c.Kind, c.ID, c.Deleted)
 	}

@@ -96,6 +96,7 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 	}
 	now := s.timestamp()
 	row := challengeRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	created(ctx, "challenges", row.ID)
 	row.set(in)
 	err = s.inTx(ctx, func(tx bun.Tx) error {
 		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {

@@ -66,6 +66,7 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 	}
 	now := s.timestamp()
 	row := cityRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	created(ctx, "cities", row.ID)
 	row.set(in)
 	err = s.inTx(ctx, func(tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {

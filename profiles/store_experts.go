@@ -151,6 +151,7 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 	}
 	now := s.timestamp()
 	row := expertRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	created(ctx, "experts", row.ID)
 	row.set(in)
 	err = s.inTx(ctx, func(tx bun.Tx) error {
 		if in.CityID != nil {

@@ -76,6 +76,7 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	}
 	now := s.timestamp()
 	row := practiceRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	created(ctx, "practices", row.ID)
 	row.set(in)
 	err = s.inTx(ctx, func(tx bun.Tx) error {
 		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {

@@ -476,6 +476,9 @@ func (s *Store) CreateProposal(ctx context.Context, p Proposal, ev ProposalEvent
 	err := s.inTx(ctx, func(tx bun.Tx) error {
 		var err error
 		out, notify, err = s.createProposals(ctx, tx, []Proposal{p}, ev, func(int) string { return "" })
+		if err == nil {
+			created(ctx, "proposals", out[0].ID)
+		}
 		return err
 	})
 	if err != nil {

@@ -96,7 +96,8 @@ func (w *Workflows) openChallenge(ctx context.Context, id string) (profiles.Chal
 // panelPool gathers the candidates of a review panel of ch.
 func (w *Workflows) panelPool(ctx context.Context, ch profiles.Challenge, rules PanelRules, extra []string, size int) (*pool, error) {
 	return w.gather(ctx, ch, poolOptions{mode: matcher.ModePeerReview, from: tfFrom(ch), until: tfUntil(ch),
-		excluded: exclusionMap(rules.Excluded), extra: append(slices.Clone(rules.Pinned), extra...), size: size})
+		excluded: exclusionMap(rules.Excluded), extra: append(slices.Clone(rules.Pinned), extra...), size: size,
+		excludeHome: !rules.AllowHomeCountry})
 }
 
 // assemblePanel proposes the best panel for a challenge under the rules.

@@ -32,6 +32,9 @@ type pool struct {
 	cands     []assembly.Candidate
 	byID      map[string]int // index in cands
 	expl      map[string]json.RawMessage
+	// kept says, for each candidate a hard rule of the index or the
+	// secretariat keeps off, every reason.
+	kept map[string][]string
 }
 
 // candidate returns the candidate with this ID.
@@ -62,6 +65,9 @@ type poolOptions struct {
 	extra []string
 	// size is how many candidates to ask the index for; 0 is candidatePool.
 	size int
+	// excludeHome keeps the experts of the city's own country out of the
+	// pool's count, as a panel's rule does unless it allows them.
+	excludeHome bool
 }
 
 // gather builds the candidate pool of a challenge.
@@ -71,9 +77,13 @@ func (w *Workflows) gather(ctx context.Context, ch profiles.Challenge, opt poolO
 		return nil, fmt.Errorf("gather candidates: city of challenge %s: %w", ch.ID, err)
 	}
 	ix := w.ix.Index()
-	keep := false
+	// The hard rules the index knows (pause, capacity, availability, the
+	// mode, the city's working languages, the own city and, for a panel, the
+	// own country) apply before the pool is cut: the size best experts are
+	// eligible ones, and those the rules keep off come back marked, for the
+	// counts of why a seat cannot be filled.
 	q := matcher.Query{ChallengeID: ch.ID, Challenge: opt.challengeDoc, Kind: matcher.KindExpert, Mode: opt.mode,
-		RequireSharedLanguage: &keep, IncludeExcluded: true}
+		ExcludeHomeCountry: opt.excludeHome, IncludeExcluded: true}
 	size := opt.size
 	if size == 0 {
 		size = candidatePool
@@ -121,7 +131,7 @@ func (w *Workflows) gather(ctx context.Context, ch profiles.Challenge, opt poolO
 	for _, d := range declines {
 		declined[d.ExpertID] = true
 	}
-	p := &pool{challenge: ch, city: city, byID: map[string]int{}, expl: map[string]json.RawMessage{}}
+	p := &pool{challenge: ch, city: city, byID: map[string]int{}, expl: map[string]json.RawMessage{}, kept: map[string][]string{}}
 	for _, sg := range sugs {
 		e, ok := byID[sg.ID]
 		if !ok {
@@ -135,10 +145,12 @@ func (w *Workflows) gather(ctx context.Context, ch profiles.Challenge, opt poolO
 			if reason != "" {
 				c.Excluded += ": " + reason
 			}
+			p.kept[e.ID] = []string{c.Excluded}
 		} else if sg.Explanation.Excluded {
 			// The index's own rules the assembly does not model itself (the
 			// modes an expert volunteers for, for one).
 			c.Excluded = strings.Join(sg.Explanation.ExclusionReasons, "; ")
+			p.kept[e.ID] = sg.Explanation.ExclusionReasons
 		}
 		if len(opt.skills) > 0 {
 			ms, err := ix.SkillCoverage(e.ID, opt.skills, matcher.Lang(ch.Language))

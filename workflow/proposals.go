@@ -376,7 +376,13 @@ func (w *Workflows) proposalPool(ctx context.Context, p *profiles.Proposal, extr
 		rules.Excluded = excluded
 		return w.teamPool(ctx, ch, &rules, extra)
 	default:
-		return w.panelPool(ctx, ch, PanelRules{Excluded: excluded}, extra, 0)
+		var rules PanelRules
+		if p.Kind == "panel" {
+			if err := decodeRules(*p, &rules); err != nil {
+				return nil, err
+			}
+		}
+		return w.panelPool(ctx, ch, PanelRules{AllowHomeCountry: rules.AllowHomeCountry, Excluded: excluded}, extra, 0)
 	}
 }
 

@@ -249,14 +249,11 @@ func (w *Workflows) RunRound(ctx context.Context, id string) error {
 	unfilled = append(unfilled, res.Unfilled...)
 	views := make([]UnfilledChallenge, 0, len(unfilled))
 	for _, u := range unfilled {
-		reason := "no panel"
-		if u.Reason != nil {
-			reason = u.Reason.Error()
-		}
-		views = append(views, UnfilledChallenge{ChallengeID: u.ChallengeID, Reason: reason})
+		views = append(views, UnfilledChallenge{ChallengeID: u.ChallengeID, Reason: unfilledReason(u.Reason, pools[u.ChallengeID])})
 	}
 	r.Unfilled, _ = json.Marshal(views)
 	r.Total, r.Worst, r.Mean = round6(res.Total), round6(res.Worst), round6(res.Mean)
+	r.Result = &profiles.RoundResult{Optimal: res.Optimal, MaxPanels: res.MaxPanels, TotalBound: round6(res.TotalBound)}
 	if _, _, err := w.store.FinishRound(ctx, r, panels, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "assembled by review round " + r.Name}); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,6 +274,54 @@ func TestRoundOfAKilledReplicaIsFinishedByAnother(t *testing.T) {
 		}
 		if attempts != 2 {
 			t.Errorf("the job took %d attempts, want 2 (the killed one and the rescue)", attempts)
+		}
+	})
+}
+
+// A round tells the secretariat what it did: whether its panels are proven
+// optimal, and for a challenge left without a panel, the rule that emptied it
+// with counts. The hard rules apply before a pool is cut, so "unfilled" means
+// that no eligible expert exists: a city working only in Portuguese, which
+// almost no expert of the network speaks, gets no panel and says why.
+func TestRoundSaysWhatItDid(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		ctx := context.Background()
+		store := demoStore(t, db)
+		city, err := store.CreateCity(ctx, profiles.CityInput{Name: "Porto Alegre", Country: "BR", Region: "latin_america", Languages: []string{"pt"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch, err := store.CreateChallenge(ctx, profiles.ChallengeInput{CityID: city.ID, Language: "en", Themes: []string{"waste"}, Modes: []string{"peer_review"},
+			Title: "Household waste collection and sorting", Description: "A peer review of our household waste collection, sorting at source and recycling."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond})
+		runJobs(t, w)
+		r, err := w.CreateRound(ctx, workflow.RoundRequest{Name: "with an unreachable city", Challenges: []workflow.RoundChallenge{
+			{ChallengeID: dakarWaste, PanelRules: workflow.PanelRules{Size: intp(3)}},
+			{ChallengeID: ch.ID, PanelRules: workflow.PanelRules{Size: intp(3)}},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := waitRound(t, w, r.ID)
+		if v.Status != profiles.RoundDone || len(v.Panels) != 1 || v.Panels[0].ChallengeID != dakarWaste {
+			t.Fatalf("round: %s, panels %+v (%s)", v.Status, v.Panels, v.Error)
+		}
+		if v.Result == nil || !v.Result.Optimal || v.Result.MaxPanels != 1 || v.Result.TotalBound != v.Total {
+			t.Errorf("result: %+v, total %v", v.Result, v.Total)
+		}
+		var unfilled []workflow.UnfilledChallenge
+		if err := json.Unmarshal(v.Unfilled, &unfilled); err != nil || len(unfilled) != 1 {
+			t.Fatalf("unfilled: %s %v", v.Unfilled, err)
+		}
+		reason := unfilled[0].Reason
+		t.Logf("unfilled: %s", reason)
+		for _, want := range []string{"size: 3 required, ", "experts with the best subject fit are eligible", "no working language of the city (pt): "} {
+			if !strings.Contains(reason, want) {
+				t.Errorf("reason %q lacks %q", reason, want)
+			}
 		}
 	})
 }
