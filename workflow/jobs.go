@@ -107,6 +107,9 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 // short is tried again by the next worker to claim it, here or on another
 // replica. It returns once the workers have stopped.
 func (w *Workflows) RunJobs(ctx context.Context) error {
+	if err := w.queueLeftRounds(ctx); err != nil {
+		return err
+	}
 	if err := w.jobs.client.Start(ctx); err != nil {
 		return fmt.Errorf("start the job workers: %w", err)
 	}
@@ -166,4 +169,25 @@ func (rw *roundWorker) Work(ctx context.Context, job *river.Job[roundArgs]) erro
 		return river.JobCancel(err)
 	}
 	return err
+}
+
+// queueLeftRounds gives a job to every round left queued or running without
+// one, as by a version that ran rounds in its own process. A round's job is
+// unique: one that has a job, in any state, is left as it is, so that every
+// replica may do this at start.
+func (w *Workflows) queueLeftRounds(ctx context.Context) error {
+	rs, err := w.store.RoundsToResume(ctx)
+	if err != nil {
+		return fmt.Errorf("rounds left queued: %w", err)
+	}
+	for _, r := range rs {
+		res, err := w.jobs.client.Insert(ctx, roundArgs{RoundID: r.ID}, nil)
+		if err != nil {
+			return fmt.Errorf("queue round %s: %w", r.ID, err)
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			w.log.Info("review round queued as a job", "round", r.ID, "name", r.Name)
+		}
+	}
+	return nil
 }

@@ -325,3 +325,33 @@ func TestRoundSaysWhatItDid(t *testing.T) {
 		}
 	})
 }
+
+// A round left queued by a version that ran rounds in its own process has no
+// job: a worker starting gives it one, once, and runs it.
+func TestRoundLeftWithoutAJobRuns(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		ctx := context.Background()
+		store := demoStore(t, db)
+		plan, _ := json.Marshal(map[string]any{"name": "left", "fairness": "total",
+			"challenges": []map[string]any{{"challenge_id": dakarWaste, "size": 3}}})
+		r, err := store.CreateRound(ctx, profiles.ReviewRound{Name: "left", Fairness: "total", Request: plan})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond})
+		b := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond})
+		runJobs(t, a)
+		runJobs(t, b)
+		v := waitRound(t, a, r.ID)
+		if v.Status != profiles.RoundDone || len(v.Panels) != 1 {
+			t.Fatalf("round: %s with %d panels (%s)", v.Status, len(v.Panels), v.Error)
+		}
+		var jobs int
+		if err := store.DB().QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE kind = 'review_round'").Scan(&jobs); err != nil {
+			t.Fatal(err)
+		}
+		if jobs != 1 {
+			t.Errorf("%d jobs for one round", jobs)
+		}
+	})
+}
