@@ -19,8 +19,10 @@ import (
 
 	"matchmaker/api"
 	"matchmaker/api/apitest"
+	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/workflow"
 )
 
 // The fault tests take the database away from a running API and give it back:
@@ -158,7 +160,22 @@ func newFaultAPI(t *testing.T, store *profiles.Store) *faultAPI {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := api.New(api.Config{Store: store, Logger: quiet, Ready: store.Ping, RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
+	// The faults are the requests': no job workers poll beside them (some of
+	// these tests leave the store a single connection).
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	m := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), quiet)
+	f := workflow.NewFollower(store, m, quiet, workflow.FollowerConfig{})
+	if err := f.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go f.Run(ctx)
+	flows, err := workflow.New(workflow.Config{Store: store, Logger: quiet, Index: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(api.Config{Store: store, Logger: quiet, Ready: store.Ping, Follower: f, Workflows: flows, Background: ctx,
+		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &faultAPI{srv: srv, client: &http.Client{Timeout: 15 * time.Second}, v: apitest.NewValidator(t), key: key}

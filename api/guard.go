@@ -100,18 +100,30 @@ func isWrite(method string) bool {
 }
 
 // audit records every write, with its outcome, in the append-only audit trail.
-// It writes the response itself (an error goes through the error handler here)
-// so that the status it records is the one the client gets.
+// The request's entry travels in its context to the store, which records it in
+// the transaction of the write (with the status the route answers on success):
+// a write and its record commit together. A request that committed nothing (a
+// refused or failed write) is recorded here after the fact, with the status the
+// client got; the middleware writes the response itself (an error goes through
+// the error handler here) so that this status is the one sent.
 func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !isWrite(c.Request().Method) || c.Path() == "" {
 			return next(c)
 		}
+		resource, id, nested := resourceOfPath(c)
+		pending := profiles.NewPendingAudit(profiles.AuditEntry{Method: c.Request().Method, Path: c.Request().URL.Path,
+			Resource: resource, ResourceID: id, Status: s.successStatus(c),
+			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}, nested)
+		c.SetRequest(c.Request().WithContext(profiles.WithAudit(c.Request().Context(), pending)))
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		e := profiles.AuditEntry{Method: c.Request().Method, Path: c.Request().URL.Path, Status: c.Response().Status,
-			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+		if pending.Recorded() {
+			return nil
+		}
+		e := pending.Entry()
+		e.Status = c.Response().Status
 		if k := keyOf(c); k != nil {
 			e.KeyID, e.Role, e.Actor = k.ID, k.Role, k.Name
 		}

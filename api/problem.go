@@ -11,6 +11,7 @@ import (
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // ProblemContentType is the media type of every error body (RFC 9457).
@@ -108,10 +109,13 @@ func toProblem(err error) *Problem {
 		ce *profiles.ConflictError
 		se *profiles.StaleError
 		he *echo.HTTPError
+		re *workflow.RuleError
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &re):
+		return newProblem(http.StatusUnprocessableEntity, re.Detail, re.Fields...)
 	case errors.As(err, &ve):
 		return newProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%d field(s) are invalid: see errors", len(ve.Fields)), ve.Fields...)
 	case errors.As(err, &se):

@@ -19,7 +19,9 @@ type resource[T, In any] struct {
 	find   func(context.Context, string) (T, error)
 	list   func(c echo.Context) (profiles.ListResult[T], error)
 	update func(ctx context.Context, id string, ifVersion int64, apply func(In) (In, error)) (T, error)
-	delete func(c echo.Context, id string) error
+	// delete removes the row, only at ifVersion when it is not 0: the
+	// version is checked by the store's DELETE itself.
+	delete func(c echo.Context, id string, ifVersion int64) error
 	meta   func(T) profiles.Meta
 	// redact, when set, hides what the request may not see of the rows it
 	// answers with (contact details).
@@ -158,18 +160,7 @@ func (r resource[T, In]) handleDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if ifVersion != 0 {
-		// The version is checked before the delete, not in the same
-		// statement: a change landing in between is deleted with the row.
-		cur, err := r.find(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return err
-		}
-		if m := r.meta(cur); m.Version != ifVersion {
-			return &profiles.StaleError{Detail: fmt.Sprintf("%s is at version %d, not %d: read it again before deleting it", m.ID, m.Version, ifVersion)}
-		}
-	}
-	if err := r.delete(c, c.Param("id")); err != nil {
+	if err := r.delete(c, c.Param("id"), ifVersion); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -237,13 +228,13 @@ func cityResource(srv *Server) resource[profiles.City, profiles.CityInput] {
 		update: func(ctx context.Context, id string, v int64, apply func(profiles.CityInput) (profiles.CityInput, error)) (profiles.City, error) {
 			return s.UpdateCity(ctx, id, profiles.CityUpdate{IfVersion: v, Apply: apply})
 		},
-		delete: func(c echo.Context, id string) error {
+		delete: func(c echo.Context, id string, ifVersion int64) error {
 			q := newQuery(c, "cascade")
 			cascade := q.boolean("cascade", false)
 			if err := q.err(); err != nil {
 				return err
 			}
-			return s.DeleteCity(c.Request().Context(), id, cascade)
+			return s.DeleteCity(c.Request().Context(), id, ifVersion, cascade)
 		},
 		meta: func(v profiles.City) profiles.Meta { return v.Meta },
 	}
@@ -266,11 +257,11 @@ func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.Pr
 		update: func(ctx context.Context, id string, v int64, apply func(profiles.PracticeInput) (profiles.PracticeInput, error)) (profiles.Practice, error) {
 			return s.UpdatePractice(ctx, id, profiles.PracticeUpdate{IfVersion: v, Apply: apply})
 		},
-		delete: func(c echo.Context, id string) error {
+		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {
 				return err
 			}
-			return s.DeletePractice(c.Request().Context(), id)
+			return s.DeletePractice(c.Request().Context(), id, ifVersion)
 		},
 		meta: func(v profiles.Practice) profiles.Meta { return v.Meta },
 		redact: func(c echo.Context, rows []profiles.Practice) error {
@@ -301,11 +292,11 @@ func challengeResource(s *profiles.Store) resource[profiles.Challenge, profiles.
 		update: func(ctx context.Context, id string, v int64, apply func(profiles.ChallengeInput) (profiles.ChallengeInput, error)) (profiles.Challenge, error) {
 			return s.UpdateChallenge(ctx, id, profiles.ChallengeUpdate{IfVersion: v, Apply: apply})
 		},
-		delete: func(c echo.Context, id string) error {
+		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {
 				return err
 			}
-			return s.DeleteChallenge(c.Request().Context(), id)
+			return s.DeleteChallenge(c.Request().Context(), id, ifVersion)
 		},
 		meta: func(v profiles.Challenge) profiles.Meta { return v.Meta },
 	}
@@ -330,11 +321,11 @@ func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput]
 		update: func(ctx context.Context, id string, v int64, apply func(profiles.ExpertInput) (profiles.ExpertInput, error)) (profiles.Expert, error) {
 			return s.UpdateExpert(ctx, id, profiles.ExpertUpdate{IfVersion: v, Apply: apply})
 		},
-		delete: func(c echo.Context, id string) error {
+		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {
 				return err
 			}
-			return s.DeleteExpert(c.Request().Context(), id)
+			return s.DeleteExpert(c.Request().Context(), id, ifVersion)
 		},
 		meta: func(v profiles.Expert) profiles.Meta { return v.Meta },
 	}

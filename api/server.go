@@ -10,7 +10,6 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,9 +48,13 @@ type Config struct {
 	// header cannot pick the address rate limits and the audit trail see.
 	// Empty: the connection's own address is the client's.
 	TrustedProxies []netip.Prefix
-	// Background bounds the jobs the service runs beside requests (review
-	// rounds): when it is cancelled they stop, and a round cut short runs
-	// again at the next start. Nil means they run until they end.
+	// Workflows are the network's workflows the routes call. When nil, New
+	// builds them over Store and the follower's index and works their jobs (review
+	// rounds) until Background ends.
+	Workflows *workflow.Workflows
+	// Background bounds the background work New starts itself (review
+	// rounds when it builds the workflows, the purge of idempotency keys).
+	// Nil means it runs until it ends.
 	Background context.Context
 }
 
@@ -63,13 +66,13 @@ type Server struct {
 	version  string
 	matching *workflow.Matching
 	follower *workflow.Follower
+	flows    *workflow.Workflows
 
 	publicReads bool
 	policies    map[string]policy
 
 	background context.Context
-	jobs       *sync.WaitGroup
-	roundSlot  chan struct{} // one review round runs at a time
+	statuses   map[string]int // the success status of each write route
 }
 
 // ipExtractor says where a request's client address comes from: the
@@ -123,8 +126,8 @@ type Route struct {
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
-		background: cfg.Background, jobs: &sync.WaitGroup{}, roundSlot: make(chan struct{}, 1),
-		publicReads: !cfg.PrivateReads, policies: policies()}
+		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
+		statuses: successStatuses()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -143,6 +146,19 @@ func New(cfg Config) *echo.Echo {
 	}
 	if s.follower != nil {
 		s.matching = s.follower.Matching()
+	}
+	if s.flows == nil && s.store != nil {
+		flows, err := workflow.New(workflow.Config{Store: s.store, Logger: s.log, Index: s.matching})
+		if err != nil {
+			s.log.Error("workflows not started", "error", err)
+		} else {
+			s.flows = flows
+			go func() {
+				if err := flows.RunJobs(s.background); err != nil {
+					s.log.Error("job workers stopped", "error", err)
+				}
+			}()
+		}
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -184,6 +200,7 @@ func New(cfg Config) *echo.Echo {
 		e.Use(s.audit)
 		e.Use(perAddress...)
 		e.Use(s.authenticate)
+		e.Use(s.auditActor)
 		e.Use(perKey...)
 		e.Use(s.idempotency)
 	}
@@ -195,7 +212,6 @@ func New(cfg Config) *echo.Echo {
 		}
 	}
 	if s.store != nil {
-		s.resumeRounds(s.background)
 		go s.purgeIdempotency(s.background)
 	}
 	return e

@@ -225,3 +225,38 @@ func TestCandidatesErrors(t *testing.T) {
 		})
 	}
 }
+
+// ExcludeHomeCountry keeps the experts of the challenge city's own country out,
+// as a review panel's rule does, so that a pool is cut among eligible experts;
+// without it they are candidates like any other.
+func TestCandidatesExcludeHomeCountry(t *testing.T) {
+	ix := panelIndex(t)
+	ch, ok := ix.Doc("c1")
+	if !ok {
+		t.Fatal("no challenge c1")
+	}
+	home := 0
+	for _, exclude := range []bool{false, true} {
+		q := matcher.Query{ChallengeID: "c1", Mode: matcher.ModePeerReview, IncludeExcluded: true, ExcludeHomeCountry: exclude}
+		all, err := ix.Candidates(q, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range all {
+			d, _ := ix.Doc(s.ID)
+			sameCountry := slices.ContainsFunc(s.Explanation.ExclusionReasons, func(r string) bool { return strings.HasPrefix(r, "same country") })
+			switch {
+			case d.Country == ch.Country && exclude && !sameCountry:
+				t.Errorf("%s of %s is not excluded by ExcludeHomeCountry: %v", s.ID, d.Country, s.Explanation.ExclusionReasons)
+			case d.Country != ch.Country && sameCountry, !exclude && sameCountry:
+				t.Errorf("%s of %s excluded as from the same country (ExcludeHomeCountry %v)", s.ID, d.Country, exclude)
+			}
+			if d.Country == ch.Country && !exclude {
+				home++
+			}
+		}
+	}
+	if home == 0 {
+		t.Fatalf("the fixture has no expert of the challenge's country %s", ch.Country)
+	}
+}

@@ -177,6 +177,10 @@ type Query struct {
 	// (interpretation is arranged); nil means true. Between cities a
 	// missing common language only lowers the score (FactorLanguage).
 	RequireSharedLanguage *bool
+	// ExcludeHomeCountry excludes the experts of the country of the
+	// challenge's city, as a review panel's hard rule does unless the
+	// secretariat allows it, so that a pool is cut among eligible experts.
+	ExcludeHomeCountry bool
 	// SimilarContext favours partners of the same region and city size
 	// class instead of other countries.
 	SimilarContext bool

@@ -16,7 +16,18 @@ import (
 // candidates of each challenge from the index in peer_review mode (with their
 // explanations), then the round assembled by matcher/assembly with five seats a
 // panel under a role quota and a cap per country. It reports the two phases.
+//
+// rules-after-cut is how rounds gathered their pools before: the best 100 by
+// subject fit, the language and home-country rules applied by the assembly
+// after the cut. rules-before-cut is how the service gathers them now: the
+// index applies those rules first (ExcludeHomeCountry, the shared language),
+// so that the 100 are eligible ones.
 func BenchmarkRoundEndToEnd(b *testing.B) {
+	b.Run("rules-after-cut", func(b *testing.B) { benchmarkRoundEndToEnd(b, false) })
+	b.Run("rules-before-cut", func(b *testing.B) { benchmarkRoundEndToEnd(b, true) })
+}
+
+func benchmarkRoundEndToEnd(b *testing.B, rulesFirst bool) {
 	const challenges, experts, pool = 1_000, 20_000, 100
 	docs := matcher.SyntheticCorpus(matcher.CorpusConfig{Docs: experts, Seed: 7, ExpertShare: 1})
 	queries := matcher.SyntheticQueries(matcher.CorpusConfig{Docs: experts, Seed: 7}, challenges, 50)
@@ -32,7 +43,11 @@ func BenchmarkRoundEndToEnd(b *testing.B) {
 		start := time.Now()
 		items := make([]assembly.RoundItem, 0, challenges)
 		for _, q := range queries {
-			sugs, err := ix.Candidates(matcher.Query{ChallengeID: q.ID, Kind: matcher.KindExpert, Mode: matcher.ModePeerReview, RequireSharedLanguage: &keep}, pool)
+			mq := matcher.Query{ChallengeID: q.ID, Kind: matcher.KindExpert, Mode: matcher.ModePeerReview, RequireSharedLanguage: &keep}
+			if rulesFirst {
+				mq.RequireSharedLanguage, mq.ExcludeHomeCountry = nil, true
+			}
+			sugs, err := ix.Candidates(mq, pool)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -33,6 +33,7 @@ func (st *state) langNames(s sideRef) []string {
 type pairRules struct {
 	mode        Mode
 	requireLang bool
+	excludeHome bool
 	similar     bool
 	today       int32
 	// skipSubject is set in Opportunities: the other side is the expert
@@ -99,6 +100,11 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 				return fmt.Sprintf("no capacity left: %d of %d engagements under way", ot.m.load, ot.m.capacity)
 			})
 		}
+	}
+	if expert && r.excludeHome && ch.h.country != 0 && ch.h.country == ot.h.country {
+		pe.exclude(r, func() string {
+			return "same country: the expert is from the challenge's own country " + st.countries.name(uint32(ot.h.country))
+		})
 	}
 	if expert && ot.m.modes != 0 && ot.m.modes&modeBit(string(r.mode)) == 0 {
 		pe.exclude(r, func() string {

@@ -623,6 +623,7 @@ func (s *search) setOptions(q *Query) error {
 	s.rules = pairRules{
 		mode:        mode,
 		requireLang: q.RequireSharedLanguage == nil || *q.RequireSharedLanguage,
+		excludeHome: q.ExcludeHomeCountry,
 		similar:     q.SimilarContext,
 		today:       dayOf(now),
 	}

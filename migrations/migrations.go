@@ -3,7 +3,9 @@
 // transactional (.tx.up.sql); each statement is written to be safely re-run, so a
 // run interrupted half-way is retried cleanly on the next start.
 //
-// It imports bun's migrate package and no project package.
+// Up also applies the job queue's own migrations (river's, through rivermigrate).
+//
+// It imports bun's migrate package and river's migrator, and no project package.
 package migrations
 
 import (
@@ -63,7 +65,11 @@ func Pending(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	for _, mg := range ms.Unapplied() {
 		names = append(names, mg.Name)
 	}
-	return names, nil
+	jobs, err := pendingJobs(ctx, m.DB())
+	if err != nil {
+		return nil, err
+	}
+	return append(names, jobs...), nil
 }
 
 // Up applies every pending migration and returns the names of those it applied.
@@ -102,7 +108,11 @@ func Up(ctx context.Context, m *migrate.Migrator) ([]string, error) {
 	for _, mg := range group.Migrations {
 		names = append(names, mg.Name)
 	}
-	return names, nil
+	jobs, err := upJobs(ctx, m.DB())
+	if err != nil {
+		return names, err
+	}
+	return append(names, jobs...), nil
 }
 
 // advisoryKey names matchmaker's migration lock among PostgreSQL advisory locks.

@@ -218,7 +218,25 @@ type ReviewRound struct {
 	Mean    float64         `json:"mean"`
 	// Unfilled says, for each challenge that got no panel, why.
 	Unfilled json.RawMessage `json:"unfilled,omitempty"`
-	Error    string          `json:"error,omitempty"`
+	// Result says what the assembly proves of a done round's panels.
+	Result *RoundResult `json:"result,omitempty"`
+	Error  string       `json:"error,omitempty"`
+}
+
+// RoundResult is what the assembly proves of a round's panels: optimal for
+// the round's fairness, or, when its search stopped at its work budget, how
+// far from optimal they can be at most.
+type RoundResult struct {
+	// Optimal is true when no assignment of the experts fills more panels
+	// or, filling as many, scores better (for worst_first: with a better
+	// worst panel first).
+	Optimal bool `json:"optimal"`
+	// MaxPanels bounds the panels any assignment fills; the number of
+	// panels when Optimal.
+	MaxPanels int `json:"max_panels"`
+	// TotalBound bounds the total any assignment filling as many panels
+	// reaches; the round's total when Optimal.
+	TotalBound float64 `json:"total_bound"`
 }
 
 // Rubric is how panel members score the reviewed cities of a round.

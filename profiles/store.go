@@ -208,6 +208,8 @@ func (s *Store) timestamp() time.Time { return s.now().UTC().Truncate(time.Micro
 
 // inTx runs f in a transaction, retried when the database reports a serialisation
 // failure or a concurrent version change, so that f always sees a consistent state.
+// The audit entry of the request in ctx, if any, is recorded in the same
+// transaction (see PendingAudit).
 func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 	if s.tx != nil {
 		return f(*s.tx)
@@ -218,8 +220,14 @@ func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 			if err := f(tx); err != nil {
 				return err
 			}
-			return s.markCommitted(ctx, tx)
+			if err := s.markCommitted(ctx, tx); err != nil {
+				return err
+			}
+			return s.recordAudit(ctx, tx)
 		})
+		if err == nil {
+			commitAudit(ctx)
+		}
 		if !errors.Is(err, errRetry) {
 			return err
 		}
@@ -266,11 +274,15 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 		if seq, err = s.recordChanges(ctx, tx, inner.pending.list); err != nil {
 			return err
 		}
-		return s.markCommitted(ctx, tx)
+		if err := s.markCommitted(ctx, tx); err != nil {
+			return err
+		}
+		return s.recordAudit(ctx, tx)
 	})
 	if err != nil {
 		return err
 	}
+	commitAudit(ctx)
 	s.committed(ctx, seq)
 	return nil
 }
@@ -580,4 +592,14 @@ func contactFields(c *Contact) (name, email, phone *string) {
 		return nil, nil, nil
 	}
 	return nullString(c.Name), nullString(c.Email), nullString(c.Phone)
+}
+
+// SQLTx returns the database transaction that a store handed out by InTx writes
+// in, so that a library writing its own tables (the job queue) can join it; nil
+// on a store outside InTx.
+func (s *Store) SQLTx() *sql.Tx {
+	if s.tx == nil {
+		return nil
+	}
+	return s.tx.Tx
 }

@@ -203,7 +203,7 @@ func TestKeys(t *testing.T) {
 		if _, err := s.KeyBySecret(ctx, expertSecret); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteExpert(ctx, f.experts[3].ID); err != nil {
+		if err := s.DeleteExpert(ctx, f.experts[3].ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.KeyBySecret(ctx, expertSecret); !errors.Is(err, profiles.ErrNotFound) {

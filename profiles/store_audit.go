@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +58,10 @@ func clip(s string, n int) string {
 // commit together. The trail is append-only: the database itself refuses any
 // UPDATE or DELETE of it.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
+	return s.appendAudit(ctx, s.idb(), e)
+}
+
+func (s *Store) appendAudit(ctx context.Context, db bun.IDB, e AuditEntry) error {
 	ve := &ValidationError{}
 	e.Method = strings.ToUpper(required(ve, "method", clip(e.Method, 16)))
 	e.Path = required(ve, "path", clip(e.Path, maxAuditPath))
@@ -75,7 +80,7 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
 		Actor: clip(e.Actor, maxAuditText), Method: e.Method, Path: e.Path, Resource: clip(e.Resource, maxAuditText),
 		ResourceID: clip(e.ResourceID, maxAuditText), Status: e.Status, RequestID: clip(e.RequestID, maxAuditText),
 	}
-	if _, err := s.idb().NewInsert().Model(&row).Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(&row).Exec(ctx); err != nil {
 		return fmt.Errorf("append audit entry: %w", err)
 	}
 	return nil
@@ -138,4 +143,103 @@ func auditOfKeys(ctx context.Context, db bun.IDB, keyIDs []string) ([]AuditEntry
 		slices.SortFunc(out, func(a, b AuditEntry) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return out, nil
+}
+
+// PendingAudit is the audit entry of a write request in flight. A door puts it in
+// the request's context (WithAudit); the store's write transaction records it
+// with the write, so that a write and its record commit together or not at all.
+// A request that commits nothing (refused, failed, or a write outside a
+// transaction) leaves it unrecorded: the door then appends it after the fact,
+// with the status it answered. Safe for concurrent use.
+type PendingAudit struct {
+	mu       sync.Mutex
+	entry    AuditEntry
+	nested   bool
+	recorded bool
+}
+
+// NewPendingAudit returns the pending entry e. Its Status is the one recorded
+// with a committed write: the status the route answers on success. nested
+// marks a route under a row (POST /v1/challenges/{id}/panels) whose creation
+// names the row it creates instead.
+func NewPendingAudit(e AuditEntry, nested bool) *PendingAudit {
+	return &PendingAudit{entry: e, nested: nested}
+}
+
+// SetActor names who is calling, once the request's key is known.
+func (p *PendingAudit) SetActor(keyID, role, actor string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.entry.KeyID, p.entry.Role, p.entry.Actor = keyID, role, actor
+}
+
+// Entry returns the entry as it stands.
+func (p *PendingAudit) Entry() AuditEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.entry
+}
+
+// Recorded reports whether a committed write recorded the entry.
+func (p *PendingAudit) Recorded() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.recorded
+}
+
+type auditKey struct{}
+
+// WithAudit returns ctx carrying the pending audit entry of its request.
+func WithAudit(ctx context.Context, p *PendingAudit) context.Context {
+	return context.WithValue(ctx, auditKey{}, p)
+}
+
+// AuditOf returns the pending audit entry ctx carries, or nil.
+func AuditOf(ctx context.Context) *PendingAudit { return auditOf(ctx) }
+
+func auditOf(ctx context.Context) *PendingAudit {
+	p, _ := ctx.Value(auditKey{}).(*PendingAudit)
+	return p
+}
+
+// created names the row a request creates in its pending audit entry.
+func created(ctx context.Context, resource, id string) {
+	p := auditOf(ctx)
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.entry.ResourceID == "" || p.nested {
+		p.entry.Resource, p.entry.ResourceID = resource, id
+	}
+}
+
+// recordAudit appends the request's pending entry, if any and not yet recorded,
+// inside the transaction tx of its write; commitAudit marks it recorded once that
+// transaction has committed.
+func (s *Store) recordAudit(ctx context.Context, tx bun.IDB) error {
+	p := auditOf(ctx)
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	if p.recorded {
+		p.mu.Unlock()
+		return nil
+	}
+	if p.entry.ID == "" {
+		p.entry.ID = s.newID()
+	}
+	e := p.entry
+	p.mu.Unlock()
+	return s.appendAudit(ctx, tx, e)
+}
+
+func commitAudit(ctx context.Context) {
+	if p := auditOf(ctx); p != nil {
+		p.mu.Lock()
+		p.recorded = true
+		p.mu.Unlock()
+	}
 }

@@ -97,6 +97,7 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 	now := s.timestamp()
 	row := challengeRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "challenge", row.ID)
+	created(ctx, "challenges", row.ID)
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("challenge", row.ID, false)
@@ -248,9 +249,10 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 	return out, nil
 }
 
-// DeleteChallenge removes the challenge with id.
-func (s *Store) DeleteChallenge(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "challenge", "challenges", id); err != nil {
+// DeleteChallenge removes the challenge with id; with ifVersion (not 0) only at that
+// version, a *StaleError otherwise.
+func (s *Store) DeleteChallenge(ctx context.Context, id string, ifVersion int64) error {
+	if err := deleteRow(ctx, s, "challenges", "challenge", id, ifVersion); err != nil {
 		return fmt.Errorf("delete challenge %s: %w", id, err)
 	}
 	return nil

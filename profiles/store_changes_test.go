@@ -89,20 +89,20 @@ func TestChangeFeedRecordsEveryMatchedWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		expect("create expert", entry{"expert", "upsert"})
-		if err := s.DeletePractice(ctx, practice.ID); err != nil {
+		if err := s.DeletePractice(ctx, practice.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		expect("delete practice", entry{"practice", "delete"})
-		if err := s.DeletePractice(ctx, practice.ID); !errors.Is(err, profiles.ErrNotFound) {
+		if err := s.DeletePractice(ctx, practice.ID, 0); !errors.Is(err, profiles.ErrNotFound) {
 			t.Fatalf("delete again: %v", err)
 		}
 		expect("delete of nothing")
 		// A cascade: the challenge goes, the expert is detached, then the city.
-		if err := s.DeleteCity(ctx, city.ID, true); err != nil {
+		if err := s.DeleteCity(ctx, city.ID, 0, true); err != nil {
 			t.Fatal(err)
 		}
 		expect("delete city with cascade", entry{"challenge", "delete"}, entry{"expert", "upsert"}, entry{"city", "delete"})
-		if err := s.DeleteExpert(ctx, e.ID); err != nil {
+		if err := s.DeleteExpert(ctx, e.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		expect("delete expert", entry{"expert", "delete"})

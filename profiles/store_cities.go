@@ -67,6 +67,7 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 	now := s.timestamp()
 	row := cityRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "city", row.ID)
+	created(ctx, "cities", row.ID)
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("city", row.ID, false)
@@ -202,9 +203,14 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 // DeleteCity removes the city with id. A city that still has practices, challenges
 // or affiliated experts is kept (ErrConflict) unless cascade is set: then its
 // practices and challenges are deleted with it and its experts are detached from
-// it, since a person's profile outlives their affiliation.
-func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
+// it, since a person's profile outlives their affiliation. With ifVersion (not 0)
+// the city is deleted only at that version (a *StaleError otherwise), checked by
+// the DELETE itself.
+func (s *Store) DeleteCity(ctx context.Context, id string, ifVersion int64, cascade bool) error {
 	err := s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
+		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
+			return err
+		}
 		if ok, err := cityExists(ctx, tx, id); err != nil {
 			return err
 		} else if !ok {
@@ -248,8 +254,9 @@ func (s *Store) DeleteCity(ctx context.Context, id string, cascade bool) error {
 				ch.add("expert", eid, false)
 			}
 		}
-		if _, err := tx.NewDelete().TableExpr("cities").Where("id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("delete city: %w", err)
+		// Last, with the version: a city changed meanwhile rolls all of it back.
+		if err := deleteVersioned(ctx, tx, "cities", "city", id, ifVersion); err != nil {
+			return err
 		}
 		ch.add("city", id, true)
 		return nil

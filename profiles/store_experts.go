@@ -152,6 +152,7 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 	now := s.timestamp()
 	row := expertRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "expert", row.ID)
+	created(ctx, "experts", row.ID)
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("expert", row.ID, false)
@@ -302,9 +303,10 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 	return out, nil
 }
 
-// DeleteExpert removes the expert with id.
-func (s *Store) DeleteExpert(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "expert", "experts", id); err != nil {
+// DeleteExpert removes the expert with id; with ifVersion (not 0) only at that
+// version, a *StaleError otherwise.
+func (s *Store) DeleteExpert(ctx context.Context, id string, ifVersion int64) error {
+	if err := deleteRow(ctx, s, "experts", "expert", id, ifVersion); err != nil {
 		return fmt.Errorf("delete expert %s: %w", id, err)
 	}
 	return nil

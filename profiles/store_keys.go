@@ -173,6 +173,9 @@ func (s *Store) CreateKey(ctx context.Context, in KeyInput) (APIKey, string, err
 		}
 		row, err = s.insertKey(ctx, tx, in, secret)
 		wrote(ctx, "key", row.ID)
+		if err == nil {
+			created(ctx, "keys", row.ID)
+		}
 		return err
 	})
 	if err != nil {
@@ -292,13 +295,18 @@ func (s *Store) FindKeys(ctx context.Context, p Page) (ListResult[APIKey], error
 // RevokeKey marks the key with id revoked, now, and returns it; a key revoked
 // before keeps its first revocation time. ErrNotFound when there is no such key.
 func (s *Store) RevokeKey(ctx context.Context, id string) (APIKey, error) {
-	if _, err := s.idb().NewUpdate().Model((*keyRow)(nil)).Set("revoked_at = ?", s.timestamp()).
-		Where("id = ? AND revoked_at IS NULL", id).Exec(ctx); err != nil {
-		return APIKey{}, fmt.Errorf("revoke key %s: %w", id, err)
-	}
-	k, err := findKey(ctx, s.idb(), id)
+	var k APIKey
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model((*keyRow)(nil)).Set("revoked_at = ?", s.timestamp()).
+			Where("id = ? AND revoked_at IS NULL", id).Exec(ctx); err != nil {
+			return err
+		}
+		var err error
+		k, err = findKey(ctx, tx, id)
+		return err
+	})
 	if err != nil {
-		return APIKey{}, fmt.Errorf("revoke key: %w", err)
+		return APIKey{}, fmt.Errorf("revoke key %s: %w", id, err)
 	}
 	return k, nil
 }

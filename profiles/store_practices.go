@@ -81,6 +81,7 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	now := s.timestamp()
 	row := practiceRow{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
 	wrote(ctx, "practice", row.ID)
+	created(ctx, "practices", row.ID)
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("practice", row.ID, false)
@@ -249,28 +250,52 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 	return out, nil
 }
 
-// DeletePractice removes the practice with id.
-func (s *Store) DeletePractice(ctx context.Context, id string) error {
-	if err := deleteRow(ctx, s, "practice", "practices", id); err != nil {
+// DeletePractice removes the practice with id; with ifVersion (not 0) only at
+// that version, a *StaleError otherwise.
+func (s *Store) DeletePractice(ctx context.Context, id string, ifVersion int64) error {
+	if err := deleteRow(ctx, s, "practices", "practice", id, ifVersion); err != nil {
 		return fmt.Errorf("delete practice %s: %w", id, err)
 	}
 	return nil
 }
 
-// deleteRow deletes one row of kind by ID from table, with its change; its join
-// rows go with it (ON DELETE CASCADE).
-func deleteRow(ctx context.Context, s *Store, kind, table, id string) error {
+// deleteRow deletes one row by ID from table, with its change; its join rows
+// go with it (ON DELETE CASCADE). With ifVersion (not 0) the version is checked
+// by the DELETE itself, so that a change committed in between is never deleted
+// unseen; when nothing was deleted, the same transaction tells a missing row
+// (ErrNotFound) from a changed one (*StaleError).
+func deleteRow(ctx context.Context, s *Store, table, kind, id string, ifVersion int64) error {
 	return s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
-		res, err := tx.NewDelete().TableExpr(table).Where("id = ?", id).Exec(ctx)
-		if err != nil {
+		if err := deleteVersioned(ctx, tx, table, kind, id, ifVersion); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return ErrNotFound
 		}
 		ch.add(kind, id, true)
 		return nil
 	})
+}
+
+// deleteVersioned is deleteRow inside a transaction.
+func deleteVersioned(ctx context.Context, tx bun.IDB, table, kind, id string, ifVersion int64) error {
+	q := tx.NewDelete().TableExpr(table).Where("id = ?", id)
+	if ifVersion != 0 {
+		q = q.Where("version = ?", ifVersion)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n > 0 {
+		return err
+	}
+	var current int64
+	if err := tx.NewSelect().TableExpr(table).Column("version").Where("id = ?", id).Scan(ctx, &current); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	}
+	return &StaleError{Detail: fmt.Sprintf("%s %s is at version %d, not %d: read it again before deleting it", kind, id, current, ifVersion)}
 }
 
 // unfiltered reports whether f selects every row, so that a page is every row

@@ -257,7 +257,7 @@ func (s *Store) EraseExpert(ctx context.Context, id string) (pseudonym string, e
 				return fmt.Errorf("bump proposal versions: %w", err)
 			}
 		}
-		return tx.DeleteExpert(ctx, id)
+		return tx.DeleteExpert(ctx, id, 0)
 	})
 	if err != nil {
 		return "", fmt.Errorf("erase expert %s: %w", id, err)

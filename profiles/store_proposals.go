@@ -477,6 +477,9 @@ func (s *Store) CreateProposal(ctx context.Context, p Proposal, ev ProposalEvent
 		)
 		out, notify, err = s.createProposals(ctx, tx, []Proposal{p}, ev, func(int) string { return "" })
 		ch.experts(notify)
+		if err == nil {
+			created(ctx, "proposals", out[0].ID)
+		}
 		return err
 	})
 	if err != nil {

@@ -729,7 +729,7 @@ func TestProposalsOutliveExperts(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, s)
 		p := mustProposal(t, s, f.panelOf(f.waste, 0, 1))
-		if err := s.DeleteExpert(ctx, f.experts[0].ID); err != nil {
+		if err := s.DeleteExpert(ctx, f.experts[0].ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		// The history keeps the deleted expert, and a save may keep them too…
@@ -743,7 +743,7 @@ func TestProposalsOutliveExperts(t *testing.T) {
 			t.Fatalf("save keeping a deleted expert: %v", err)
 		}
 		// …but cannot bring in one who is gone.
-		if err := s.DeleteExpert(ctx, f.experts[2].ID); err != nil {
+		if err := s.DeleteExpert(ctx, f.experts[2].ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		saved.Members = append(saved.Members, profiles.Member{ExpertID: f.experts[2].ID})
@@ -752,7 +752,7 @@ func TestProposalsOutliveExperts(t *testing.T) {
 			t.Fatalf("save bringing in a deleted expert: fields %v", got)
 		}
 		// A deleted challenge takes its proposals with it.
-		if err := s.DeleteChallenge(ctx, f.waste.ID); err != nil {
+		if err := s.DeleteChallenge(ctx, f.waste.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.FindProposalByID(ctx, p.ID); !errors.Is(err, profiles.ErrNotFound) {

@@ -32,6 +32,27 @@ type roundRow struct {
 	CreatedAt time.Time `bun:"created_at"`
 	UpdatedAt time.Time `bun:"updated_at"`
 	Version   int64     `bun:"version"`
+
+	// From review_round_results, once the round is done.
+	Optimal    *bool    `bun:"optimal,scanonly"`
+	MaxPanels  *int     `bun:"max_panels,scanonly"`
+	TotalBound *float64 `bun:"total_bound,scanonly"`
+}
+
+type roundResultRow struct {
+	bun.BaseModel `bun:"table:review_round_results"`
+
+	RoundID    string  `bun:"round_id,pk"`
+	Optimal    bool    `bun:"optimal"`
+	MaxPanels  int     `bun:"max_panels"`
+	TotalBound float64 `bun:"total_bound"`
+}
+
+// selectRounds selects rounds with their results.
+func selectRounds(db bun.IDB, model any) *bun.SelectQuery {
+	return db.NewSelect().Model(model).ColumnExpr("rr.*").
+		ColumnExpr("res.optimal, res.max_panels, res.total_bound").
+		Join("LEFT JOIN review_round_results AS res ON res.round_id = rr.id")
 }
 
 type scoreRow struct {
@@ -66,6 +87,9 @@ func (r *roundRow) round() (ReviewRound, error) {
 		Name: r.Name, Status: r.Status, Progress: r.Progress, Fairness: r.Fairness, Request: rawJSON(r.Request),
 		Total: r.Total, Worst: r.Worst, Mean: r.Mean, Unfilled: rawJSON(r.Unfilled), Error: r.Error,
 	}
+	if r.Optimal != nil && r.MaxPanels != nil && r.TotalBound != nil {
+		rd.Result = &RoundResult{Optimal: *r.Optimal, MaxPanels: *r.MaxPanels, TotalBound: *r.TotalBound}
+	}
 	if r.Rubric != nil {
 		rd.Rubric = &Rubric{}
 		if err := json.Unmarshal([]byte(*r.Rubric), rd.Rubric); err != nil {
@@ -84,6 +108,7 @@ func (s *Store) CreateRound(ctx context.Context, r ReviewRound) (ReviewRound, er
 	}
 	now := s.timestamp()
 	r.Meta = Meta{ID: s.newID(), CreatedAt: now, UpdatedAt: now, Version: 1}
+	created(ctx, "review-rounds", r.ID)
 	r.Status, r.Progress, r.Total, r.Worst, r.Mean, r.Unfilled, r.Error = RoundQueued, 0, 0, 0, 0, nil, ""
 	row := roundRow{ID: r.ID, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := row.set(r); err != nil {
@@ -106,7 +131,7 @@ func (s *Store) FindRoundByID(ctx context.Context, id string) (ReviewRound, erro
 
 func findRound(ctx context.Context, db bun.IDB, id string) (ReviewRound, error) {
 	var row roundRow
-	if err := db.NewSelect().Model(&row).Where("rr.id = ?", id).Scan(ctx); err != nil {
+	if err := selectRounds(db, &row).Where("rr.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return ReviewRound{}, fmt.Errorf("find round %s: %w", id, ErrNotFound)
 		}
@@ -122,7 +147,7 @@ func (s *Store) FindRounds(ctx context.Context, p Page) (ListResult[ReviewRound]
 		return ListResult[ReviewRound]{}, fmt.Errorf("count rounds: %w", err)
 	}
 	var rows []roundRow
-	if err := paginate(s.idb().NewSelect().Model(&rows), "rr", p).Scan(ctx); err != nil {
+	if err := paginate(selectRounds(s.idb(), &rows), "rr", p).Scan(ctx); err != nil {
 		return ListResult[ReviewRound]{}, fmt.Errorf("find rounds: %w", err)
 	}
 	items, err := roundsOf(rows)
@@ -222,7 +247,18 @@ func (s *Store) FinishRound(ctx context.Context, r ReviewRound, panels []Proposa
 		if err := row.set(out); err != nil {
 			return err
 		}
-		return updateVersioned(ctx, tx, &row, cur.Version)
+		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
+			return err
+		}
+		if r.Result == nil {
+			return nil
+		}
+		out.Result = r.Result
+		res := roundResultRow{RoundID: cur.ID, Optimal: r.Result.Optimal, MaxPanels: r.Result.MaxPanels, TotalBound: r.Result.TotalBound}
+		if _, err := tx.NewInsert().Model(&res).Exec(ctx); err != nil {
+			return fmt.Errorf("store the round's result: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		return ReviewRound{}, nil, fmt.Errorf("finish round %s: %w", r.ID, err)

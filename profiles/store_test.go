@@ -85,13 +85,13 @@ func TestCityLifecycle(t *testing.T) {
 		if !errors.Is(err, profiles.ErrConflict) {
 			t.Fatalf("stale version: want ErrConflict, got %v", err)
 		}
-		if err := s.DeleteCity(ctx, c.ID, false); err != nil {
+		if err := s.DeleteCity(ctx, c.ID, 0, false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.FindCityByID(ctx, c.ID); !errors.Is(err, profiles.ErrNotFound) {
 			t.Fatalf("after delete: want ErrNotFound, got %v", err)
 		}
-		if err := s.DeleteCity(ctx, c.ID, false); !errors.Is(err, profiles.ErrNotFound) {
+		if err := s.DeleteCity(ctx, c.ID, 0, false); !errors.Is(err, profiles.ErrNotFound) {
 			t.Fatalf("second delete: want ErrNotFound, got %v", err)
 		}
 	}, profiles.WithClock(clock.Now))
@@ -216,12 +216,12 @@ func TestPracticeChallengeExpertRoundTrip(t *testing.T) {
 		}
 
 		// A city with dependents is kept unless cascade is asked for.
-		err = s.DeleteCity(ctx, dakar.ID, false)
+		err = s.DeleteCity(ctx, dakar.ID, 0, false)
 		var ce *profiles.ConflictError
 		if !errors.As(err, &ce) || !strings.Contains(ce.Detail, "1 practice, 1 challenge and 1 affiliated expert") {
 			t.Fatalf("delete city with dependents: %v", err)
 		}
-		if err := s.DeleteCity(ctx, dakar.ID, true); err != nil {
+		if err := s.DeleteCity(ctx, dakar.ID, 0, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.FindPracticeByID(ctx, p.ID); !errors.Is(err, profiles.ErrNotFound) {
@@ -282,7 +282,7 @@ func TestListsPaginateAndFilter(t *testing.T) {
 		}
 		// A cursor taken from a row that was deleted since still continues after it.
 		r, _ := s.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 2}})
-		if err := s.DeleteCity(ctx, r.Next, false); err != nil {
+		if err := s.DeleteCity(ctx, r.Next, 0, false); err != nil {
 			t.Fatal(err)
 		}
 		r2, err := s.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 2, After: r.Next}})

@@ -1,9 +1,20 @@
-// Package workflow is the application layer of matchmaker: the network's
-// workflows, between the doors (api, cmd) and the engines (profiles, matcher).
-// It holds the in-memory match index and the follower that keeps it in step
-// with the store's change feed, so that every replica's index converges on the
-// database whichever process wrote.
+// Package workflow is matchmaker's application layer: the network's workflows,
+// the same for every door. It assembles review panels, tutoring teams and
+// exchange pairings from the domain rules a proposal keeps (PanelRules,
+// TeamRules, PairingRules), carries a proposal through its life (edits,
+// sending, answers with the automatic replacement of a decline, outcomes),
+// gathers candidate pools with the hard rules applied before a pool is cut,
+// runs review rounds as jobs claimed from the database, and aggregates a
+// round's rubric scores into its benchmark. It holds the in-memory match index
+// and the follower that keeps it in step with the store's change feed, so that
+// every replica's index converges on the database whichever process wrote.
 //
-// It imports profiles and matcher; it knows no HTTP and never imports api,
-// echo or cmd.
+// Its errors are domain values: the profiles errors (*profiles.ValidationError,
+// *profiles.ConflictError, *profiles.StaleError, profiles.ErrNotFound) and
+// *RuleError when the network's hard rules cannot be kept. A door decides what
+// they mean in its own protocol.
+//
+// workflow imports profiles, matcher and matcher/assembly (and the job queue's
+// packages). It knows no HTTP: it must not import echo, net/http, api, web or
+// cmd. The doors (api, cmd, and the pages and the import to come) call it.
 package workflow

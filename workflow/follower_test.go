@@ -130,17 +130,17 @@ func exercise(t *testing.T, w *profiles.Store, f *workflow.Follower) {
 		return p.Region == "africa" && e.Region == "africa"
 	})
 
-	if err := w.DeletePractice(ctx, practice.ID); err != nil {
+	if err := w.DeletePractice(ctx, practice.ID, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.DeleteExpert(ctx, expert.ID); err != nil {
+	if err := w.DeleteExpert(ctx, expert.ID, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{practice.ID, expert.ID} {
 		eventually(t, "deleted "+id+" gone from the index", noDoc(f, id))
 	}
 	// A cascade takes the city's challenge with it.
-	if err := w.DeleteCity(ctx, city.ID, true); err != nil {
+	if err := w.DeleteCity(ctx, city.ID, 0, true); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "challenge of a deleted city gone", noDoc(f, challenge.ID))
@@ -329,7 +329,7 @@ func TestFollowerCatchesUpAfterAnOutage(t *testing.T) {
 				Description: "Tri.", Language: "fr", Themes: []string{"waste"}}))
 			during = append(during, p.ID)
 		}
-		if err := w.DeletePractice(ctx, first.ID); err != nil {
+		if err := w.DeletePractice(ctx, first.ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		relay.Restore(t)

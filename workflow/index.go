@@ -110,8 +110,8 @@ func (m *Matching) Build(ctx context.Context) error {
 // "" for a city it does not know.
 func (m *Matching) CityRegion(id string) string { return m.city(id).region }
 
-// Region returns the region most of the network's cities in country are in, or "".
-func (m *Matching) Region(country string) string { return m.region(country) }
+// CountryRegion returns the region most of the network's cities in country are in, or "".
+func (m *Matching) CountryRegion(country string) string { return m.region(country) }
 
 // ChallengeDoc converts a challenge as the index would hold it, with what it
 // inherits from its city, for a query on a challenge that differs from the

@@ -391,7 +391,14 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		stopFollowing()
 		<-followed
 	}()
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Background: ctx,
+	// The workflows every door calls; review rounds run until ctx ends.
+	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching})
+	if err != nil {
+		return err
+	}
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- flows.RunJobs(ctx) }()
+	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
 	srv := &http.Server{
@@ -426,6 +433,9 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
+	}
+	if err := <-jobsDone; err != nil {
+		return err
 	}
 	e.log.Info("server stopped")
 	return nil

@@ -1,4 +1,4 @@
-package api
+package workflow
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"matchmaker/matcher"
 	"matchmaker/matcher/assembly"
@@ -33,6 +32,9 @@ type pool struct {
 	cands     []assembly.Candidate
 	byID      map[string]int // index in cands
 	expl      map[string]json.RawMessage
+	// kept says, for each candidate a hard rule of the index or the
+	// secretariat keeps off, every reason.
+	kept map[string][]string
 }
 
 // candidate returns the candidate with this ID.
@@ -63,18 +65,25 @@ type poolOptions struct {
 	extra []string
 	// size is how many candidates to ask the index for; 0 is candidatePool.
 	size int
+	// excludeHome keeps the experts of the city's own country out of the
+	// pool's count, as a panel's rule does unless it allows them.
+	excludeHome bool
 }
 
 // gather builds the candidate pool of a challenge.
-func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOptions) (*pool, error) {
-	city, err := s.store.FindCityByID(ctx, ch.CityID)
+func (w *Workflows) gather(ctx context.Context, ch profiles.Challenge, opt poolOptions) (*pool, error) {
+	city, err := w.store.FindCityByID(ctx, ch.CityID)
 	if err != nil {
 		return nil, fmt.Errorf("gather candidates: city of challenge %s: %w", ch.ID, err)
 	}
-	ix := s.matching.Index()
-	keep := false
+	ix := w.ix.Index()
+	// The hard rules the index knows (pause, capacity, availability, the
+	// mode, the city's working languages, the own city and, for a panel, the
+	// own country) apply before the pool is cut: the size best experts are
+	// eligible ones, and those the rules keep off come back marked, for the
+	// counts of why a seat cannot be filled.
 	q := matcher.Query{ChallengeID: ch.ID, Challenge: opt.challengeDoc, Kind: matcher.KindExpert, Mode: opt.mode,
-		RequireSharedLanguage: &keep, IncludeExcluded: true}
+		ExcludeHomeCountry: opt.excludeHome, IncludeExcluded: true}
 	size := opt.size
 	if size == 0 {
 		size = candidatePool
@@ -102,7 +111,7 @@ func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOpti
 	for i, sg := range sugs {
 		ids[i] = sg.ID
 	}
-	experts, err := s.store.FindExpertsByIDs(ctx, ids)
+	experts, err := w.store.FindExpertsByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +119,11 @@ func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOpti
 	for _, e := range experts {
 		byID[e.ID] = e
 	}
-	loads, err := s.store.ExpertLoads(ctx, ids)
+	loads, err := w.store.ExpertLoads(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	declines, err := s.store.DeclinesOf(ctx, ch.ID)
+	declines, err := w.store.DeclinesOf(ctx, ch.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -122,13 +131,13 @@ func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOpti
 	for _, d := range declines {
 		declined[d.ExpertID] = true
 	}
-	p := &pool{challenge: ch, city: city, byID: map[string]int{}, expl: map[string]json.RawMessage{}}
+	p := &pool{challenge: ch, city: city, byID: map[string]int{}, expl: map[string]json.RawMessage{}, kept: map[string][]string{}}
 	for _, sg := range sugs {
 		e, ok := byID[sg.ID]
 		if !ok {
 			continue // deleted since the index last heard of it
 		}
-		c := s.candidateOf(e, loads[e.ID], opt.from, opt.until)
+		c := w.candidateOf(e, loads[e.ID], opt.from, opt.until)
 		c.Score = sg.Score
 		c.Declined = declined[e.ID]
 		if reason, ok := opt.excluded[e.ID]; ok {
@@ -136,10 +145,12 @@ func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOpti
 			if reason != "" {
 				c.Excluded += ": " + reason
 			}
+			p.kept[e.ID] = []string{c.Excluded}
 		} else if sg.Explanation.Excluded {
 			// The index's own rules the assembly does not model itself (the
 			// modes an expert volunteers for, for one).
 			c.Excluded = strings.Join(sg.Explanation.ExclusionReasons, "; ")
+			p.kept[e.ID] = sg.Explanation.ExclusionReasons
 		}
 		if len(opt.skills) > 0 {
 			ms, err := ix.SkillCoverage(e.ID, opt.skills, matcher.Lang(ch.Language))
@@ -163,27 +174,27 @@ func (s *Server) gather(ctx context.Context, ch profiles.Challenge, opt poolOpti
 }
 
 // candidateOf gives the assembly the facts of an expert that its rules read.
-func (s *Server) candidateOf(e profiles.Expert, load int, from, until string) assembly.Candidate {
+func (w *Workflows) candidateOf(e profiles.Expert, load int, from, until string) assembly.Candidate {
 	c := assembly.Candidate{ID: e.ID, Role: e.Role, Seniority: e.Seniority, Country: e.Country,
 		Languages: e.Languages, Paused: e.Active != nil && !*e.Active}
 	if e.CityID != nil {
 		c.CityID = *e.CityID
-		c.Region = s.matching.CityRegion(*e.CityID)
+		c.Region = w.ix.CityRegion(*e.CityID)
 	}
 	if c.Region == "" {
-		c.Region = s.matching.Region(e.Country)
+		c.Region = w.ix.CountryRegion(e.Country)
 	}
 	capacity := 1
 	if e.Capacity != nil {
 		capacity = *e.Capacity
 	}
 	c.CapacityLeft = capacity - load
-	c.Unavailable = !overlaps(e.AvailableFrom, e.AvailableUntil, from, until, today())
+	c.Unavailable = !overlaps(e.AvailableFrom, e.AvailableUntil, from, until, w.today())
 	return c
 }
 
 // today is the date availability is judged on.
-func today() string { return time.Now().UTC().Format(time.DateOnly) }
+func (w *Workflows) today() string { return w.now().UTC().Format("2006-01-02") }
 
 // overlaps reports whether an expert available from af until au (either open)
 // can work in the period from..until: the two spans meet, and the expert's
@@ -201,46 +212,33 @@ func overlaps(af, au, from, until, now string) bool {
 	return true
 }
 
-// panelRules converts a panel request into the assembly's rules for the
-// challenge's city.
-func panelRules(req panelRequest, city profiles.City) assembly.PanelRules {
-	r := assembly.PanelRules{
-		Size: req.size(), MaxPerRegion: req.MaxPerRegion, MaxPerCountry: req.MaxPerCountry,
-		MinOtherCountries: req.MinOtherCountries, CityID: city.ID, CityCountry: city.Country,
-		AllowHomeCountry: req.AllowHomeCountry, CityLanguages: city.Languages, CommonLanguage: req.CommonLanguage,
-		Pinned: req.Pinned,
+func tfFrom(ch profiles.Challenge) string {
+	if ch.Timeframe == nil {
+		return ""
 	}
-	for _, q := range req.RoleQuotas {
-		r.RoleQuotas = append(r.RoleQuotas, assembly.RoleQuota{Roles: q.Roles, Min: q.Min})
-	}
-	for _, x := range req.Excluded {
-		r.Excluded = append(r.Excluded, x.ExpertID)
-	}
-	return r
+	return ch.Timeframe.From
 }
 
-// exclusionMap gives the reason of each excluded expert.
-func exclusionMap(xs []exclusionIn) map[string]string {
-	m := make(map[string]string, len(xs))
-	for _, x := range xs {
-		m[x.ExpertID] = x.Reason
+func tfUntil(ch profiles.Challenge) string {
+	if ch.Timeframe == nil {
+		return ""
 	}
-	return m
+	return ch.Timeframe.Until
 }
 
-// infeasibleProblem is the 422 answer when no panel or team meets the rules: it
-// names the rule and by how much it cannot be met.
-func infeasibleProblem(what string, inf *assembly.Infeasible, field string) error {
+// infeasible is the error when no panel or team meets the rules: it names the
+// rule and by how much it cannot be met.
+func infeasible(what string, inf *assembly.Infeasible) error {
 	msg := inf.Error()
 	detail := fmt.Sprintf("no %s meets the rules: %s", what, msg)
 	if inf.Detail != "" && !strings.Contains(msg, inf.Detail) {
 		detail += " (" + inf.Detail + ")"
 	}
-	return newProblem(422, detail, profiles.FieldError{Field: field, Message: msg})
+	return &RuleError{Detail: detail, Fields: []profiles.FieldError{{Field: ruleField(inf.Rule), Message: msg}}}
 }
 
-// ruleField names the request field behind a rule of the assembly, so that a
-// client sees which part of its request to relax.
+// ruleField names the field of the rules behind a rule of the assembly, so that
+// a client sees which part of its rules to relax.
 func ruleField(rule string) string {
 	switch {
 	case strings.HasPrefix(rule, "role quota"):
@@ -263,6 +261,22 @@ func ruleField(rule string) string {
 		return "skills"
 	}
 	return "rules"
+}
+
+// violations is the error of a change that would break a hard rule.
+func violations(vs []assembly.Violation) error {
+	fields := make([]profiles.FieldError, 0, len(vs))
+	msgs := make([]string, 0, len(vs))
+	for _, v := range vs {
+		msg := v.Rule
+		if v.Detail != "" {
+			msg = v.Detail
+		}
+		fields = append(fields, profiles.FieldError{Field: ruleField(v.Rule), Message: msg})
+		msgs = append(msgs, msg)
+	}
+	slices.Sort(msgs)
+	return &RuleError{Detail: "the change would break a hard rule: " + strings.Join(slices.Compact(msgs), "; "), Fields: fields}
 }
 
 // memberOf is the seat of a chosen expert.
@@ -295,20 +309,4 @@ func seatedIDs(ms []profiles.Member) []string {
 		}
 	}
 	return out
-}
-
-// violationsProblem is the 422 answer to an edit that would break a hard rule.
-func violationsProblem(vs []assembly.Violation) error {
-	fields := make([]profiles.FieldError, 0, len(vs))
-	msgs := make([]string, 0, len(vs))
-	for _, v := range vs {
-		msg := v.Rule
-		if v.Detail != "" {
-			msg = v.Detail
-		}
-		fields = append(fields, profiles.FieldError{Field: ruleField(v.Rule), Message: msg})
-		msgs = append(msgs, msg)
-	}
-	slices.Sort(msgs)
-	return newProblem(422, "the change would break a hard rule: "+strings.Join(slices.Compact(msgs), "; "), fields...)
 }
