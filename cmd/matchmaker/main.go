@@ -1,5 +1,6 @@
 // Command matchmaker runs the matchmaker service: it pairs cities and experts for
-// peer learning. Subcommands: serve (the default), migrate, seed and version.
+// peer learning. Subcommands: serve (the default), migrate, seed, keys and version;
+// --help (or -h) after any of them prints its help and runs nothing.
 package main
 
 import (

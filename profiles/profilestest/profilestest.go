@@ -105,9 +105,9 @@ func PostgresDB(t testing.TB, migrate bool) DB {
 			admin.Close()
 		}
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s is unreachable and CI=true: %v", base, err)
+			t.Fatalf("PostgreSQL at %s is unreachable and CI=true: %v", profiles.RedactDSN(base), err)
 		}
-		t.Skipf("PostgreSQL at %s is unreachable (%v): skipping; set TEST_DATABASE_URL or start the server", base, err)
+		t.Skipf("PostgreSQL at %s is unreachable (%v): skipping; set TEST_DATABASE_URL or start the server", profiles.RedactDSN(base), err)
 	}
 	var b [6]byte
 	rand.Read(b[:])
@@ -122,7 +122,7 @@ func PostgresDB(t testing.TB, migrate bool) DB {
 	})
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("parse %s: %v", base, err)
+		t.Fatalf("TEST_DATABASE_URL %s is not a URL", profiles.RedactDSN(base)) // err would echo it whole
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
