@@ -15,7 +15,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"golang.org/x/time/rate"
 
 	"matchmaker/profiles"
 )
@@ -62,20 +61,19 @@ func (r RateLimits) withDefaults() RateLimits {
 // rateLimiters returns the per-address and per-key limiters, answering 429 with
 // Retry-After when a client goes over. Open routes (health, readiness, the
 // document) are not limited: monitors poll them.
-func rateLimiters(r RateLimits, open func(c echo.Context) bool) (perAddress, perKey []echo.MiddlewareFunc) {
+func rateLimiters(r RateLimits, replicas *replicaCount, open func(c echo.Context) bool) (perAddress, perKey []echo.MiddlewareFunc) {
 	r = r.withDefaults()
 	deny := func(limit float64) func(c echo.Context, id string, err error) error {
 		return func(c echo.Context, _ string, _ error) error {
-			wait := int(math.Ceil(1 / limit))
+			wait := int(math.Ceil(float64(replicas.get()) / limit))
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, wait)))
-			return newProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests: at most %g a second; retry after %d s", limit, max(1, wait)))
+			return newProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests: at most %g a second across the service; retry after %d s", limit, max(1, wait)))
 		}
 	}
 	if r.PerAddress > 0 {
 		perAddress = append(perAddress, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: open,
-			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-				Rate: rate.Limit(r.PerAddress), Burst: r.AddressBurst, ExpiresIn: 3 * time.Minute}),
+			Store:               newSharedLimiter(r.PerAddress, r.AddressBurst, replicas),
 			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 			DenyHandler:         deny(r.PerAddress),
 			ErrorHandler:        func(c echo.Context, err error) error { return err },
@@ -84,8 +82,7 @@ func rateLimiters(r RateLimits, open func(c echo.Context) bool) (perAddress, per
 	if r.PerKey > 0 {
 		perKey = append(perKey, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 			Skipper: func(c echo.Context) bool { return keyOf(c) == nil },
-			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-				Rate: rate.Limit(r.PerKey), Burst: r.KeyBurst, ExpiresIn: 3 * time.Minute}),
+			Store:               newSharedLimiter(r.PerKey, r.KeyBurst, replicas),
 			IdentifierExtractor: func(c echo.Context) (string, error) { return keyOf(c).ID, nil },
 			DenyHandler:         deny(r.PerKey),
 			ErrorHandler:        func(c echo.Context, err error) error { return err },

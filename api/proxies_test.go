@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"matchmaker/api"
 	"matchmaker/profiles/profilestest"
@@ -64,4 +65,34 @@ func TestForwardedAddressesNeedATrustedProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRateLimitsAreShared: each replica enforces its share of the limits, the
+// limit divided by the replicas that follow the change feed, so that N
+// replicas behind a load balancer allow the configured limit, not N times it.
+func TestRateLimitsAreShared(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		store := profilestest.OpenStore(t, db)
+		for _, name := range []string{"replica-a", "replica-b", "replica-c"} {
+			if err := store.SaveFollower(t.Context(), name, 0, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A burst of 6 a client: a third (or less, once this replica's own
+		// follower counts too) is 2 or 1 here.
+		e := api.New(api.Config{Store: store, RateLimits: api.RateLimits{PerAddress: 0.001, AddressBurst: 6, PerKey: -1}})
+		allowed := 0
+		for range 6 {
+			req := httptest.NewRequest("GET", "/v1/cities", nil)
+			req.RemoteAddr = "192.0.2.7:4000"
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, req)
+			if rec.Code != http.StatusTooManyRequests {
+				allowed++
+			}
+		}
+		if allowed > 2 {
+			t.Fatalf("%d of 6 requests allowed with 3 replicas live, want at most 2", allowed)
+		}
+	})
 }

@@ -196,7 +196,10 @@ func New(cfg Config) *echo.Echo {
 		// too; then how fast an address calls (before any key is looked up,
 		// so that guessing keys is throttled), who is calling, how fast a key
 		// calls, and the replay of a retried POST.
-		perAddress, perKey := rateLimiters(cfg.RateLimits, s.isOpen)
+		replicas := &replicaCount{}
+		replicas.refresh(s.background, s.store)
+		go replicas.follow(s.background, s.store, 5*time.Second)
+		perAddress, perKey := rateLimiters(cfg.RateLimits, replicas, s.isOpen)
 		e.Use(s.audit)
 		e.Use(perAddress...)
 		e.Use(s.authenticate)

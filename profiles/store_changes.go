@@ -254,6 +254,16 @@ func (s *Store) SaveFollower(ctx context.Context, name string, seq int64, at tim
 	return nil
 }
 
+// LiveFollowers counts the followers that recorded their position at or after
+// since: the serving replicas, each of which follows the feed.
+func (s *Store) LiveFollowers(ctx context.Context, since time.Time) (int, error) {
+	n, err := s.db.NewSelect().TableExpr("feed_followers").Where("seen_at >= ?", since.UTC().Truncate(time.Microsecond)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count live followers: %w", err)
+	}
+	return n, nil
+}
+
 // ForgetFollower removes the follower name, as a replica that stops does, so
 // that pruning no longer waits for it.
 func (s *Store) ForgetFollower(ctx context.Context, name string) error {
