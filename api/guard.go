@@ -72,7 +72,7 @@ func rateLimiters(r RateLimits, replicas *replicaCount, open func(c echo.Context
 	}
 	if r.PerAddress > 0 {
 		perAddress = append(perAddress, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-			Skipper: open,
+			Skipper:             open,
 			Store:               newSharedLimiter(r.PerAddress, r.AddressBurst, replicas),
 			IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
 			DenyHandler:         deny(r.PerAddress),
@@ -81,7 +81,7 @@ func rateLimiters(r RateLimits, replicas *replicaCount, open func(c echo.Context
 	}
 	if r.PerKey > 0 {
 		perKey = append(perKey, middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-			Skipper: func(c echo.Context) bool { return keyOf(c) == nil },
+			Skipper:             func(c echo.Context) bool { return keyOf(c) == nil },
 			Store:               newSharedLimiter(r.PerKey, r.KeyBurst, replicas),
 			IdentifierExtractor: func(c echo.Context) (string, error) { return keyOf(c).ID, nil },
 			DenyHandler:         deny(r.PerKey),
