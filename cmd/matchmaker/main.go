@@ -67,6 +67,8 @@ type serveCmd struct {
 	RatePerKey      float64       `name:"rate-per-key" env:"MATCHMAKER_RATE_PER_KEY" default:"100" help:"Requests a second one API key may make (negative: no limit)."`
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
+	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
+	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
 type migrateCmd struct {
@@ -324,7 +326,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "version", buildVersion())
+		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
 	if err != nil {
 		return err
@@ -393,7 +395,8 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		<-followed
 	}()
 	// The workflows every door calls; review rounds run until ctx ends.
-	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching})
+	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching,
+		Jobs: workflow.JobConfig{Timeout: cmd.RoundTimeout, RescueAfter: cmd.RoundRescue}})
 	if err != nil {
 		return err
 	}
