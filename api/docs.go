@@ -5,22 +5,14 @@ import (
 	"matchmaker/profiles"
 )
 
-// NewLexicon turns the theme taxonomy into the matcher's lexicon: every label and
-// synonym, in its language, names its theme's concept. Labels weigh a little more
-// than synonyms, since they are the taxonomy's own words for the subject.
+// NewLexicon turns the theme taxonomy into the matcher's lexicon, with the one
+// constructor the matcher's evaluation measures (matcher.TaxonomyLexicon).
 func NewLexicon(tax *profiles.Taxonomy) *matcher.Lexicon {
-	var entries []matcher.LexiconEntry
+	themes := make([]matcher.TaxonomyTheme, 0, len(tax.Themes()))
 	for _, t := range tax.Themes() {
-		for _, lang := range matcher.Languages() {
-			if label := t.Labels[string(lang)]; label != "" {
-				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: label, Weight: 1.2})
-			}
-			for _, syn := range t.Synonyms[string(lang)] {
-				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: syn, Weight: 1})
-			}
-		}
+		themes = append(themes, matcher.TaxonomyTheme{Code: t.Code, Labels: t.Labels, Synonyms: t.Synonyms})
 	}
-	return matcher.NewLexicon(entries)
+	return matcher.TaxonomyLexicon(themes)
 }
 
 // cityContext is what a practice, challenge or expert inherits from its city.

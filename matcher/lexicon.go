@@ -348,3 +348,34 @@ func dedupeHits(hits []ConceptHit) []ConceptHit {
 		return a.Pos == b.Pos && a.Concept == b.Concept
 	})
 }
+
+// TaxonomyTheme is one subject of the theme taxonomy as the lexicon reads
+// it: a code, its label and its synonyms in each language. The taxonomy
+// itself lives outside the matcher (the profiles package ships it); its
+// themes are handed over as these plain values.
+type TaxonomyTheme struct {
+	Code     string              `json:"code"`
+	Labels   map[string]string   `json:"labels"`
+	Synonyms map[string][]string `json:"synonyms"`
+}
+
+// TaxonomyLexicon is the lexicon of the theme taxonomy: every label and
+// synonym, in its language, names its theme's concept, with weight 1 (a
+// label is the taxonomy's name for the subject, marked so that Label
+// returns it, not a stronger sign of it than a synonym). It is the one
+// constructor production and the evaluation both call, so that the
+// figures measured are those of the lexicon that serves.
+func TaxonomyLexicon(themes []TaxonomyTheme) *Lexicon {
+	var entries []LexiconEntry
+	for _, t := range themes {
+		for _, lang := range Languages() {
+			if label := t.Labels[string(lang)]; label != "" {
+				entries = append(entries, LexiconEntry{Concept: t.Code, Lang: lang, Term: label, Weight: 1, Label: true})
+			}
+			for _, syn := range t.Synonyms[string(lang)] {
+				entries = append(entries, LexiconEntry{Concept: t.Code, Lang: lang, Term: syn, Weight: 1})
+			}
+		}
+	}
+	return NewLexicon(entries)
+}
