@@ -196,7 +196,6 @@ func loadEvalSet(t testing.TB, dir string) *evalSet {
 	return es
 }
 
-
 // splitOwn splits the challenges of the own set into the tuning half and
 // the held-out half: within each language, in the order of their IDs, the
 // first goes to tuning, the next is held out, and so on. The rule depends
