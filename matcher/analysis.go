@@ -25,6 +25,10 @@ type ConceptHit struct {
 	Surface string  // the words as written in the text, e.g. "tri à la source"
 	Weight  float64 // the term's weight in the lexicon (1 by default)
 	Pos     int     // position of the first word
+	// Words is how many words of the text, stop words aside, the hit
+	// covers: what the taxonomy says of a text is measured by the share of
+	// its words its concepts cover.
+	Words int
 }
 
 // Analyzer turns texts into tokens and concept hits. It is safe for

@@ -222,6 +222,11 @@ type Explanation struct {
 	Excluded         bool           `json:"excluded"`
 	ExclusionReasons []string       `json:"exclusion_reasons,omitempty"`
 	Contributions    []Contribution `json:"contributions"`
+	// WeightScaling says how the weights given (the mode's, or those of
+	// the request) became the weights of the contributions: scaled to add
+	// up to 1 over the factors that apply, and the share of the concept
+	// factor's weight its evidence does not support moved to the text.
+	WeightScaling string `json:"weight_scaling,omitempty"`
 	// MatchedTerms are the shared words, the most telling first, as each
 	// side wrote them.
 	MatchedTerms []TermMatch `json:"matched_terms,omitempty"`
@@ -245,7 +250,11 @@ type Explanation struct {
 // Detail says in words what the value rests on ("shares fr", "other
 // country: SN").
 type Contribution struct {
-	Factor       Factor  `json:"factor"`
+	Factor Factor `json:"factor"`
+	// GivenWeight is the factor's weight as given: the mode's, or the
+	// request's when it sets one. Weight is what it became for the pair
+	// (see Explanation.WeightScaling).
+	GivenWeight  float64 `json:"given_weight"`
 	Weight       float64 `json:"weight"`
 	Value        float64 `json:"value"`
 	Contribution float64 `json:"contribution"`

@@ -130,9 +130,10 @@ func (s *search) explain(r *result) *pending {
 			p.textFactorI = len(exp.Contributions)
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
-			Factor: f, Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
+			Factor: f, GivenWeight: round6(r.given[i]), Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
 		})
 	}
+	exp.WeightScaling = weightScaling(r.given, s.target, r.trust)
 	exp.Score = fromUnits(total)
 	p.scoreUnits = total
 	p.docID = m.id
@@ -446,4 +447,37 @@ func wordsInCommon(n int) string {
 		return "1 word in common"
 	}
 	return fmt.Sprintf("%d words in common", n)
+}
+
+// weightScaling says in words how the weights given became those of a
+// pair's contributions: the relative weights of the factors that apply to
+// target scaled to add up to 1 (less the absolute ones), then the part of
+// the concept factor's weight its trust does not keep moved to text.
+func weightScaling(given weightVec, target Kind, t trust) string {
+	ap := applies[target]
+	sum, abs := 0.0, 0.0
+	for i, w := range given {
+		switch {
+		case !ap[i]:
+		case absolute[i]:
+			abs += w
+		default:
+			sum += w
+		}
+	}
+	if sum == 0 {
+		return ""
+	}
+	var b strings.Builder
+	scale := (1 - abs) / sum
+	if math.Abs(scale-1) < 1e-9 {
+		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: kept as given", 1-abs, withArticle(target))
+	} else {
+		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: each scaled by %.4g to add up to %.3g", sum, withArticle(target), scale, 1-abs)
+	}
+	if wc := given[fConcepts] * scale; wc > 0 && ap[fConcepts] {
+		b.WriteString("; ")
+		b.WriteString(trustDetail(t, wc))
+	}
+	return b.String()
 }

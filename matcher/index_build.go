@@ -23,6 +23,30 @@ type analysedText struct {
 	concepts []featTF
 	termLen  float32 // weighted number of words
 	conLen   float32 // weighted number of concept hits
+	covered  float32 // weighted number of words inside concept hits
+}
+
+// coverage is the share of a text's words that its concept hits cover:
+// how much of what it says the taxonomy knows.
+func (t *analysedText) coverage() float64 {
+	if t.termLen <= 0 {
+		return 0
+	}
+	return min(1, float64(t.covered)/float64(t.termLen))
+}
+
+// coveredWords is the weighted number of words the hits of one text cover,
+// each expression once (one that stands for two concepts gives two hits
+// at the same position).
+func coveredWords(hits []ConceptHit, w float32) float32 {
+	n, last := float32(0), -1
+	for _, c := range hits {
+		if c.Pos != last {
+			n += w * float32(c.Words)
+			last = c.Pos
+		}
+	}
+	return n
 }
 
 // analysedDoc is a Doc after analysis, before it gets feature IDs.
@@ -143,6 +167,7 @@ func analyseDoc(a *Analyzer, d *Doc, sc *analyseScratch) analysedDoc {
 			}
 		}
 		ad.text.termLen += w * float32(len(an.Tokens))
+		ad.text.covered += coveredWords(an.Concepts, w)
 		for _, c := range an.Concepts {
 			cw := w * float32(c.Weight)
 			key := conceptPrefix + c.Concept
@@ -440,6 +465,7 @@ func (b *buildAnalyzer) doc(d *Doc) (ad analysedDoc, doc builtDoc, items []built
 		}
 		n := w * float32(tokens)
 		ad.text.termLen += n
+		ad.text.covered += coveredWords(hits, w)
 		if p.item >= 0 {
 			ad.items[p.item].termLen += n
 		}
@@ -769,6 +795,7 @@ func parallel(workers, n int, fn func(lo, hi int)) {
 func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 	m, h := st.metaOf(d, ad.lang, true)
 	m.termLen, m.conLen, m.hash = ad.text.termLen, ad.text.conLen, ad.hash
+	m.cov = coverageCode(ad.text.coverage())
 	if len(ad.conceptKeys) > 0 {
 		m.concepts = make([]conceptSurface, len(ad.conceptKeys))
 		for i, k := range ad.conceptKeys {

@@ -275,8 +275,14 @@ func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expressi
 				continue
 			}
 			surface := text[w.start:ws[end].end]
+			words := 1 // a strict expression may hold stop words only: bien-être
+			for k := i + 1; k <= end; k++ {
+				if !ws[k].stop {
+					words++
+				}
+			}
 			for _, c := range x.hits {
-				hits = append(hits, ConceptHit{Concept: c.concept, Surface: surface, Weight: c.weight, Pos: w.pos})
+				hits = append(hits, ConceptHit{Concept: c.concept, Surface: surface, Weight: c.weight, Pos: w.pos, Words: words})
 			}
 			i = end
 			break

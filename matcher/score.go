@@ -12,6 +12,7 @@ import (
 // and the words as written, for the evidence.
 type subjectText struct {
 	lang     Lang
+	cov      float64 // the share of its words concept hits cover
 	terms    []featTF
 	concepts []featTF // concepts and declared themes
 	items    []analysedText
@@ -27,7 +28,7 @@ func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 	sc.sorted = true
 	sc.surfaces, sc.conceptWords = map[string][]string{}, map[string][]string{}
 	ad := analyseDoc(a, d, sc)
-	return &subjectText{lang: ad.lang, terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
+	return &subjectText{lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
 		surfaces: sc.surfaces, conceptWords: sc.conceptWords}
 }
 
@@ -55,6 +56,7 @@ type qfeat struct {
 	class int
 	w     float64
 	df    int
+	spec  float64 // a concept's specificity (see conceptFeats)
 }
 
 // qvec is a query prepared for one segment: rarity is that segment's.

@@ -107,7 +107,7 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j]].id, fromUnits(cr.pUnits[j])))
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
-			Factor: FactorMorePractices, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
+			Factor: FactorMorePractices, GivenWeight: 1, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
 			Detail: "more practices on the subject: " + strings.Join(others, ", "),
 		})
 	}
@@ -424,9 +424,9 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			Mode:  pt.fwd.p.exp.Mode,
 			Score: fromUnits(pt.units),
 			Contributions: []Contribution{
-				{Factor: FactorReciprocity, Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
+				{Factor: FactorReciprocity, GivenWeight: round6(y / (x + y)), Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
 					Detail: fmt.Sprintf("their practices answer your challenge %s", pt.fwd.challenge.ID)},
-				{Factor: FactorReciprocity, Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
+				{Factor: FactorReciprocity, GivenWeight: round6(x / (x + y)), Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
 					Detail: fmt.Sprintf("your practices answer their challenge %s", pt.back.challenge.ID)},
 			},
 			Directions: []Direction{

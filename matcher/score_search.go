@@ -32,6 +32,9 @@ type search struct {
 	withExcluded bool
 
 	qv      qvec   // the subject against the target segment
+	// qConcepts are the concepts of qv with their specificity, for the
+	// trust of the concept factor (see trustOf).
+	qConcepts []qfeat
 	qvItem  qvec   // the subject against experts' track-record items (see itemVec)
 	itemQVs []qvec // Opportunities: each of the expert's items against challenges
 
@@ -53,6 +56,8 @@ type result struct {
 	// detail.
 	excluded bool
 	score    float64
+	trust    trust // what the weight of the concept factor rests on
+	given    weightVec
 
 	hits []featScore // the subject's features the document holds (exact stage)
 	// The best track-record item: of the expert suggested, or of the
@@ -88,6 +93,7 @@ func (s *search) prepare() {
 			return f.class == classConcept && s.w[fConcepts] == 0 || f.class == classTheme && s.w[fThemes] == 0
 		})
 	}
+	s.qConcepts = st.conceptFeats(&s.qv)
 	if s.target == KindExpert {
 		s.qvItem = st.itemVec(&s.qv)
 	}
@@ -247,17 +253,24 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 	if s.withExcluded { // the rules will say why
 		need, subjCity = flLive, 0
 	}
+	// The concept factor keeps at most the trust the subject's coverage
+	// allows (see trustOf), the rest going to text: the partial score
+	// below is an upper bound of the score with the pair's own trust.
+	tq := float32(coverageTrust(s.text.cov))
 	ent := acc.ent
 	h := acc.cands[:0]
 	left := false
 	for _, slot := range acc.touched {
 		e := &ent[slot]
-		score := wt*min(1, e.text) + wth*min(1, float32(e.theme)*themeScale)
-		if e.flags != 0 {
-			if e.flags&accItem != 0 {
-				score = max(score, wt*min(1, acc.item[slot])+wth*min(1, float32(e.theme)*themeScale))
-			}
-			score += wc * min(1, acc.conceptOf(slot))
+		text := min(1, e.text)
+		if e.flags&accItem != 0 {
+			text = max(text, min(1, acc.item[slot]))
+		}
+		score := (wt+wc*(1-tq))*text + wth*min(1, float32(e.theme)*themeScale)
+		if e.flags&accConcept != 0 {
+			score += wc * tq * max(text, min(1, acc.conceptOf(slot)))
+		} else {
+			score += wc * tq * text
 		}
 		if len(h) == pool && score <= h[0].score {
 			left = true
@@ -503,6 +516,7 @@ func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEv
 		w = s.byMode[rules.mode]
 	}
 	eff := w.effective(s.target)
+	eff.shiftConcepts(s.trustOf(slot).value)
 	*pe = pairEval{}
 	st.evalPair(ch, other, &rules, pe)
 	pe.vals[fText] = max(min(1, text), min(1, item))
@@ -537,7 +551,10 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 	if !s.fixedMode {
 		w = s.byMode[r.mode]
 	}
+	r.given = w
 	r.eff = w.effective(s.target)
+	r.trust = s.trustOf(slot)
+	r.eff.shiftConcepts(r.trust.value)
 	var pe pairEval
 	st.evalPair(ch, other, &rules, &pe)
 	r.vals, r.details, r.reasons, r.excluded = pe.vals, pe.details, pe.reasons, pe.excluded
