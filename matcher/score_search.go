@@ -31,12 +31,12 @@ type search struct {
 	// candidates (Candidates with Query.IncludeExcluded).
 	withExcluded bool
 
-	qv      qvec   // the subject against the target segment
+	qv qvec // the subject against the target segment
 	// qConcepts are the concepts of qv with their specificity, for the
 	// trust of the concept factor (see trustOf).
 	qConcepts []qfeat
-	qvItem  qvec   // the subject against experts' track-record items (see itemVec)
-	itemQVs []qvec // Opportunities: each of the expert's items against challenges
+	qvItem    qvec   // the subject against experts' track-record items (see itemVec)
+	itemQVs   []qvec // Opportunities: each of the expert's items against challenges
 
 	region, country uint32 // filters: 0 none, noID nothing matches
 	lang            uint8  // filter: langCode, 0 none
