@@ -17,13 +17,14 @@ func NewLexicon(tax *profiles.Taxonomy) *matcher.Lexicon {
 
 // cityContext is what a practice, challenge or expert inherits from its city.
 type cityContext struct {
+	name            string
 	country, region string
 	population      int64
 	languages       []string
 }
 
 func contextOf(c profiles.City) cityContext {
-	ctx := cityContext{country: c.Country, region: c.Region, languages: c.Languages}
+	ctx := cityContext{name: c.Name, country: c.Country, region: c.Region, languages: c.Languages}
 	if c.Population != nil {
 		ctx.population = *c.Population
 	}
@@ -32,7 +33,7 @@ func contextOf(c profiles.City) cityContext {
 
 func practiceDoc(p profiles.Practice, city cityContext) matcher.Doc {
 	return matcher.Doc{
-		ID: p.ID, Kind: matcher.KindPractice, CityID: p.CityID, Lang: matcher.Lang(p.Language),
+		ID: p.ID, Kind: matcher.KindPractice, Name: p.Title, CityID: p.CityID, Lang: matcher.Lang(p.Language),
 		Fields: []matcher.Field{
 			{Name: "title", Text: p.Title}, {Name: "description", Text: p.Description}, {Name: "results", Text: p.Results},
 			{Name: "lessons_learned", Text: p.LessonsLearned}, {Name: "transferability", Text: p.Transferability},
@@ -44,7 +45,7 @@ func practiceDoc(p profiles.Practice, city cityContext) matcher.Doc {
 
 func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
 	d := matcher.Doc{
-		ID: c.ID, Kind: matcher.KindChallenge, CityID: c.CityID, Lang: matcher.Lang(c.Language),
+		ID: c.ID, Kind: matcher.KindChallenge, Name: c.Title, CityID: c.CityID, Lang: matcher.Lang(c.Language),
 		Fields: []matcher.Field{
 			{Name: "title", Text: c.Title}, {Name: "description", Text: c.Description}, {Name: "strategic_result", Text: c.StrategicResult},
 		},
@@ -61,7 +62,7 @@ func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
 // fb what their completed engagements say.
 func expertDoc(e profiles.Expert, city *cityContext, load int, fb profiles.Feedback) matcher.Doc {
 	d := matcher.Doc{
-		ID: e.ID, Kind: matcher.KindExpert,
+		ID: e.ID, Kind: matcher.KindExpert, Name: e.Name,
 		Fields: []matcher.Field{{Name: "bio", Text: e.Bio}},
 		Themes: e.Themes, Languages: e.Languages, Country: e.Country, Role: e.Role, Seniority: e.Seniority,
 		Modes: e.Modes, Skills: e.Skills, Capacity: *e.Capacity, Load: load,

@@ -90,8 +90,12 @@ type TrackItem struct {
 // caller (the HTTP layer) converts each store row into a Doc. Fields that do
 // not apply to a kind are left empty.
 type Doc struct {
-	ID     string
-	Kind   Kind // KindPractice, KindExpert or KindChallenge
+	ID   string
+	Kind Kind // KindPractice, KindExpert or KindChallenge
+	// Name is what a list shows of the document: a practice's or a
+	// challenge's title, an expert's name. Suggestions carry it; it is not
+	// matched (the title is also a field).
+	Name   string
 	CityID string
 	// Lang is the declared language of the texts; "" has it detected.
 	Lang Lang
@@ -162,9 +166,11 @@ type Query struct {
 	ChallengeID string
 	Challenge   *Doc
 
-	Kind  Kind // what to suggest: KindPractice (default), KindExpert or KindCity
-	Mode  Mode // "" is ModeExchange
-	Limit int  // how many suggestions; 0 is DefaultLimit, at most MaxLimit
+	Kind Kind // what to suggest: KindPractice (default), KindExpert or KindCity
+	// Mode is the way of learning whose weights and rules apply; "" is the
+	// challenge's first mode (exchange when it names none).
+	Mode  Mode
+	Limit int // how many suggestions; 0 is DefaultLimit, at most MaxLimit
 
 	// Region, Country and Language keep only the suggestions from that
 	// region, that country or written in that language.
@@ -204,8 +210,12 @@ const (
 // Suggestion is one ranked result: a practice, an expert, a city or a
 // challenge, with its score and why.
 type Suggestion struct {
-	ID          string      `json:"id"`
-	Kind        Kind        `json:"kind"`
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Name is the title of a practice or a challenge, the name of an
+	// expert or a city, so that a list needs no second request per item;
+	// "" when the caller gave none.
+	Name        string      `json:"name,omitempty"`
 	Score       float64     `json:"score"`
 	Explanation Explanation `json:"explanation"`
 }

@@ -43,8 +43,9 @@ type pending struct {
 	itemOfDoc   bool
 	itemTerms   []string
 	scoreUnits  int64
-	detailItem  bool // the text factor came from the item: name it in the detail
-	textFactorI int  // index of the text contribution
+	name        string // the document's Name, found with its words
+	detailItem  bool   // the text factor came from the item: name it in the detail
+	textFactorI int    // index of the text contribution
 }
 
 // explain builds the explanation of r, everything but the words of the
@@ -169,9 +170,10 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		var doc Doc
 		var parts []textPart
 		ok := false
-		if p.docID != "" && (len(p.terms) > 0 || p.item >= 0 && p.itemOfDoc) {
+		if p.docID != "" {
 			if doc, ok = ix.fetch(p.docID); ok {
 				parts = docParts(&doc)
+				p.name = doc.Name
 			}
 		}
 		if ok && len(p.terms) > 0 {
