@@ -164,6 +164,8 @@ func (a *Analyzer) analyzeWord(w *word, li int) {
 		w.term, w.stop = "", true
 	case w.flags&wElision != 0:
 		w.term, w.stop = w.lower, true
+	case w.flags&wPrefix != 0:
+		w.term, w.stop = FoldAccents(w.lower), true
 	case w.flags&wDigit != 0:
 		// Numbers and codes (2030, covid19, co2) are kept as written:
 		// stemming "2030s" or "g20" means nothing.
@@ -182,6 +184,8 @@ func analyzeWordUnknown(w *word) {
 		w.term, w.stop = "", true
 	case w.flags&wElision != 0:
 		w.term, w.stop = w.lower, true
+	case w.flags&wPrefix != 0:
+		w.term, w.stop = FoldAccents(w.lower), true
 	case w.flags&wDigit != 0:
 		w.term, w.stop = FoldAccents(w.lower), false
 	default:
@@ -221,7 +225,7 @@ func analyzeLower(lower string, li int) cacheEntry {
 	if stem == "" {
 		stem = lower
 	}
-	return cacheEntry{term: FoldAccents(stem)}
+	return cacheEntry{term: guardStem(folded, FoldAccents(stem), li)}
 }
 
 // accentedSuffixes are endings whose accent the French and Spanish stemmers

@@ -351,6 +351,11 @@ func (b *buildAnalyzer) text(text string, li int, w float32, item *idCounter) (t
 			wd.term, wd.stop = "", true
 		case wd.flags&wElision != 0:
 			wd.term, wd.stop = wd.lower, true
+		case wd.flags&wPrefix != 0:
+			wd.term, wd.stop = FoldAccents(wd.lower), true
+			if b.a.lex != nil {
+				bw.first = b.a.lex.byFirst[li][wd.term]
+			}
 		default:
 			bw = b.word(wd, li)
 			wd.term, wd.stop = bw.term, bw.stop

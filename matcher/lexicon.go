@@ -159,6 +159,8 @@ func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (t
 			return nil, false, 0, false
 		case w.flags&wElision != 0:
 			continue // "l'eau" is "eau": an elided article never counts
+		case w.flags&wPrefix != 0:
+			w.term, w.stop = FoldAccents(w.lower), true
 		case w.flags&wDigit != 0:
 			w.term, w.stop = FoldAccents(w.lower), false
 		default:
