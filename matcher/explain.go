@@ -85,6 +85,11 @@ func (s *search) explain(r *result) *pending {
 	var conceptNames []string
 	for _, h := range conceptHits {
 		c := strings.TrimPrefix(st.names[h.id], conceptPrefix)
+		if s.text.conceptBest[c] < minRecognisable || !m.recognisable(h.id) {
+			// A concept a reader would not recognise on both sides
+			// is not shown as shared (see minRecognisable).
+			continue
+		}
 		conceptNames = append(conceptNames, c)
 		cm := ConceptMatch{Concept: c, QueryWords: slices.Clone(s.text.conceptWords[c])}
 		for _, cs := range m.concepts {

@@ -54,12 +54,27 @@ type analysedDoc struct {
 	lang  Lang
 	text  analysedText
 	items []analysedText
-	// conceptKeys are the concepts found (in text order) and
-	// conceptSurfaces the words that first triggered each.
+	// conceptKeys are the concepts found (in text order),
+	// conceptSurfaces the words of the strongest hit of each (the first
+	// of the strongest) and conceptWeights its weight.
 	conceptKeys     []string
 	conceptSurfaces []string
+	conceptWeights  []float32
 	// hash is the document's contentHash, set by Build and Upsert.
 	hash uint64
+}
+
+// strongerHit keeps the hit c as the evidence of the concept key when it is
+// stronger than the one kept.
+func (ad *analysedDoc) strongerHit(key string, c ConceptHit) {
+	for i := len(ad.conceptKeys) - 1; i >= 0; i-- {
+		if ad.conceptKeys[i] == key {
+			if float32(c.Weight) > ad.conceptWeights[i] {
+				ad.conceptSurfaces[i], ad.conceptWeights[i] = strings.Clone(c.Surface), float32(c.Weight)
+			}
+			return
+		}
+	}
 }
 
 // docLang is the language of d's texts: the declared one, or the one
@@ -124,8 +139,10 @@ type analyseScratch struct {
 	items           []map[string]float32
 	sorted          bool // sort the features by key
 	// surfaces and conceptWords, when not nil, collect the words as
-	// written of each term and concept (a query's evidence).
+	// written of each term and concept (a query's evidence), and
+	// conceptBest the weight of each concept's strongest hit.
 	surfaces, conceptWords map[string][]string
+	conceptBest            map[string]float64
 }
 
 func newAnalyseScratch() *analyseScratch {
@@ -176,11 +193,15 @@ func analyseDoc(a *Analyzer, d *Doc, sc *analyseScratch) analysedDoc {
 				// evidence, copied so that the text can go.
 				ad.conceptKeys = append(ad.conceptKeys, key)
 				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+				ad.conceptWeights = append(ad.conceptWeights, float32(c.Weight))
+			} else {
+				ad.strongerHit(key, c)
 			}
 			sc.concepts[key] += cw
 			ad.text.conLen += cw
 			if sc.conceptWords != nil {
 				sc.conceptWords[c.Concept] = addWord(sc.conceptWords[c.Concept], c.Surface)
+				sc.conceptBest[c.Concept] = max(sc.conceptBest[c.Concept], c.Weight)
 			}
 		}
 		if p.item >= 0 {
@@ -482,6 +503,9 @@ func (b *buildAnalyzer) doc(d *Doc) (ad analysedDoc, doc builtDoc, items []built
 				// evidence, copied so that the text can go.
 				ad.conceptKeys = append(ad.conceptKeys, f.key)
 				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+				ad.conceptWeights = append(ad.conceptWeights, float32(c.Weight))
+			} else {
+				ad.strongerHit(f.key, c)
 			}
 			b.conceptTF.add(f.id, cw)
 			ad.text.conLen += cw
@@ -804,7 +828,7 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 	if len(ad.conceptKeys) > 0 {
 		m.concepts = make([]conceptSurface, len(ad.conceptKeys))
 		for i, k := range ad.conceptKeys {
-			m.concepts[i] = conceptSurface{st.feature(k), ad.conceptSurfaces[i]}
+			m.concepts[i] = conceptSurface{st.feature(k), ad.conceptWeights[i], ad.conceptSurfaces[i]}
 		}
 	}
 	slot := uint32(len(st.hot))

@@ -217,6 +217,7 @@ func feedbackOf(f *Feedback) feedbackStats {
 // triggered it in a document, as written.
 type conceptSurface struct {
 	id uint32
+	w  float32 // the weight of the strongest hit (see recognisable)
 	s  string
 }
 

@@ -20,16 +20,17 @@ type subjectText struct {
 	// that triggered each concept.
 	surfaces     map[string][]string
 	conceptWords map[string][]string
+	conceptBest  map[string]float64 // the weight of each concept's strongest hit
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
 func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 	sc := newAnalyseScratch()
 	sc.sorted = true
-	sc.surfaces, sc.conceptWords = map[string][]string{}, map[string][]string{}
+	sc.surfaces, sc.conceptWords, sc.conceptBest = map[string][]string{}, map[string][]string{}, map[string]float64{}
 	ad := analyseDoc(a, d, sc)
 	return &subjectText{lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
-		surfaces: sc.surfaces, conceptWords: sc.conceptWords}
+		surfaces: sc.surfaces, conceptWords: sc.conceptWords, conceptBest: sc.conceptBest}
 }
 
 // maxWords is how many different spellings of one term evidence lists.

@@ -93,7 +93,7 @@ func (s *search) prepare() {
 			return f.class == classConcept && s.w[fConcepts] == 0 || f.class == classTheme && s.w[fThemes] == 0
 		})
 	}
-	s.qConcepts = st.conceptFeats(&s.qv)
+	s.qConcepts = st.conceptFeats(&s.qv, s.text.conceptBest)
 	if s.target == KindExpert {
 		s.qvItem = st.itemVec(&s.qv)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // The concept factor is a bridge between languages, and a coarse one: a
@@ -63,18 +64,41 @@ type trust struct {
 	evidence float64 // sum of the specificities of the shared concepts
 }
 
+// minRecognisable is the weight a concept's strongest hit in a text must
+// have for a reader to recognise the concept there: a lexicon term of full
+// weight (a label or synonym of the taxonomy) is, a weak one (a word with
+// several senses, a probable translation) is not. A shared concept counts
+// as evidence for the concept factor, and is shown, only when it is
+// recognisable in both texts; its weaker hits still add to the factor's
+// value, as much as they weigh.
+const minRecognisable = 0.5
+
 // conceptFeats are the query's concept features with their specificity in
-// the target segment, sorted by ID.
-func (st *state) conceptFeats(qv *qvec) []qfeat {
+// the target segment, sorted by ID: 0 for a concept the subject does not
+// name recognisably (see minRecognisable).
+func (st *state) conceptFeats(qv *qvec, best map[string]float64) []qfeat {
 	var out []qfeat
 	n := st.segs[qv.seg].live
 	for _, f := range qv.feats {
 		if f.class == classConcept {
-			f.spec = specificity(n, f.df)
+			if best[strings.TrimPrefix(st.names[f.id], conceptPrefix)] >= minRecognisable {
+				f.spec = specificity(n, f.df)
+			}
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// recognisable reports whether the document's strongest hit of concept id
+// is recognisable (see minRecognisable).
+func (m *slotMeta) recognisable(id uint32) bool {
+	for _, c := range m.concepts {
+		if c.id == id {
+			return c.w >= minRecognisable
+		}
+	}
+	return false
 }
 
 // trustOf is the trust of the concept factor between the subject and the
@@ -88,7 +112,7 @@ func (s *search) trustOf(slot uint32) trust {
 	fwd := m.fwd
 	for _, f := range s.qConcepts {
 		i, _ := slices.BinarySearch(fwd, f.id<<impBits)
-		if i < len(fwd) && fwd[i]>>impBits == f.id {
+		if i < len(fwd) && fwd[i]>>impBits == f.id && f.spec > 0 && m.recognisable(f.id) {
 			t.evidence += f.spec
 		}
 	}

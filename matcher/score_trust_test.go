@@ -141,3 +141,42 @@ func scored(ss []matcher.Suggestion) []string {
 	}
 	return out
 }
+
+// TestWeakConceptsAreNotShown checks that a concept found on one side only
+// through a weak term (a word with several senses, a probable translation)
+// is not shown as shared, nor taken as evidence for the concept factor.
+func TestWeakConceptsAreNotShown(t *testing.T) {
+	lex := matcher.NewLexicon([]matcher.LexiconEntry{
+		{Concept: "waste", Lang: matcher.French, Term: "tri à la source"},
+		{Concept: "waste", Lang: matcher.English, Term: "household recycling"},
+		{Concept: "open_government", Lang: matcher.French, Term: "redevance", Weight: 0.3},
+		{Concept: "open_government", Lang: matcher.English, Term: "integration", Weight: 0.3},
+		{Concept: "open_government", Lang: matcher.English, Term: "open data"},
+	})
+	docs := []matcher.Doc{
+		{ID: "c", Kind: matcher.KindChallenge, CityID: "dakar", Lang: matcher.French, Fields: []matcher.Field{
+			{Name: "title", Text: "Tri à la source et redevance"}}},
+		{ID: "p", Kind: matcher.KindPractice, CityID: "leeds", Lang: matcher.English, Fields: []matcher.Field{
+			{Name: "title", Text: "Household recycling and the integration of waste pickers"}}},
+	}
+	ix := matcher.NewIndex(matcher.NewAnalyzer(lex))
+	if err := ix.Build(docs, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ix.Explain(matcher.Query{ChallengeID: "c"}, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shown []string
+	for _, c := range got.Explanation.SharedConcepts {
+		shown = append(shown, c.Concept)
+	}
+	if !slices.Equal(shown, []string{"waste"}) {
+		t.Errorf("shared concepts %v, want [waste]: open_government rests on weak terms on both sides", shown)
+	}
+	for _, c := range got.Explanation.Contributions {
+		if c.Factor == matcher.FactorConcepts && strings.Contains(c.Detail, "open_government") {
+			t.Errorf("concepts detail %q names open_government", c.Detail)
+		}
+	}
+}
