@@ -290,11 +290,15 @@ type ConceptMatch struct {
 
 // TrackRecordMatch is the expert's best-matching engagement.
 type TrackRecordMatch struct {
-	Index int      `json:"index"` // in Doc.TrackRecord
-	Title string   `json:"title"`
-	Year  int      `json:"year,omitempty"`
-	Score float64  `json:"score"` // its text similarity, 0..1
-	Words []string `json:"words,omitempty"`
+	Index int     `json:"index"` // in Doc.TrackRecord
+	Title string  `json:"title"`
+	Year  int     `json:"year,omitempty"`
+	Score float64 `json:"score"` // its text similarity, 0..1
+	// Record is the fit of the whole record: the weighted mean of the
+	// best few items, each discounted for its age and its length (see
+	// record), 0..1. The text factor takes it when it beats the profile.
+	Record float64  `json:"record_score"`
+	Words  []string `json:"words,omitempty"`
 }
 
 // PracticeMatch is one practice of a suggested city with its own score.

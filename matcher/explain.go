@@ -111,14 +111,14 @@ func (s *search) explain(r *result) *pending {
 		for _, h := range r.itemHits {
 			p.itemTerms = append(p.itemTerms, st.names[h.id])
 		}
-		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore)}
+		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore), Record: round6(r.itemVal)}
 	}
 
 	// Contributions, in the order of factors.
 	details := r.details
 	details[fText] = wordsInCommon(len(termHits))
 	if r.item >= 0 && r.itemVal > r.textVal {
-		details[fText] = "best engagement of the track record: " + wordsInCommon(len(r.itemHits))
+		details[fText] = "track record, its best items: " + wordsInCommon(len(r.itemHits)) + " with the best"
 		p.detailItem = true
 	}
 	if len(conceptNames) > 0 {
@@ -214,7 +214,7 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		}
 		if p.detailItem && p.textFactorI >= 0 {
 			c := &p.exp.Contributions[p.textFactorI]
-			c.Detail = fmt.Sprintf("best engagement of the track record: %q, %s", it.Title, wordsInCommon(len(p.itemTerms)))
+			c.Detail = fmt.Sprintf("track record, its best items: %s with the best, %q", wordsInCommon(len(p.itemTerms)), it.Title)
 		}
 	}
 }

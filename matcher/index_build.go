@@ -855,7 +855,11 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 			is := uint32(len(st.hot))
 			items[j] = is
 			st.hot = append(st.hot, hotSlot{city: h.city, country: h.country, region: h.region, flags: flLive | flItem | h.flags&flEligible})
-			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), itemIdx: uint16(j), termLen: ad.items[j].termLen})
+			year := 0
+			if j < len(d.TrackRecord) {
+				year = min(max(d.TrackRecord[j].Year, 0), math.MaxUint16)
+			}
+			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), itemIdx: uint16(j), termLen: ad.items[j].termLen, year: uint16(year)})
 			st.parent = append(st.parent, slot)
 			st.kept = append(st.kept, nil)
 			iseg := &st.segs[segItem]

@@ -151,6 +151,7 @@ type slotMeta struct {
 	seniority uint16
 	status    uint16
 	itemIdx   uint16 // an item's index in the expert's track record
+	year      uint16 // an item's year, 0 when unknown
 	seg       uint8
 	lang      uint8 // langCode of the texts
 	sizeClass uint8 // index in sizeClasses

@@ -21,6 +21,7 @@ type subjectText struct {
 	surfaces     map[string][]string
 	conceptWords map[string][]string
 	conceptBest  map[string]float64 // the weight of each concept's strongest hit
+	itemYears    []int              // the year of each track-record item
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
@@ -29,7 +30,11 @@ func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 	sc.sorted = true
 	sc.surfaces, sc.conceptWords, sc.conceptBest = map[string][]string{}, map[string][]string{}, map[string]float64{}
 	ad := analyseDoc(a, d, sc)
-	return &subjectText{lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
+	var years []int
+	for _, it := range d.TrackRecord {
+		years = append(years, it.Year)
+	}
+	return &subjectText{itemYears: years, lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
 		surfaces: sc.surfaces, conceptWords: sc.conceptWords, conceptBest: sc.conceptBest}
 }
 

@@ -37,11 +37,17 @@ type search struct {
 	qConcepts []qfeat
 	qvItem    qvec   // the subject against experts' track-record items (see itemVec)
 	itemQVs   []qvec // Opportunities: each of the expert's items against challenges
+	// itemFactors are the discounts of the expert's items in
+	// Opportunities (see itemFactor).
+	itemFactors []float64
 
 	region, country uint32 // filters: 0 none, noID nothing matches
 	lang            uint8  // filter: langCode, 0 none
 
 	touched uint32 // the sum of what touch read: kept, the reads cannot be dropped
+
+	thisYear int       // the year of the query's today, for the recency of items
+	itemVals []float64 // scratch space for the items of one expert
 }
 
 // result is one evaluated pair.
@@ -65,7 +71,7 @@ type result struct {
 	item      int
 	itemScore float64
 	itemHits  []featScore
-	itemVal   float64 // text of the best item, before the max with the profile
+	itemVal   float64 // the record's fit (see record), before the max with the profile
 	textVal   float64 // text of the profile
 }
 
@@ -98,8 +104,13 @@ func (s *search) prepare() {
 		s.qvItem = st.itemVec(&s.qv)
 	}
 	if s.subj.kind == KindExpert && s.target == KindChallenge {
-		for _, it := range s.text.items {
+		for j, it := range s.text.items {
 			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, segChallenge))
+			year := 0
+			if j < len(s.text.itemYears) {
+				year = s.text.itemYears[j]
+			}
+			s.itemFactors = append(s.itemFactors, recency(year, s.thisYear)*itemLength(it.termLen))
 		}
 	}
 }
@@ -350,14 +361,17 @@ func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, defe
 		}
 		item := 0.0
 		if s.target == KindExpert {
+			vals := s.itemVals[:0]
 			for _, is := range st.meta[c.slot].items {
 				v := float64(acc.textOf(is))
 				if len(deferredItem) > 0 {
 					t, _ := acc.defItem.sum(st.meta[is].fwd)
 					v += t
 				}
-				item = max(item, v)
+				vals = append(vals, v*itemFactor(&st.meta[is], s.thisYear))
 			}
+			item = record(vals)
+			s.itemVals = vals
 		}
 		score, ok := s.quickScore(c.slot, text, concept, item, &pe)
 		switch {
@@ -582,31 +596,42 @@ func (s *search) exact(slot uint32, detail bool) result {
 	text, concept, _ := st.exactSums(&s.qv, slot, hp)
 	// The best track-record item; its matched features are gathered once
 	// it is known, so that the others cost no allocation.
-	bestItem, bestVal := -1, 0.0
+	// The items of the record: the best one (after its discount) is
+	// shown, the best few make the record (see record).
+	bestItem, bestVal, bestRaw := -1, 0.0, 0.0
 	var bestQV *qvec
 	var bestSlot uint32
-	score := func(qv *qvec, slot uint32, j int) {
-		if v, _, _ := st.exactSums(qv, slot, nil); v > bestVal {
-			bestItem, bestVal, bestQV, bestSlot = j, v, qv, slot
+	vals := s.itemVals[:0]
+	score := func(qv *qvec, slot uint32, j int, factor float64) {
+		raw, _, _ := st.exactSums(qv, slot, nil)
+		v := raw * factor
+		vals = append(vals, v)
+		if v > bestVal {
+			bestItem, bestVal, bestRaw, bestQV, bestSlot = j, v, raw, qv, slot
 		}
 	}
 	switch {
 	case s.target == KindExpert:
 		for j, is := range st.meta[slot].items {
-			score(&s.qvItem, is, j)
+			score(&s.qvItem, is, j, itemFactor(&st.meta[is], s.thisYear))
 		}
 	case len(s.itemQVs) > 0:
 		for j := range s.itemQVs {
-			score(&s.itemQVs[j], slot, j)
+			score(&s.itemQVs[j], slot, j, s.itemFactors[j])
 		}
 	}
+	rec := 0.0
+	if len(vals) > 0 {
+		rec = record(vals)
+	}
+	s.itemVals = vals
 	var bestHits []featScore
 	if detail && bestItem >= 0 {
 		st.exactSums(bestQV, bestSlot, &bestHits)
 	}
-	r := s.evaluate(slot, text, concept, bestVal, detail)
+	r := s.evaluate(slot, text, concept, rec, detail)
 	r.hits = hits
-	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestVal), bestHits
+	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestRaw), bestHits
 	return r
 }
 
@@ -637,6 +662,7 @@ func (s *search) setOptions(q *Query) error {
 		s.byMode[m], _ = resolveWeights(m, q.Weights) // the same overrides: valid if they were for mode
 	}
 	s.fixedMode = true
+	s.thisYear = yearOf(dayOf(now))
 	s.rules = pairRules{
 		mode:        mode,
 		requireLang: q.RequireSharedLanguage == nil || *q.RequireSharedLanguage,
