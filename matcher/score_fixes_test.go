@@ -2,6 +2,7 @@ package matcher_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"matchmaker/matcher"
@@ -94,5 +95,32 @@ func TestPartnersNeedSubjectBothWays(t *testing.T) {
 	}
 	if slices.Contains(ids(got), "leeds") {
 		t.Errorf("partners of lyon: %v holds leeds, whose challenge no practice of lyon answers", ids(got))
+	}
+}
+
+// TestWeightsShownAsGiven checks that a weight given in a request is shown
+// as given next to the weight it became, and that the answer says how the
+// weights were scaled.
+func TestWeightsShownAsGiven(t *testing.T) {
+	ix := fixtureIndex(t)
+	got, err := ix.Explain(matcher.Query{ChallengeID: "c1", Weights: map[matcher.Factor]float64{"themes": 0.5}}, "p-en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got.Explanation
+	found := false
+	for _, c := range e.Contributions {
+		if c.Factor == matcher.FactorThemes {
+			found = true
+			if c.GivenWeight != 0.5 || c.Weight >= 0.5 {
+				t.Errorf("themes: given %v, weight %v; want 0.5 given, scaled down", c.GivenWeight, c.Weight)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no themes contribution")
+	}
+	if !strings.Contains(e.WeightScaling, "scaled by") {
+		t.Errorf("weight_scaling %q does not say how the weights were scaled", e.WeightScaling)
 	}
 }

@@ -133,6 +133,13 @@ func trustDetail(t trust, given float64) string {
 	if given == 0 {
 		return ""
 	}
-	return fmt.Sprintf("concepts keep %.0f%% of their weight %.3g: the taxonomy covers %.0f%% of the challenge's words and %.0f%% of the document's, shared concepts' specificity %.2f; the rest goes to text",
-		100*t.value, given, 100*t.covQ, 100*t.covD, t.evidence)
+	why := fmt.Sprintf("the taxonomy covers %.0f%% of the challenge's words and %.0f%% of the document's, and the recognisable concepts they share have a specificity of %.2f",
+		100*t.covQ, 100*t.covD, t.evidence)
+	switch {
+	case t.value >= 1:
+		return fmt.Sprintf("concepts keep their whole weight %.3g: %s", given, why)
+	case t.value <= 0:
+		return fmt.Sprintf("the weight of concepts, %.3g, goes to text: %s", given, why)
+	}
+	return fmt.Sprintf("concepts keep %.0f%% of their weight %.3g, the rest goes to text: %s", 100*t.value, given, why)
 }
