@@ -36,6 +36,7 @@ type Lexicon struct {
 	concepts []string                  // sorted
 	labels   map[string]*conceptLabels
 	n        int
+	bridge   *Bridge // see WithBridge; nil for none
 }
 
 // conceptLabels are a concept's labels by language, and whether each was
@@ -219,6 +220,9 @@ func (l *Lexicon) Terms(concept string) []LexiconEntry {
 // know it.
 func (l *Lexicon) Label(concept string, lang Lang) string {
 	if l == nil || l.labels[concept] == nil {
+		if lb := l.bridgeLabel(concept, lang); lb != "" {
+			return lb
+		}
 		return concept
 	}
 	lb := l.labels[concept]
@@ -250,7 +254,7 @@ func (l *Lexicon) match(text string, ws []word, li int, hits []ConceptHit) []Con
 func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expression, hits []ConceptHit) []ConceptHit {
 	index := l.byFirst[li]
 	if len(index) == 0 {
-		return hits
+		return l.matchBridge(text, ws, li, hits)
 	}
 	for i := 0; i < len(ws); i++ {
 		w := &ws[i]
@@ -282,7 +286,7 @@ func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expressi
 			break
 		}
 	}
-	return hits
+	return l.matchBridge(text, ws, li, hits)
 }
 
 // matchLoose matches the terms of a loose expression from word i, with at

@@ -19,6 +19,7 @@ type subjectText struct {
 	// that triggered each concept.
 	surfaces     map[string][]string
 	conceptWords map[string][]string
+	translated   []translatedTerm // the words' translations (see Bridge)
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
@@ -28,7 +29,7 @@ func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 	sc.surfaces, sc.conceptWords = map[string][]string{}, map[string][]string{}
 	ad := analyseDoc(a, d, sc)
 	return &subjectText{lang: ad.lang, terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
-		surfaces: sc.surfaces, conceptWords: sc.conceptWords}
+		surfaces: sc.surfaces, conceptWords: sc.conceptWords, translated: a.translateQuery(ad.lang, ad.text.terms, sc.surfaces)}
 }
 
 // maxWords is how many different spellings of one term evidence lists.

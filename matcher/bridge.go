@@ -1,0 +1,390 @@
+package matcher
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"compress/gzip"
+	"embed"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The bridge's data, generated from EuroVoc by `make bridge-data` (see
+// matcher/internal/bridgegen and docs/data-sources.md for the sources and
+// their licences).
+//
+//go:embed bridgedata/thesaurus.tsv.gz bridgedata/translations.tsv.gz
+var bridgeData embed.FS
+
+// ThesaurusPrefix starts the concept code of every thesaurus concept
+// ("eurovoc:1018" is public finance), so that a reader, and the code, tell
+// them from the taxonomy's themes.
+const ThesaurusPrefix = "eurovoc:"
+
+// Thesaurus concepts weigh less than the taxonomy's themes (labels 1.2,
+// synonyms 1): they were written for EU documents, not for the network's
+// subjects, and they are many. A label of one word ("welfare", "taxation")
+// says less about a text's subject than one of several ("local authority
+// finances"), and weighs less.
+const (
+	thesaurusWeightPhrase = 0.5
+	thesaurusWeightWord   = 0.3
+)
+
+// TranslationWeight is what a word of a challenge gives, in the other
+// languages, to its translations: a translation is a guess at the word's
+// sense, so a document found through it counts for less than one that uses
+// the word itself. It is shared between the translations of the word into
+// one language by their probabilities.
+const TranslationWeight = 0.5
+
+// Bridge is the broader bridge between languages: the concepts of a
+// multilingual thesaurus, found in texts as the taxonomy's themes are, and
+// word translations that carry the words of a challenge into the other two
+// languages. It is read-only once built and safe for concurrent use.
+type Bridge struct {
+	lex     *Lexicon
+	entries int
+	// trans are, by source language and source term, the terms of the
+	// other languages the word translates into, with their probabilities
+	// (summing to 1 for each target language).
+	trans [numLangs]map[string][]translation
+	pairs int
+}
+
+// translation is a term of another language a word translates into.
+type translation struct {
+	term string
+	p    float64
+}
+
+// BridgeParts chooses the parts of the bridge to use, so that each can be
+// measured, and kept, on its own.
+type BridgeParts uint8
+
+// The parts of the bridge.
+const (
+	// BridgeThesaurus finds the thesaurus's concepts in texts.
+	BridgeThesaurus BridgeParts = 1 << iota
+	// BridgeTranslations adds the translations of a challenge's words.
+	BridgeTranslations
+	// BridgeAll is both.
+	BridgeAll = BridgeThesaurus | BridgeTranslations
+)
+
+// NewBridge builds the parts of the bridge from the data embedded in the
+// binary.
+func NewBridge(parts BridgeParts) (*Bridge, error) {
+	thes, err := readBridgeTSV("bridgedata/thesaurus.tsv.gz", 5)
+	if err != nil {
+		return nil, err
+	}
+	trans, err := readBridgeTSV("bridgedata/translations.tsv.gz", 5)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bridge{}
+	if parts&BridgeThesaurus == 0 {
+		thes = nil
+	}
+	if parts&BridgeTranslations == 0 {
+		trans = nil
+	}
+	b.lex, b.entries = NewLexicon(thesaurusEntries(thes)), len(thes)
+
+	// Counts by (source language, source term, target language, target
+	// term): words that stem alike pool their evidence.
+	counts := map[[2]int]map[[2]string]float64{}
+	for _, r := range trans {
+		from, ok1 := langIndex(Lang(r[0]))
+		to, ok2 := langIndex(Lang(r[2]))
+		n, err := strconv.ParseFloat(r[4], 64)
+		if !ok1 || !ok2 || err != nil || n <= 0 {
+			return nil, fmt.Errorf("bridge translations: bad line %q", strings.Join(r, "\t"))
+		}
+		src, tgt := analyzeLower(strings.ToLower(r[1]), from), analyzeLower(strings.ToLower(r[3]), to)
+		if src.stop || tgt.stop || src.term == "" || tgt.term == "" || src.term == tgt.term {
+			// A shared stem meets itself already; a stop word carries
+			// nothing.
+			continue
+		}
+		k := [2]int{from, to}
+		if counts[k] == nil {
+			counts[k] = map[[2]string]float64{}
+		}
+		counts[k][[2]string{src.term, tgt.term}] += n
+	}
+	for k, m := range counts {
+		from := k[0]
+		if b.trans[from] == nil {
+			b.trans[from] = map[string][]translation{}
+		}
+		total := map[string]float64{}
+		for st, n := range m {
+			total[st[0]] += n
+		}
+		for st, n := range m {
+			b.trans[from][st[0]] = append(b.trans[from][st[0]], translation{term: st[1], p: n / total[st[0]]})
+			b.pairs++
+		}
+	}
+	for li := range b.trans {
+		for _, ts := range b.trans[li] {
+			// The same order every time: query sums run in it.
+			slices.SortFunc(ts, func(a, b translation) int { return strings.Compare(a.term, b.term) })
+		}
+	}
+	return b, nil
+}
+
+// thesaurusEntries are the lexicon entries of the thesaurus rows (id,
+// micro-thesaurus, en, fr, es), less the labels that stand for several
+// concepts in one language once analysed: in French, "commune" is both a
+// municipality and a people's commune, and a text that says it means one
+// of them only. Such a word is no evidence of either; the concepts keep
+// their labels in the other languages.
+func thesaurusEntries(rows [][]string) []LexiconEntry {
+	type key struct {
+		li    int
+		terms string
+	}
+	ws := getWords()
+	defer putWords(ws)
+	var memo [numLangs]map[string]cacheEntry
+	for li := range memo {
+		memo[li] = map[string]cacheEntry{}
+	}
+	keys := make([][numLangs]key, len(rows))
+	concepts := map[key]map[string]bool{}
+	for i, r := range rows {
+		for li := range numLangs {
+			terms, _, _, ok := analyzeTerm(r[2+li], li, ws, memo[li])
+			if !ok {
+				continue
+			}
+			k := key{li, strings.Join(terms, "\x00")}
+			keys[i][li] = k
+			if concepts[k] == nil {
+				concepts[k] = map[string]bool{}
+			}
+			concepts[k][r[0]] = true
+		}
+	}
+	var entries []LexiconEntry
+	for i, r := range rows {
+		for li, lang := range langByIndex {
+			if k := keys[i][li]; k.terms == "" || len(concepts[k]) > 1 {
+				continue
+			}
+			entries = append(entries, LexiconEntry{Concept: ThesaurusPrefix + r[0], Lang: lang, Term: r[2+li], Weight: thesaurusWeight(r[2+li])})
+		}
+	}
+	return entries
+}
+
+// thesaurusWeight is the weight of a thesaurus label: less for a single
+// word.
+func thesaurusWeight(label string) float64 {
+	if len(strings.Fields(label)) > 1 {
+		return thesaurusWeightPhrase
+	}
+	return thesaurusWeightWord
+}
+
+// readBridgeTSV reads an embedded gzip'd TSV whose lines have n fields.
+func readBridgeTSV(name string, n int) ([][]string, error) {
+	raw, err := bridgeData.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("bridge %s: %w", name, err)
+	}
+	var rows [][]string
+	sc := bufio.NewScanner(zr)
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "\t")
+		if len(f) != n {
+			return nil, fmt.Errorf("bridge %s: line %d has %d fields, want %d", name, len(rows)+1, len(f), n)
+		}
+		rows = append(rows, f)
+	}
+	if err := sc.Err(); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("bridge %s: %w", name, err)
+	}
+	return rows, nil
+}
+
+// Concepts returns the number of thesaurus concepts of the bridge.
+func (b *Bridge) Concepts() int { return b.entries }
+
+// Translations returns the number of word translations of the bridge, from
+// one term of a language to one of another.
+func (b *Bridge) Translations() int { return b.pairs }
+
+// Translate returns the terms of the word (in lang) in each other language
+// with their probabilities, as the bridge would add them to a challenge:
+// for explanations and tests.
+func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
+	li, ok := langIndex(lang)
+	if !ok {
+		return nil
+	}
+	e := analyzeLower(strings.ToLower(word), li)
+	out := map[string]float64{}
+	for _, t := range b.trans[li][e.term] {
+		out[t.term] += t.p
+	}
+	return out
+}
+
+// WithBridge returns a lexicon that finds the concepts of l and, besides
+// them, those of the bridge's thesaurus, and whose analyzer adds the
+// translations of a challenge's words to it (see Suggest). The thesaurus is
+// matched on its own, so that its longer expressions never hide a theme of
+// l. A nil bridge returns l.
+func (l *Lexicon) WithBridge(b *Bridge) *Lexicon {
+	if b == nil {
+		return l
+	}
+	if l == nil {
+		l = NewLexicon(nil)
+	}
+	c := *l
+	c.bridge = b
+	return &c
+}
+
+// matchBridge appends the thesaurus concepts found in the analysed words ws
+// of text to hits.
+func (l *Lexicon) matchBridge(text string, ws []word, li int, hits []ConceptHit) []ConceptHit {
+	if l.bridge == nil {
+		return hits
+	}
+	return l.bridge.lex.matchFirst(text, ws, li, nil, hits)
+}
+
+// bridgeLabel is the label of a thesaurus concept, "" when it is not one.
+func (l *Lexicon) bridgeLabel(concept string, lang Lang) string {
+	if l == nil || l.bridge == nil || l.bridge.lex.labels[concept] == nil {
+		return ""
+	}
+	return l.bridge.lex.Label(concept, lang)
+}
+
+// translatedTerm is a term of another language that words of a challenge
+// translate into: each of those words with its weighted frequency in the
+// challenge and the share of it the translation carries (TranslationWeight
+// times the translation's probability).
+type translatedTerm struct {
+	key  string
+	from []translatedFrom
+}
+
+type translatedFrom struct {
+	tf    float32
+	share float64
+}
+
+// translateQuery returns the translations of the terms of a challenge in
+// lang into the other languages, sorted by key, nil without a bridge. The
+// words that led to each translation are added to surfaces, so that an
+// explanation shows "déchets" for a document that says "waste".
+func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string][]string) []translatedTerm {
+	if a.lex == nil || a.lex.bridge == nil {
+		return nil
+	}
+	li, ok := langIndex(lang)
+	if !ok {
+		return nil
+	}
+	tr := a.lex.bridge.trans[li]
+	byKey := map[string]int{}
+	var out []translatedTerm
+	for _, f := range terms {
+		for _, t := range tr[f.key] {
+			i, ok := byKey[t.term]
+			if !ok {
+				i = len(out)
+				byKey[t.term] = i
+				out = append(out, translatedTerm{key: t.term})
+			}
+			out[i].from = append(out[i].from, translatedFrom{tf: f.tf, share: TranslationWeight * t.p})
+			if surfaces != nil {
+				for _, w := range surfaces[f.key] {
+					surfaces[t.term] = addWord(surfaces[t.term], w)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b translatedTerm) int { return strings.Compare(a.key, b.key) })
+	return out
+}
+
+// addTranslations adds the translations of a challenge's words to its
+// query vector qv, prepared from its words terms: each weighs the share it
+// carries of its source word's weight, with its own rarity. They do not
+// count in the query's norm: a translation is more evidence for a document
+// in another language, and it must not make the challenge's own words
+// weigh less, which would reorder the documents of its own language.
+func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translatedTerm) {
+	if len(translated) == 0 {
+		return
+	}
+	r := st.rankingOf(classTerm)
+	qtf := func(tf float32) float64 {
+		if r == RankTFIDF {
+			return tfidfWeight(tf, 1)
+		}
+		return bm25QTF(float64(tf))
+	}
+	df := func(key string) (uint32, int) {
+		id, known := st.dict[key]
+		if !known {
+			return 0, 0
+		}
+		return id, st.df(qv.seg, id)
+	}
+	norm := 0.0
+	for _, f := range terms {
+		_, d := df(f.key)
+		w := st.idfOf(r, qv.seg, d) * qtf(f.tf)
+		if r == RankTFIDF {
+			norm += w * w
+		} else {
+			norm += w
+		}
+	}
+	if norm == 0 {
+		return
+	}
+	scale := impactScale(RankBM25) / norm
+	if r == RankTFIDF {
+		scale = 1 / math.Sqrt(norm)
+	}
+	n := len(qv.feats)
+	for _, t := range translated {
+		id, d := df(t.key)
+		if d == 0 {
+			continue
+		}
+		w := 0.0
+		for _, f := range t.from {
+			w += qtf(f.tf) * f.share
+		}
+		w *= st.idfOf(r, qv.seg, d) * scale
+		i, found := slices.BinarySearchFunc(qv.feats[:n], id, func(f qfeat, id uint32) int { return cmp.Compare(f.id, id) })
+		if found && qv.feats[i].class == classTerm {
+			qv.feats[i].w += w
+			continue
+		}
+		qv.feats = append(qv.feats, qfeat{id: id, class: classTerm, w: w, df: d})
+	}
+	slices.SortFunc(qv.feats, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+}

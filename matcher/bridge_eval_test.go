@@ -1,0 +1,144 @@
+package matcher_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"matchmaker/matcher"
+)
+
+// bridgeVariant is one way of adding the bridge to the taxonomy's lexicon.
+type bridgeVariant struct {
+	name  string
+	parts matcher.BridgeParts // 0: no bridge
+}
+
+var bridgeVariants = []bridgeVariant{
+	{"taxonomy", 0},
+	{"+thesaurus", matcher.BridgeThesaurus},
+	{"+translations", matcher.BridgeTranslations},
+	{"+both", matcher.BridgeAll},
+}
+
+// bridgeEval is what the evaluation measured for each variant: the full
+// configuration, and the words alone (no concepts, no themes) with the
+// translations if the variant has them.
+type bridgeEval struct {
+	full, words map[string]evalResult
+}
+
+func measureBridge(t *testing.T) bridgeEval {
+	lex, err := loadThemeLexicon()
+	if err != nil {
+		t.Skipf("no taxonomy: %v", err)
+	}
+	es := loadEvalSet(t)
+	full := evalConfig{"tfidf full", matcher.RankTFIDF, true, nil}
+	words := evalConfig{"tfidf words", matcher.RankTFIDF, true, wordsOnly}
+	res := bridgeEval{full: map[string]evalResult{}, words: map[string]evalResult{}}
+	for _, v := range bridgeVariants {
+		l, wl := lex, matcher.NewLexicon(nil)
+		if v.parts != 0 {
+			b, err := matcher.NewBridge(v.parts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, wl = lex.WithBridge(b), wl.WithBridge(b)
+		}
+		res.full[v.name] = runEval(t, es, full, l)
+		res.words[v.name] = runEval(t, es, words, wl)
+	}
+	return res
+}
+
+// sameLang reports whether a pair key ("practice fr->fr") is within one
+// language.
+func sameLang(key string) bool {
+	_, pair, _ := strings.Cut(key, " ")
+	from, to, _ := strings.Cut(pair, "->")
+	return from == to
+}
+
+// TestBridgeEvaluation measures what the bridge (EuroVoc concepts, word
+// translations) adds to the taxonomy's lexicon on the evaluation set, by
+// language pair, and holds the parts production uses (api.NewLexicon) to
+// their promise: better across languages, no worse within one.
+//
+// Set MATCHER_BRIDGE_REPORT to a file name to have the tables written there
+// as Markdown.
+func TestBridgeEvaluation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("evaluation: not in -short")
+	}
+	res := measureBridge(t)
+	report := bridgeReport(res)
+	t.Log("\n" + report)
+	if path := os.Getenv("MATCHER_BRIDGE_REPORT"); path != "" {
+		if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bridgeReport writes the measures as Markdown tables.
+func bridgeReport(res bridgeEval) string {
+	var b strings.Builder
+	for _, part := range []struct {
+		title string
+		rs    map[string]evalResult
+	}{
+		{"Full configuration (TF-IDF, concepts, themes, context)", res.full},
+		{"Words only (TF-IDF; translations added to the challenge's words where the variant has them)", res.words},
+	} {
+		fmt.Fprintf(&b, "### %s, nDCG@10\n\n| pair | n |", part.title)
+		for _, v := range bridgeVariants {
+			b.WriteString(" " + v.name + " |")
+		}
+		b.WriteString("\n|---|---|" + strings.Repeat("---|", len(bridgeVariants)) + "\n")
+		base := part.rs[bridgeVariants[0].name]
+		var keys []string
+		for k := range base.pairs {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "| %s | %d |", k, base.pairs[k].n)
+			for _, v := range bridgeVariants {
+				fmt.Fprintf(&b, " %.3f |", part.rs[v.name].pairs[k].NDCG())
+			}
+			b.WriteString("\n")
+		}
+		for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert} {
+			for _, row := range []struct {
+				name string
+				get  func(r evalResult) float64
+			}{
+				{"all languages", func(r evalResult) float64 { return r.all[kind].NDCG() }},
+				{"cross-language", func(r evalResult) float64 { return r.bridge[kind].NDCG() }},
+				{"same language", func(r evalResult) float64 { return sameLangNDCG(r, kind) }},
+			} {
+				fmt.Fprintf(&b, "| **%s, %s** | |", kind, row.name)
+				for _, v := range bridgeVariants {
+					fmt.Fprintf(&b, " %.3f |", row.get(part.rs[v.name]))
+				}
+				b.WriteString("\n")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// sameLangNDCG is the mean nDCG@10 of the same-language pairs of a kind.
+func sameLangNDCG(r evalResult, kind matcher.Kind) float64 {
+	var s evalScores
+	for k, p := range r.pairs {
+		if strings.HasPrefix(k, string(kind)+" ") && sameLang(k) {
+			s.add(*p)
+		}
+	}
+	return s.NDCG()
+}
