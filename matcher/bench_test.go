@@ -93,12 +93,19 @@ func benchIndexBuilt(b *testing.B, n int) (*matcher.Index, *benchCorpus, *benchB
 }
 
 // benchLexicon is the test lexicon of the evaluation (the shipped taxonomy)
-// when it can be read, so that queries find concepts as in production.
+// when it can be read, with the parts of the bridge between languages that
+// production uses (api.ProductionBridge, the translations), so that queries
+// find concepts and translations as in production.
 func benchLexicon() *matcher.Lexicon {
-	if lex, err := loadThemeLexicon(); err == nil {
-		return lex
+	lex, err := loadThemeLexicon()
+	if err != nil {
+		lex = testLexicon()
 	}
-	return testLexicon()
+	b, err := matcher.NewBridge(matcher.BridgeTranslations)
+	if err != nil {
+		panic(err)
+	}
+	return lex.WithBridge(b)
 }
 
 func BenchmarkBuild100k(b *testing.B) { benchBuild(b, 100_000) }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // The bridge's data, generated from EuroVoc by `make bridge-data` (see
@@ -77,9 +78,25 @@ const (
 	BridgeAll = BridgeThesaurus | BridgeTranslations
 )
 
-// NewBridge builds the parts of the bridge from the data embedded in the
-// binary.
+// bridges are the bridges built, by parts: the data is the binary's, so
+// each is built once per process and shared (a Bridge is read-only).
+var bridges [BridgeAll + 1]struct {
+	once sync.Once
+	b    *Bridge
+	err  error
+}
+
+// NewBridge returns the parts of the bridge, built from the data embedded in
+// the binary. The bridge is built once per process and parts, and shared.
 func NewBridge(parts BridgeParts) (*Bridge, error) {
+	parts &= BridgeAll
+	c := &bridges[parts]
+	c.once.Do(func() { c.b, c.err = newBridge(parts) })
+	return c.b, c.err
+}
+
+// newBridge builds the parts of the bridge.
+func newBridge(parts BridgeParts) (*Bridge, error) {
 	thes, err := readBridgeTSV("bridgedata/thesaurus.tsv.gz", 5)
 	if err != nil {
 		return nil, err
