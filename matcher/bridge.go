@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // The bridge's data, generated from EuroVoc by `make bridge-data` (see
@@ -60,8 +61,31 @@ type Bridge struct {
 
 // translation is a term of another language a word translates into.
 type translation struct {
-	term string
-	p    float64
+	term  string
+	p     float64
+	words []string // the source words it was drawn from, folded
+}
+
+// maxInflection is how many letters a word of a text may have more or
+// less than a dictionary word of the same stem to take its translations:
+// "déchets" takes those of "déchet", "financières" those of "financier",
+// but "environ" (about) not those of "environnement", with which the
+// French stemmer confuses it.
+const maxInflection = 2
+
+// appliesTo reports whether the translation is one of the word w (lower
+// case, folded): w or an inflection of one of its source words.
+func (t *translation) appliesTo(w string) bool {
+	for _, s := range t.words {
+		short, long := s, w
+		if len(short) > len(long) {
+			short, long = long, short
+		}
+		if strings.HasPrefix(long, short) && utf8.RuneCountInString(long)-utf8.RuneCountInString(short) <= maxInflection {
+			return true
+		}
+	}
+	return false
 }
 
 // BridgeParts chooses the parts of the bridge to use, so that each can be
@@ -115,8 +139,14 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 	b.lex, b.entries = NewLexicon(thesaurusEntries(thes)), len(thes)
 
 	// Counts by (source language, source term, target language, target
-	// term): words that stem alike pool their evidence.
-	counts := map[[2]int]map[[2]string]float64{}
+	// term): words that stem alike pool their evidence, and each
+	// translation remembers the words it was drawn from.
+	type pair struct{ src, tgt string }
+	type evidence struct {
+		n     float64
+		words []string
+	}
+	counts := map[[2]int]map[pair]*evidence{}
 	for _, r := range trans {
 		from, ok1 := langIndex(Lang(r[0]))
 		to, ok2 := langIndex(Lang(r[2]))
@@ -124,7 +154,8 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		if !ok1 || !ok2 || err != nil || n <= 0 {
 			return nil, fmt.Errorf("bridge translations: bad line %q", strings.Join(r, "\t"))
 		}
-		src, tgt := analyzeLower(strings.ToLower(r[1]), from), analyzeLower(strings.ToLower(r[3]), to)
+		word := strings.ToLower(r[1])
+		src, tgt := analyzeLower(word, from), analyzeLower(strings.ToLower(r[3]), to)
 		if src.stop || tgt.stop || src.term == "" || tgt.term == "" || src.term == tgt.term {
 			// A shared stem meets itself already; a stop word carries
 			// nothing.
@@ -132,9 +163,17 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		}
 		k := [2]int{from, to}
 		if counts[k] == nil {
-			counts[k] = map[[2]string]float64{}
+			counts[k] = map[pair]*evidence{}
 		}
-		counts[k][[2]string{src.term, tgt.term}] += n
+		e := counts[k][pair{src.term, tgt.term}]
+		if e == nil {
+			e = &evidence{}
+			counts[k][pair{src.term, tgt.term}] = e
+		}
+		e.n += n
+		if w := FoldAccents(word); !slices.Contains(e.words, w) {
+			e.words = append(e.words, w)
+		}
 	}
 	for k, m := range counts {
 		from := k[0]
@@ -142,11 +181,12 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 			b.trans[from] = map[string][]translation{}
 		}
 		total := map[string]float64{}
-		for st, n := range m {
-			total[st[0]] += n
+		for st, e := range m {
+			total[st.src] += e.n
 		}
-		for st, n := range m {
-			b.trans[from][st[0]] = append(b.trans[from][st[0]], translation{term: st[1], p: n / total[st[0]]})
+		for st, e := range m {
+			slices.Sort(e.words)
+			b.trans[from][st.src] = append(b.trans[from][st.src], translation{term: st.tgt, p: e.n / total[st.src], words: e.words})
 			b.pairs++
 		}
 	}
@@ -253,10 +293,13 @@ func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
 	if !ok {
 		return nil
 	}
-	e := analyzeLower(strings.ToLower(word), li)
+	lower := strings.ToLower(word)
+	e, folded := analyzeLower(lower, li), FoldAccents(lower)
 	out := map[string]float64{}
 	for _, t := range b.trans[li][e.term] {
-		out[t.term] += t.p
+		if t.appliesTo(folded) {
+			out[t.term] += t.p
+		}
 	}
 	return out
 }
@@ -300,8 +343,9 @@ func (l *Lexicon) bridgeLabel(concept string, lang Lang) string {
 // challenge and the share of it the translation carries (TranslationWeight
 // times the translation's probability).
 type translatedTerm struct {
-	key  string
-	from []translatedFrom
+	key   string
+	from  []translatedFrom
+	words []string // the challenge's words it translates, as written
 }
 
 type translatedFrom struct {
@@ -324,8 +368,21 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 	tr := a.lex.bridge.trans[li]
 	byKey := map[string]int{}
 	var out []translatedTerm
+	var folded []string
 	for _, f := range terms {
-		for _, t := range tr[f.key] {
+		ts := tr[f.key]
+		if len(ts) == 0 {
+			continue
+		}
+		folded = folded[:0]
+		for _, w := range surfaces[f.key] {
+			folded = append(folded, FoldAccents(strings.ToLower(w)))
+		}
+		for j := range ts {
+			t := &ts[j]
+			if !slices.ContainsFunc(folded, t.appliesTo) {
+				continue
+			}
 			i, ok := byKey[t.term]
 			if !ok {
 				i = len(out)
@@ -333,11 +390,14 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 				out = append(out, translatedTerm{key: t.term})
 			}
 			out[i].from = append(out[i].from, translatedFrom{tf: f.tf, share: TranslationWeight * t.p})
-			if surfaces != nil {
-				for _, w := range surfaces[f.key] {
-					surfaces[t.term] = addWord(surfaces[t.term], w)
-				}
-			}
+			out[i].words = append(out[i].words, surfaces[f.key]...)
+		}
+	}
+	// The words are added once every term is translated, so that a
+	// translation never passes for a word of the challenge above.
+	for _, t := range out {
+		for _, w := range t.words {
+			surfaces[t.key] = addWord(surfaces[t.key], w)
 		}
 	}
 	slices.SortFunc(out, func(a, b translatedTerm) int { return strings.Compare(a.key, b.key) })

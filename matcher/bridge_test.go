@@ -79,6 +79,14 @@ func TestBridgeTranslate(t *testing.T) {
 			}
 		})
 	}
+	// The French stemmer gives "environ" (about) the stem of
+	// "environnement": a word takes the translations of the words it
+	// inflects, not of every word of its stem.
+	if env := b.Translate("environnement", matcher.French); len(env) == 0 {
+		t.Errorf("Translate(environnement) is empty")
+	} else if got := b.Translate("environ", matcher.French); len(got) > 0 {
+		t.Errorf("Translate(environ) = %v: \"about\" is not the environment (%v)", got, env)
+	}
 	if got := b.Translate("logement", "de"); got != nil {
 		t.Errorf("Translate in an unknown language = %v, want nil", got)
 	}
