@@ -22,6 +22,11 @@
 //
 // The output is sorted, so that a run on the same sources gives the same
 // bytes.
+//
+// With -freedict FILE it writes instead, to FILE, the word translations of
+// the FreeDict dictionaries in DIR/freedict (Debian's dict-freedict-*
+// packages), to measure what they would add: they are GPL, and never go
+// into matcher/bridgedata (docs/data-sources.md).
 package main
 
 import (
@@ -109,11 +114,15 @@ func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bridgegen", flag.ContinueOnError)
 	src := fs.String("src", "", "the folder of the downloaded sources (required)")
 	out := fs.String("out", filepath.Join("matcher", "bridgedata"), "the folder to write to")
+	freedict := fs.String("freedict", "", "instead, write the word translations of the FreeDict dictionaries in SRC/freedict to this file, to measure them (GPL: never into matcher/bridgedata)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *src == "" {
 		return errors.New("-src is required: the folder of the downloaded sources (see docs/data-sources.md)")
+	}
+	if *freedict != "" {
+		return writeFreeDict(filepath.Join(*src, "freedict"), *freedict, stdout)
 	}
 	ev, err := readEuroVoc(filepath.Join(*src, "eurovoc"))
 	if err != nil {
