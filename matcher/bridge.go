@@ -308,7 +308,8 @@ func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
 // them, those of the bridge's thesaurus, and whose analyzer adds the
 // translations of a challenge's words to it (see Suggest). The thesaurus is
 // matched on its own, so that its longer expressions never hide a theme of
-// l. A nil bridge returns l.
+// l; Label names its concepts, which Concepts, Terms and Len leave out (they
+// describe l). A nil bridge returns l.
 func (l *Lexicon) WithBridge(b *Bridge) *Lexicon {
 	if b == nil {
 		return l

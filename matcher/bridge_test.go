@@ -3,6 +3,7 @@ package matcher_test
 import (
 	"math"
 	"slices"
+	"sync"
 	"testing"
 
 	"matchmaker/matcher"
@@ -38,6 +39,25 @@ func TestNewBridge(t *testing.T) {
 				t.Errorf("Translations() = %d, want at least %d (none: %v)", got, tc.minTrans, tc.noTransl)
 			}
 		})
+	}
+}
+
+// TestNewBridgeShared checks that the bridge is built once and shared by
+// every caller, whichever goroutine asks first.
+func TestNewBridgeShared(t *testing.T) {
+	got := make([]*matcher.Bridge, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() { got[i] = newBridge(t, matcher.BridgeTranslations) })
+	}
+	wg.Wait()
+	for _, b := range got {
+		if b != got[0] || b == nil {
+			t.Fatalf("NewBridge gave %p and %p: want one shared bridge", got[0], b)
+		}
+	}
+	if all := newBridge(t, matcher.BridgeAll); all == got[0] {
+		t.Error("NewBridge(BridgeAll) is the translations-only bridge")
 	}
 }
 
