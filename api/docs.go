@@ -1,18 +1,32 @@
 package api
 
 import (
+	"fmt"
+
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
 
+// ProductionBridge are the parts of the matcher's bridge between languages that
+// production uses (matcher.ProductionBridge: the word translations, not the
+// EuroVoc concepts; see docs/matching.md, "The bridge").
+const ProductionBridge = matcher.ProductionBridge
+
 // NewLexicon turns the theme taxonomy into the matcher's lexicon, with the one
-// constructor the matcher's evaluation measures (matcher.TaxonomyLexicon).
+// constructor the matcher's evaluation measures (matcher.TaxonomyLexicon) and
+// the ProductionBridge parts of the bridge between languages.
 func NewLexicon(tax *profiles.Taxonomy) *matcher.Lexicon {
 	themes := make([]matcher.TaxonomyTheme, 0, len(tax.Themes()))
 	for _, t := range tax.Themes() {
 		themes = append(themes, matcher.TaxonomyTheme{Code: t.Code, Labels: t.Labels, Synonyms: t.Synonyms})
 	}
-	return matcher.TaxonomyLexicon(themes)
+	lex, err := matcher.TaxonomyLexicon(themes, ProductionBridge)
+	if err != nil {
+		// The bridge reads data embedded in the binary, which the matcher's
+		// tests read too: failing here means a broken build, not bad input.
+		panic(fmt.Sprintf("matcher lexicon: %v", err))
+	}
+	return lex
 }
 
 // cityContext is what a practice, challenge or expert inherits from its city.

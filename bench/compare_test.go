@@ -292,7 +292,8 @@ func percentiles(lat []time.Duration) (p50, p99 float64) {
 }
 
 // loadThemeLexicon builds the lexicon production builds from the shipped
-// taxonomy (matcher.TaxonomyLexicon), as the matcher's evaluation does.
+// taxonomy (matcher.TaxonomyLexicon with matcher.ProductionBridge, the word
+// translations), as the matcher's evaluation does.
 func loadThemeLexicon() (*matcher.Lexicon, error) {
 	b, err := os.ReadFile(themesPath)
 	if err != nil {
@@ -302,7 +303,7 @@ func loadThemeLexicon() (*matcher.Lexicon, error) {
 	if err := json.Unmarshal(b, &themes); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", themesPath, err)
 	}
-	return matcher.TaxonomyLexicon(themes), nil
+	return matcher.TaxonomyLexicon(themes, matcher.ProductionBridge)
 }
 
 // TestCompareQuality ranks the practices and the experts of the matcher's

@@ -36,14 +36,22 @@ func (t *analysedText) coverage() float64 {
 }
 
 // coveredWords is the weighted number of words the hits of one text cover,
-// each expression once (one that stands for two concepts gives two hits
-// at the same position).
+// each position once, with its longest hit: an expression that stands for
+// two concepts gives two hits at the same position, and the thesaurus of
+// the bridge (matched after the taxonomy, see WithBridge) may name a
+// concept where the taxonomy named one already.
 func coveredWords(hits []ConceptHit, w float32) float32 {
-	n, last := float32(0), -1
-	for _, c := range hits {
-		if c.Pos != last {
+	n := float32(0)
+	for i, c := range hits {
+		longest := true
+		for j, o := range hits {
+			if j != i && o.Pos == c.Pos && (o.Words > c.Words || o.Words == c.Words && j < i) {
+				longest = false
+				break
+			}
+		}
+		if longest {
 			n += w * float32(c.Words)
-			last = c.Pos
 		}
 	}
 	return n

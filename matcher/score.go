@@ -22,6 +22,7 @@ type subjectText struct {
 	conceptWords map[string][]string
 	conceptBest  map[string]float64 // the weight of each concept's strongest hit
 	itemYears    []int              // the year of each track-record item
+	translated   []translatedTerm   // the words' translations (see Bridge)
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
@@ -35,7 +36,8 @@ func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 		years = append(years, it.Year)
 	}
 	return &subjectText{itemYears: years, lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
-		surfaces: sc.surfaces, conceptWords: sc.conceptWords, conceptBest: sc.conceptBest}
+		surfaces: sc.surfaces, conceptWords: sc.conceptWords, conceptBest: sc.conceptBest,
+		translated: a.translateQuery(ad.lang, ad.text.terms, sc.surfaces)}
 }
 
 // maxWords is how many different spellings of one term evidence lists.

@@ -92,6 +92,7 @@ const exactMargin = 8
 func (s *search) prepare() {
 	st := s.st
 	s.qv = st.prepare(s.text.terms, s.text.concepts, segOf(s.target))
+	st.addTranslations(&s.qv, s.text.terms, s.text.translated)
 	// A factor weighed zero by the request finds no candidate either: a
 	// ranking "by words only" must not be fed by themes.
 	if s.w[fConcepts] == 0 || s.w[fThemes] == 0 {
