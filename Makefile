@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 1x
 
-.PHONY: run demo build test test-short lint fmt bench fuzz clean loadtest
+.PHONY: run demo build test test-short lint fmt bench fuzz clean loadtest bridge-data
 
 ## run: run the service with the demo network on the embedded SQLite default
 run:
@@ -34,6 +34,13 @@ lint:
 ## fmt: format the code
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+## bridge-data: regenerate matcher/bridgedata (EuroVoc concepts and word
+## translations, embedded in the binary) from the sources in BRIDGE_SRC; see
+## docs/data-sources.md for what goes there, from where, under which licence
+BRIDGE_SRC ?= bridge-src
+bridge-data:
+	$(GO) run ./matcher/internal/bridgegen -src $(BRIDGE_SRC) -out matcher/bridgedata
 
 ## bench: the benchmarks, with their baselines in the same run
 bench:

@@ -136,6 +136,9 @@ func (x *env) explain(t *testing.T, path string) matcher.Suggestion {
 // directions are explained the same way.
 func (x *env) checkExplained(t *testing.T, s matcher.Suggestion) {
 	t.Helper()
+	if s.Name == "" {
+		t.Errorf("%s %s: no name: a list must show what it suggests", s.Kind, s.ID)
+	}
 	if s.Score != s.Explanation.Score {
 		t.Errorf("%s: score %v, explanation says %v", x.name(s.ID), s.Score, s.Explanation.Score)
 	}

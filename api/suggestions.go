@@ -99,6 +99,7 @@ func (s *Server) suggestions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.nameCities(items)
 	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
 }
 
@@ -125,7 +126,8 @@ func (s *Server) explain(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if _, err := s.store.FindChallengeByID(ctx, c.Param("id")); err != nil {
+	ch, err := s.store.FindChallengeByID(ctx, c.Param("id"))
+	if err != nil {
 		return err
 	}
 	if mq.Kind == matcher.KindPractice {
@@ -146,6 +148,9 @@ func (s *Server) explain(c echo.Context) error {
 		// is not suggested, for want of a practice.
 		if _, ferr := s.store.FindCityByID(ctx, id); ferr == nil {
 			mode, _ := matcher.ParseMode(string(mq.Mode))
+			if mq.Mode == "" && len(ch.Modes) > 0 {
+				mode, _ = matcher.ParseMode(ch.Modes[0]) // the challenge's first mode, as the index answers
+			}
 			sug, err = matcher.Suggestion{ID: id, Kind: matcher.KindCity, Explanation: matcher.Explanation{
 				Mode: mode, Excluded: true, ExclusionReasons: []string{"the city has no practice in the index"},
 				Contributions: []matcher.Contribution{},
@@ -155,7 +160,9 @@ func (s *Server) explain(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, sug)
+	one := []matcher.Suggestion{sug}
+	s.nameCities(one)
+	return c.JSON(http.StatusOK, one[0])
 }
 
 func (s *Server) opportunities(c echo.Context) error {
@@ -192,7 +199,19 @@ func (s *Server) partners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.nameCities(items)
 	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
+}
+
+// nameCities gives the city suggestions their names, which the index does not
+// keep (it knows cities through their documents), from the cities the matching
+// layer follows: no store read per item.
+func (s *Server) nameCities(items []matcher.Suggestion) {
+	for i := range items {
+		if items[i].Kind == matcher.KindCity && items[i].Name == "" {
+			items[i].Name = s.matching.city(items[i].ID).name
+		}
+	}
 }
 
 func orEmpty[T any](items []T) []T {

@@ -291,35 +291,19 @@ func percentiles(lat []time.Duration) (p50, p99 float64) {
 	return float64(lat[len(lat)/2].Nanoseconds()) / 1e3, float64(lat[len(lat)*99/100].Nanoseconds()) / 1e3
 }
 
-// loadThemeLexicon builds the lexicon of the matcher's benchmarks and
-// evaluation from the taxonomy's labels and synonyms in the three
-// languages, each theme code a concept (as matcher/eval_test.go does; that
-// helper is a test file of the matcher, so it is repeated here).
+// loadThemeLexicon builds the lexicon production builds from the shipped
+// taxonomy (matcher.TaxonomyLexicon with matcher.ProductionBridge, the word
+// translations), as the matcher's evaluation does.
 func loadThemeLexicon() (*matcher.Lexicon, error) {
 	b, err := os.ReadFile(themesPath)
 	if err != nil {
 		return nil, err
 	}
-	var themes []struct {
-		Code     string              `json:"code"`
-		Labels   map[string]string   `json:"labels"`
-		Synonyms map[string][]string `json:"synonyms"`
-	}
+	var themes []matcher.TaxonomyTheme
 	if err := json.Unmarshal(b, &themes); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", themesPath, err)
 	}
-	var entries []matcher.LexiconEntry
-	for _, th := range themes {
-		for _, l := range matcher.Languages() {
-			if lb := th.Labels[string(l)]; lb != "" {
-				entries = append(entries, matcher.LexiconEntry{Concept: th.Code, Lang: l, Term: lb})
-			}
-			for _, s := range th.Synonyms[string(l)] {
-				entries = append(entries, matcher.LexiconEntry{Concept: th.Code, Lang: l, Term: s})
-			}
-		}
-	}
-	return matcher.NewLexicon(entries), nil
+	return matcher.TaxonomyLexicon(themes, matcher.ProductionBridge)
 }
 
 // TestCompareQuality ranks the practices and the experts of the matcher's

@@ -25,6 +25,10 @@ type ConceptHit struct {
 	Surface string  // the words as written in the text, e.g. "tri à la source"
 	Weight  float64 // the term's weight in the lexicon (1 by default)
 	Pos     int     // position of the first word
+	// Words is how many words of the text, stop words aside, the hit
+	// covers: what the taxonomy says of a text is measured by the share of
+	// its words its concepts cover.
+	Words int
 }
 
 // Analyzer turns texts into tokens and concept hits. It is safe for
@@ -160,6 +164,8 @@ func (a *Analyzer) analyzeWord(w *word, li int) {
 		w.term, w.stop = "", true
 	case w.flags&wElision != 0:
 		w.term, w.stop = w.lower, true
+	case w.flags&wPrefix != 0:
+		w.term, w.stop = FoldAccents(w.lower), true
 	case w.flags&wDigit != 0:
 		// Numbers and codes (2030, covid19, co2) are kept as written:
 		// stemming "2030s" or "g20" means nothing.
@@ -178,6 +184,8 @@ func analyzeWordUnknown(w *word) {
 		w.term, w.stop = "", true
 	case w.flags&wElision != 0:
 		w.term, w.stop = w.lower, true
+	case w.flags&wPrefix != 0:
+		w.term, w.stop = FoldAccents(w.lower), true
 	case w.flags&wDigit != 0:
 		w.term, w.stop = FoldAccents(w.lower), false
 	default:
@@ -217,7 +225,7 @@ func analyzeLower(lower string, li int) cacheEntry {
 	if stem == "" {
 		stem = lower
 	}
-	return cacheEntry{term: FoldAccents(stem)}
+	return cacheEntry{term: guardStem(folded, FoldAccents(stem), li)}
 }
 
 // accentedSuffixes are endings whose accent the French and Spanish stemmers

@@ -58,6 +58,7 @@ const (
 	wPossessive                       // an English possessive 's was cut off
 	wTooLong                          // longer than maxWordRunes: a position, never a term
 	wSentence                         // it opens a sentence, where a capital says nothing
+	wPrefix                           // a bound prefix in front of a hyphen ("pré" of "pré-collecte"): no term of its own
 )
 
 // word is one word of a text, before and after analysis.
@@ -385,7 +386,13 @@ func splitChunk(s string, start, end int, pos *int, brk bool, ws []word) []word 
 			join = 2 // covid-19, COP-21
 		}
 		g.end = parts[k+join-1].end
+		n := len(ws)
 		ws = appendGroup(s, g.start, g.end, join > 1, pos, brk, ws)
+		if k == 0 && join == 1 && len(parts) > 1 && g.digits == 0 && len(ws) > n {
+			if w := &ws[len(ws)-1]; boundPrefixes[FoldAccents(w.lower)] {
+				w.flags |= wPrefix
+			}
+		}
 		brk = false
 		k += join
 	}

@@ -92,13 +92,19 @@ func benchIndexBuilt(b *testing.B, n int) (*matcher.Index, *benchCorpus, *benchB
 	return ix, c, bb
 }
 
-// benchLexicon is the test lexicon of the evaluation (the shipped taxonomy)
-// when it can be read, so that queries find concepts as in production.
+// benchLexicon is the lexicon of the evaluation, the one production builds
+// (the shipped taxonomy with matcher.ProductionBridge, the translations),
+// when it can be read, so that queries find concepts and translations as in
+// production; else the test lexicon with the same parts of the bridge.
 func benchLexicon() *matcher.Lexicon {
 	if lex, err := loadThemeLexicon(); err == nil {
 		return lex
 	}
-	return testLexicon()
+	b, err := matcher.NewBridge(matcher.ProductionBridge)
+	if err != nil {
+		panic(err)
+	}
+	return testLexicon().WithBridge(b)
 }
 
 func BenchmarkBuild100k(b *testing.B) { benchBuild(b, 100_000) }

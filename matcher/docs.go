@@ -90,8 +90,12 @@ type TrackItem struct {
 // caller (the HTTP layer) converts each store row into a Doc. Fields that do
 // not apply to a kind are left empty.
 type Doc struct {
-	ID     string
-	Kind   Kind // KindPractice, KindExpert or KindChallenge
+	ID   string
+	Kind Kind // KindPractice, KindExpert or KindChallenge
+	// Name is what a list shows of the document: a practice's or a
+	// challenge's title, an expert's name. Suggestions carry it; it is not
+	// matched (the title is also a field).
+	Name   string
 	CityID string
 	// Lang is the declared language of the texts; "" has it detected.
 	Lang Lang
@@ -162,9 +166,11 @@ type Query struct {
 	ChallengeID string
 	Challenge   *Doc
 
-	Kind  Kind // what to suggest: KindPractice (default), KindExpert or KindCity
-	Mode  Mode // "" is ModeExchange
-	Limit int  // how many suggestions; 0 is DefaultLimit, at most MaxLimit
+	Kind Kind // what to suggest: KindPractice (default), KindExpert or KindCity
+	// Mode is the way of learning whose weights and rules apply; "" is the
+	// challenge's first mode (exchange when it names none).
+	Mode  Mode
+	Limit int // how many suggestions; 0 is DefaultLimit, at most MaxLimit
 
 	// Region, Country and Language keep only the suggestions from that
 	// region, that country or written in that language.
@@ -208,8 +214,12 @@ const (
 // Suggestion is one ranked result: a practice, an expert, a city or a
 // challenge, with its score and why.
 type Suggestion struct {
-	ID          string      `json:"id"`
-	Kind        Kind        `json:"kind"`
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Name is the title of a practice or a challenge, the name of an
+	// expert or a city, so that a list needs no second request per item;
+	// "" when the caller gave none.
+	Name        string      `json:"name,omitempty"`
 	Score       float64     `json:"score"`
 	Explanation Explanation `json:"explanation"`
 }
@@ -226,6 +236,11 @@ type Explanation struct {
 	Excluded         bool           `json:"excluded"`
 	ExclusionReasons []string       `json:"exclusion_reasons,omitempty"`
 	Contributions    []Contribution `json:"contributions"`
+	// WeightScaling says how the weights given (the mode's, or those of
+	// the request) became the weights of the contributions: scaled to add
+	// up to 1 over the factors that apply, and the share of the concept
+	// factor's weight its evidence does not support moved to the text.
+	WeightScaling string `json:"weight_scaling,omitempty"`
 	// MatchedTerms are the shared words, the most telling first, as each
 	// side wrote them.
 	MatchedTerms []TermMatch `json:"matched_terms,omitempty"`
@@ -249,7 +264,11 @@ type Explanation struct {
 // Detail says in words what the value rests on ("shares fr", "other
 // country: SN").
 type Contribution struct {
-	Factor       Factor  `json:"factor"`
+	Factor Factor `json:"factor"`
+	// GivenWeight is the factor's weight as given: the mode's, or the
+	// request's when it sets one. Weight is what it became for the pair
+	// (see Explanation.WeightScaling).
+	GivenWeight  float64 `json:"given_weight"`
 	Weight       float64 `json:"weight"`
 	Value        float64 `json:"value"`
 	Contribution float64 `json:"contribution"`
@@ -275,11 +294,15 @@ type ConceptMatch struct {
 
 // TrackRecordMatch is the expert's best-matching engagement.
 type TrackRecordMatch struct {
-	Index int      `json:"index"` // in Doc.TrackRecord
-	Title string   `json:"title"`
-	Year  int      `json:"year,omitempty"`
-	Score float64  `json:"score"` // its text similarity, 0..1
-	Words []string `json:"words,omitempty"`
+	Index int     `json:"index"` // in Doc.TrackRecord
+	Title string  `json:"title"`
+	Year  int     `json:"year,omitempty"`
+	Score float64 `json:"score"` // its text similarity, 0..1
+	// Record is the fit of the whole record: the weighted mean of the
+	// best few items, each discounted for its age and its length (see
+	// record), 0..1. The text factor takes it when it beats the profile.
+	Record float64  `json:"record_score"`
+	Words  []string `json:"words,omitempty"`
 }
 
 // PracticeMatch is one practice of a suggested city with its own score.

@@ -14,9 +14,9 @@ import (
 	"matchmaker/matcher"
 )
 
-// The evaluation set (testdata/eval) holds 37 challenges, 123 practices and
-// 65 experts written in English, French and Spanish as cities and
-// practitioners write them, with graded relevance judged by subject:
+// Two evaluation sets hold challenges, practices and experts written in
+// English, French and Spanish as cities and practitioners write them, with
+// graded relevance judged by subject:
 //
 //	3  the same problem: this practice or person could help right away
 //	2  closely related: useful, part of the subject
@@ -26,14 +26,25 @@ import (
 //	   reuse" / "recycling centres", "seguridad vial" / "seguridad
 //	   ciudadana", "migrants" / "migrating IT systems to the cloud")
 //
-// TestEvaluation ranks practices and experts for every challenge, once per
-// language of the documents (the suggestion filter language=), and reports
-// nDCG@10 and recall@10 per language pair (challenge language -> document
-// language), and precision@5 over all languages: whether a secretariat
-// officer would agree with the top five. It compares BM25 with TF-IDF and
-// measures what the concept bridge (the lexicon built from the shipped
-// taxonomy) and the declared themes add. It fails under floors set a
-// little under what was measured.
+// testdata/eval is the matcher's own set (37 challenges, 123 practices, 65
+// experts). It is split by challenge, deterministically (see splitOwn),
+// into a tuning half, on which weights and parameters may be chosen, and a
+// held-out half, on which they never are. testdata/eval_fresh was written
+// from a brief of the product only, by someone who had not read the
+// matcher, with its own judgments: it is never tuned on either.
+//
+// TestEvaluation asks as a user would: practices in the challenge's default
+// mode, experts in each of the challenge's modes and judged among those who
+// volunteer for that mode, with require_shared_language=false; once over all
+// documents, then once per language of the documents (the language= filter).
+// It reports nDCG@10 by the challenge's language and for same-language and
+// cross-language pairs, recall@10 and precision@5, for BM25 and TF-IDF, by
+// words alone, with the concept bridge, and with everything (the default).
+// The lexicon is the one production builds (matcher.TaxonomyLexicon over the
+// shipped taxonomy, with the word translations of the bridge between
+// languages, matcher.ProductionBridge): the configurations "+concepts" and
+// "full" use it, the "words" ones no lexicon at all. It fails under floors set a little under what was
+// measured; it never skips.
 //
 // Set MATCHER_EVAL_REPORT to a file name to have the tables written there
 // as Markdown.
@@ -42,33 +53,26 @@ import (
 // does not import the profiles package.
 const themesPath = "../profiles/themes.json"
 
-// loadThemeLexicon builds a lexicon from the taxonomy's labels and synonyms
-// in the three languages, each theme code a concept.
+// loadThemeLexicon builds the lexicon production serves
+// (matcher.TaxonomyLexicon over the shipped taxonomy, with the
+// matcher.ProductionBridge parts of the bridge between languages).
 func loadThemeLexicon() (*matcher.Lexicon, error) {
+	return loadTaxonomyLexicon(matcher.ProductionBridge)
+}
+
+// loadTaxonomyLexicon builds the lexicon of the shipped taxonomy with the
+// parts of the bridge given (0 for none), with the constructor production
+// calls.
+func loadTaxonomyLexicon(parts matcher.BridgeParts) (*matcher.Lexicon, error) {
 	b, err := os.ReadFile(themesPath)
 	if err != nil {
 		return nil, err
 	}
-	var themes []struct {
-		Code     string              `json:"code"`
-		Labels   map[string]string   `json:"labels"`
-		Synonyms map[string][]string `json:"synonyms"`
-	}
+	var themes []matcher.TaxonomyTheme
 	if err := json.Unmarshal(b, &themes); err != nil {
 		return nil, fmt.Errorf("parse %s: %w", themesPath, err)
 	}
-	var entries []matcher.LexiconEntry
-	for _, th := range themes {
-		for _, l := range matcher.Languages() {
-			if lb := th.Labels[string(l)]; lb != "" {
-				entries = append(entries, matcher.LexiconEntry{Concept: th.Code, Lang: l, Term: lb})
-			}
-			for _, s := range th.Synonyms[string(l)] {
-				entries = append(entries, matcher.LexiconEntry{Concept: th.Code, Lang: l, Term: s})
-			}
-		}
-	}
-	return matcher.NewLexicon(entries), nil
+	return matcher.TaxonomyLexicon(themes, parts)
 }
 
 // The evaluation files, shaped like the store's rows.
@@ -122,18 +126,19 @@ type (
 	}
 )
 
-// evalSet is the evaluation set as Docs, with the judgments.
+// evalSet is an evaluation set as Docs, with the judgments.
 type evalSet struct {
 	docs       []matcher.Doc
 	challenges []matcher.Doc
 	langOf     map[string]matcher.Lang // document ID -> language of its texts
 	kindOf     map[string]matcher.Kind
+	modesOf    map[string][]string // expert ID -> the modes they volunteer for
 	qrels      map[string]map[string]int
 }
 
-func readJSON(t testing.TB, name string, v any) {
+func readJSON(t testing.TB, dir, name string, v any) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "eval", name))
+	b, err := os.ReadFile(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,20 +147,21 @@ func readJSON(t testing.TB, name string, v any) {
 	}
 }
 
-// loadEvalSet converts the rows into Docs the way the HTTP layer does.
-func loadEvalSet(t testing.TB) *evalSet {
+// loadEvalSet reads the set in dir and converts the rows into Docs the way
+// the HTTP layer does.
+func loadEvalSet(t testing.TB, dir string) *evalSet {
 	var (
 		cities     []evalCity
 		challenges []evalChallenge
 		practices  []evalPractice
 		experts    []evalExpert
 	)
-	es := &evalSet{langOf: map[string]matcher.Lang{}, kindOf: map[string]matcher.Kind{}}
-	readJSON(t, "cities.json", &cities)
-	readJSON(t, "challenges.json", &challenges)
-	readJSON(t, "practices.json", &practices)
-	readJSON(t, "experts.json", &experts)
-	readJSON(t, "qrels.json", &es.qrels)
+	es := &evalSet{langOf: map[string]matcher.Lang{}, kindOf: map[string]matcher.Kind{}, modesOf: map[string][]string{}}
+	readJSON(t, dir, "cities.json", &cities)
+	readJSON(t, dir, "challenges.json", &challenges)
+	readJSON(t, dir, "practices.json", &practices)
+	readJSON(t, dir, "experts.json", &experts)
+	readJSON(t, dir, "qrels.json", &es.qrels)
 	city := map[string]evalCity{}
 	for _, c := range cities {
 		city[c.ID] = c
@@ -195,8 +201,29 @@ func loadEvalSet(t testing.TB) *evalSet {
 		place(&d, e.CityID)
 		es.docs = append(es.docs, d)
 		es.langOf[d.ID], es.kindOf[d.ID] = matcher.Lang(e.BioLanguage), d.Kind
+		es.modesOf[d.ID] = e.Modes
 	}
 	return es
+}
+
+// splitOwn splits the challenges of the own set into the tuning half and
+// the held-out half: within each language, in the order of their IDs, the
+// first goes to tuning, the next is held out, and so on. The rule depends
+// on nothing but the IDs and languages, so the halves never move, and each
+// half holds every language.
+func splitOwn(challenges []matcher.Doc) (tune, heldOut []matcher.Doc) {
+	sorted := slices.Clone(challenges)
+	slices.SortFunc(sorted, func(a, b matcher.Doc) int { return strings.Compare(a.ID, b.ID) })
+	seen := map[matcher.Lang]int{}
+	for _, c := range sorted {
+		if seen[c.Lang]%2 == 0 {
+			tune = append(tune, c)
+		} else {
+			heldOut = append(heldOut, c)
+		}
+		seen[c.Lang]++
+	}
+	return tune, heldOut
 }
 
 // evalConfig is one way of ranking measured.
@@ -204,12 +231,11 @@ type evalConfig struct {
 	name    string
 	ranking matcher.Ranking
 	lexicon bool                       // the concept bridge
-	weights map[matcher.Factor]float64 // overrides of the exchange weights
+	weights map[matcher.Factor]float64 // overrides of the mode's weights
 }
 
 // The configurations without themes also drop geography and language, so
-// that they measure the weighting of words (and of concepts) alone: with a
-// small text factor, the context factors would reorder the ranking.
+// that they measure the weighting of words (and of concepts) alone.
 var (
 	wordsOnly    = map[matcher.Factor]float64{"concepts": 0, "themes": 0, "geography": 0, "language": 0}
 	withConcepts = map[matcher.Factor]float64{"themes": 0, "geography": 0, "language": 0}
@@ -223,6 +249,9 @@ var evalConfigs = []evalConfig{
 	{"bm25 full", matcher.RankBM25, true, nil},
 	{"tfidf full", matcher.RankTFIDF, true, nil},
 }
+
+// defaultConfig is what production runs.
+const defaultConfig = "tfidf full"
 
 // evalScores accumulates the measures of one group of rankings.
 type evalScores struct {
@@ -240,17 +269,25 @@ func (s *evalScores) add(o evalScores) {
 	s.nPrecise += o.nPrecise
 }
 
-func (s evalScores) NDCG() float64   { return s.ndcg / float64(max(s.n, 1)) }
-func (s evalScores) Recall() float64 { return s.recall / float64(max(s.nRecall, 1)) }
-func (s evalScores) P5() float64     { return s.p5 / float64(max(s.nPrecise, 1)) }
+func (s *evalScores) NDCG() float64   { return s.ndcg / float64(max(s.n, 1)) }
+func (s *evalScores) Recall() float64 { return s.recall / float64(max(s.nRecall, 1)) }
+func (s *evalScores) P5() float64     { return s.p5 / float64(max(s.nPrecise, 1)) }
 
-// measure scores one ranking against the judgments of the candidate set
-// (documents of kind and, if lang is not "", of that language).
-func (es *evalSet) measure(q string, kind matcher.Kind, lang matcher.Lang, ranked []string) (evalScores, bool) {
+// volunteers reports whether the expert id volunteers for mode (an
+// expert who names no mode volunteers for any).
+func (es *evalSet) volunteers(id string, mode matcher.Mode) bool {
+	ms := es.modesOf[id]
+	return len(ms) == 0 || slices.Contains(ms, string(mode))
+}
+
+// measure scores one ranking against the judgments of the candidate set:
+// the documents of kind, of language lang when it is not "", and, for
+// experts asked in mode, those who volunteer for it.
+func (es *evalSet) measure(q string, kind matcher.Kind, lang matcher.Lang, mode matcher.Mode, ranked []string) (evalScores, bool) {
 	var ideal []int
 	relevant := 0
 	for id, g := range es.qrels[q] {
-		if es.kindOf[id] != kind || lang != "" && es.langOf[id] != lang {
+		if es.kindOf[id] != kind || lang != "" && es.langOf[id] != lang || kind == matcher.KindExpert && !es.volunteers(id, mode) {
 			continue
 		}
 		ideal = append(ideal, g)
@@ -258,7 +295,7 @@ func (es *evalSet) measure(q string, kind matcher.Kind, lang matcher.Lang, ranke
 			relevant++
 		}
 	}
-	if len(ideal) == 0 {
+	if len(ideal) == 0 || slices.Max(ideal) == 0 {
 		return evalScores{}, false
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(ideal)))
@@ -293,51 +330,85 @@ func (es *evalSet) measure(q string, kind matcher.Kind, lang matcher.Lang, ranke
 	return s, true
 }
 
-// evalResult is what one configuration measured.
+// evalResult is what one configuration measured on one group of
+// challenges. Keys are "practice" or "expert", then a slice: "all" (no
+// language filter), "en", "fr", "es" (the challenge's language, no filter),
+// "same" and "cross" (the language filter on the documents, equal to or
+// other than the challenge's), and "fr->en" for each pair.
 type evalResult struct {
 	cfg    evalConfig
-	pairs  map[string]*evalScores // "fr->en" per kind: "practice fr->en"
-	all    map[matcher.Kind]*evalScores
-	bridge map[matcher.Kind]*evalScores // cross-language pairs only
+	scores map[string]*evalScores
 }
 
-func runEval(t *testing.T, es *evalSet, cfg evalConfig, lex *matcher.Lexicon) evalResult {
-	var an *matcher.Analyzer
+func (r evalResult) get(kind matcher.Kind, slice string) *evalScores {
+	if s := r.scores[string(kind)+" "+slice]; s != nil {
+		return s
+	}
+	return &evalScores{}
+}
+
+func (r evalResult) add(kind matcher.Kind, slice string, s evalScores) {
+	k := string(kind) + " " + slice
+	if r.scores[k] == nil {
+		r.scores[k] = &evalScores{}
+	}
+	r.scores[k].add(s)
+}
+
+// evalIndex builds the index of a set for a configuration.
+func evalIndex(t *testing.T, es *evalSet, cfg evalConfig, lex *matcher.Lexicon) *matcher.Index {
+	t.Helper()
+	an := matcher.NewAnalyzer(nil)
 	if cfg.lexicon {
 		an = matcher.NewAnalyzer(lex)
-	} else {
-		an = matcher.NewAnalyzer(nil)
 	}
 	ix := matcher.NewIndex(an, matcher.WithRanking(cfg.ranking))
 	if err := ix.Build(es.docs, nil); err != nil {
 		t.Fatal(err)
 	}
-	res := evalResult{cfg: cfg, pairs: map[string]*evalScores{}, all: map[matcher.Kind]*evalScores{}, bridge: map[matcher.Kind]*evalScores{}}
+	return ix
+}
+
+// runEval asks for the challenges given, as a user would (see
+// TestEvaluation), and measures the answers.
+func runEval(t *testing.T, es *evalSet, ix *matcher.Index, cfg evalConfig, challenges []matcher.Doc) evalResult {
+	t.Helper()
+	res := evalResult{cfg: cfg, scores: map[string]*evalScores{}}
 	no := false
-	for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert} {
-		res.all[kind], res.bridge[kind] = &evalScores{}, &evalScores{}
-		for _, ch := range es.challenges {
+	for _, ch := range challenges {
+		type ask struct {
+			kind matcher.Kind
+			mode matcher.Mode // "" is the challenge's default
+		}
+		asks := []ask{{kind: matcher.KindPractice}}
+		modes := ch.Modes
+		if len(modes) == 0 {
+			modes = []string{string(matcher.ModeExchange)}
+		}
+		for _, m := range modes {
+			asks = append(asks, ask{matcher.KindExpert, matcher.Mode(m)})
+		}
+		for _, a := range asks {
 			for _, lang := range append([]matcher.Lang{""}, matcher.Languages()...) {
-				got, err := ix.Suggest(matcher.Query{ChallengeID: ch.ID, Kind: kind, Language: lang, Limit: 10,
+				got, err := ix.Suggest(matcher.Query{ChallengeID: ch.ID, Kind: a.kind, Mode: a.mode, Language: lang, Limit: 10,
 					RequireSharedLanguage: &no, Weights: cfg.weights})
 				if err != nil {
 					t.Fatal(err)
 				}
-				s, ok := es.measure(ch.ID, kind, lang, ids(got))
+				s, ok := es.measure(ch.ID, a.kind, lang, a.mode, ids(got))
 				if !ok {
 					continue
 				}
 				if lang == "" {
-					res.all[kind].add(s)
+					res.add(a.kind, "all", s)
+					res.add(a.kind, string(ch.Lang), s)
 					continue
 				}
-				key := fmt.Sprintf("%s %s->%s", kind, ch.Lang, lang)
-				if res.pairs[key] == nil {
-					res.pairs[key] = &evalScores{}
-				}
-				res.pairs[key].add(s)
-				if lang != ch.Lang {
-					res.bridge[kind].add(s)
+				res.add(a.kind, fmt.Sprintf("%s->%s", ch.Lang, lang), s)
+				if lang == ch.Lang {
+					res.add(a.kind, "same", s)
+				} else {
+					res.add(a.kind, "cross", s)
 				}
 			}
 		}
@@ -345,108 +416,157 @@ func runEval(t *testing.T, es *evalSet, cfg evalConfig, lex *matcher.Lexicon) ev
 	return res
 }
 
-// Floors, set a little under what was measured: a change that makes
-// ranking worse fails here. Measured with the default (TF-IDF), full
-// configuration: practices nDCG@10 0.921 and P@5 0.887, experts 0.865 and
-// 0.883; the weakest language pair 0.800 (experts, es->en); the bridge
-// adds 0.280 (practices) and 0.300 (experts) nDCG@10 across languages.
-var (
-	floorAllNDCG    = map[matcher.Kind]float64{matcher.KindPractice: 0.89, matcher.KindExpert: 0.84}
-	floorAllP5      = map[matcher.Kind]float64{matcher.KindPractice: 0.86, matcher.KindExpert: 0.85}
-	floorPairNDCG   = 0.75 // every language pair, practices and experts, full configuration
-	floorBridgeGain = 0.20 // nDCG@10 the concepts add on cross-language pairs
-)
+// evalGroup is one group of challenges measured: a half of the own set or
+// the fresh set.
+type evalGroup struct {
+	name    string
+	results map[string]evalResult // by configuration
+}
 
-func TestEvaluation(t *testing.T) {
-	if testing.Short() {
-		t.Skip("evaluation: not in -short")
-	}
+// runEvalGroups measures every configuration on the halves of the own set
+// and on the fresh set.
+func runEvalGroups(t *testing.T) []evalGroup {
 	lex, err := loadThemeLexicon()
 	if err != nil {
-		t.Skipf("no taxonomy: %v", err)
+		t.Fatalf("the shipped taxonomy: %v", err)
 	}
-	if lex.Len() < 500 {
-		t.Skipf("the taxonomy at %s has only %d terms: still a placeholder", themesPath, lex.Len())
+	own := loadEvalSet(t, filepath.Join("testdata", "eval"))
+	fresh := loadEvalSet(t, filepath.Join("testdata", "eval_fresh"))
+	tune, heldOut := splitOwn(own.challenges)
+	groups := []evalGroup{{name: "tuning half"}, {name: "held-out half"}, {name: "fresh set"}}
+	for i := range groups {
+		groups[i].results = map[string]evalResult{}
 	}
-	es := loadEvalSet(t)
-	results := map[string]evalResult{}
 	for _, cfg := range evalConfigs {
-		results[cfg.name] = runEval(t, es, cfg, lex)
+		ix := evalIndex(t, own, cfg, lex)
+		groups[0].results[cfg.name] = runEval(t, own, ix, cfg, tune)
+		groups[1].results[cfg.name] = runEval(t, own, ix, cfg, heldOut)
+		ix = evalIndex(t, fresh, cfg, lex)
+		groups[2].results[cfg.name] = runEval(t, fresh, ix, cfg, fresh.challenges)
 	}
-	report := evalReport(results)
+	return groups
+}
+
+// evalFloor is what the default configuration must reach on a group: a
+// little under what was measured, so that a change that makes ranking
+// worse fails here.
+type evalFloor struct {
+	practices, experts       float64 // nDCG@10, all languages
+	practicesP5, expertsP5   float64 // precision@5, all languages
+	language                 float64 // nDCG@10 of every challenge language, practices and experts
+	crossGap                 float64 // how far cross-language pairs may fall under same-language ones
+	bridgePractices, bridgeE float64 // nDCG@10 the lexicon (concepts, translations) adds across languages over words alone
+}
+
+// Floors by group, set about 0.03 under the figures of docs/matching.md
+// (measured with the default configuration on 2026-12-05): practices and
+// experts nDCG@10 0.923 / 0.958 (tuning half), 0.926 / 0.966 (held-out
+// half), 0.847 / 0.897 (fresh set). With the bridge's translations merged
+// into the production lexicon they are 0.929 / 0.957, 0.936 / 0.966 and
+// 0.869 / 0.910: the floors were left where they were, still 0.03 to 0.05
+// under. The bridge floors measure what the production lexicon (concepts
+// and translations) adds across languages over words alone.
+var evalFloors = map[string]evalFloor{
+	"tuning half":   {practices: 0.89, experts: 0.93, practicesP5: 0.82, expertsP5: 0.95, language: 0.87, crossGap: 0.08, bridgePractices: 0.22, bridgeE: 0.20},
+	"held-out half": {practices: 0.89, experts: 0.93, practicesP5: 0.87, expertsP5: 0.95, language: 0.88, crossGap: 0.13, bridgePractices: 0.30, bridgeE: 0.30},
+	"fresh set":     {practices: 0.82, experts: 0.87, practicesP5: 0.82, expertsP5: 0.86, language: 0.77, crossGap: 0.03, bridgePractices: 0.20, bridgeE: 0.25},
+}
+
+func TestEvaluation(t *testing.T) {
+	groups := runEvalGroups(t)
+	report := evalReport(groups)
 	t.Log("\n" + report)
 	if path := os.Getenv("MATCHER_EVAL_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-
-	full := results["tfidf full"]
-	for kind, floor := range floorAllNDCG {
-		if got := full.all[kind].NDCG(); got < floor {
-			t.Errorf("%s, all languages: nDCG@10 %.3f under the floor %.2f", kind, got, floor)
+	kinds := []matcher.Kind{matcher.KindPractice, matcher.KindExpert}
+	for _, g := range groups {
+		fl, ok := evalFloors[g.name]
+		if !ok {
+			t.Fatalf("%s: no floors", g.name)
 		}
-		if got := full.all[kind].P5(); got < floorAllP5[kind] {
-			t.Errorf("%s, all languages: precision@5 %.3f under the floor %.2f", kind, got, floorAllP5[kind])
+		full := g.results[defaultConfig]
+		for _, kind := range kinds {
+			ndcg, p5 := fl.practices, fl.practicesP5
+			if kind == matcher.KindExpert {
+				ndcg, p5 = fl.experts, fl.expertsP5
+			}
+			if got := full.get(kind, "all").NDCG(); got < ndcg {
+				t.Errorf("%s, %s: nDCG@10 %.3f under the floor %.2f", g.name, kind, got, ndcg)
+			}
+			if got := full.get(kind, "all").P5(); got < p5 {
+				t.Errorf("%s, %s: precision@5 %.3f under the floor %.2f", g.name, kind, got, p5)
+			}
+			for _, l := range matcher.Languages() {
+				if s := full.get(kind, string(l)); s.n > 0 && s.NDCG() < fl.language {
+					t.Errorf("%s, %s, challenges in %s: nDCG@10 %.3f under the floor %.2f", g.name, kind, l, s.NDCG(), fl.language)
+				}
+			}
+			if gap := full.get(kind, "same").NDCG() - full.get(kind, "cross").NDCG(); gap > fl.crossGap {
+				t.Errorf("%s, %s: cross-language pairs %.3f under same-language ones, more than %.2f", g.name, kind, gap, fl.crossGap)
+			}
+			bridge := fl.bridgePractices
+			if kind == matcher.KindExpert {
+				bridge = fl.bridgeE
+			}
+			words, concepts := g.results["tfidf words"], g.results["tfidf +concepts"]
+			if gain := concepts.get(kind, "cross").NDCG() - words.get(kind, "cross").NDCG(); gain < bridge {
+				t.Errorf("%s, %s: the lexicon (concepts and translations) adds %.3f nDCG@10 across languages, under %.2f", g.name, kind, gain, bridge)
+			}
 		}
 	}
-	for key, s := range full.pairs {
-		if s.NDCG() < floorPairNDCG {
-			t.Errorf("%s: nDCG@10 %.3f under the floor %.2f", key, s.NDCG(), floorPairNDCG)
-		}
-	}
-	words, concepts := results["tfidf words"], results["tfidf +concepts"]
-	for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert} {
-		if gain := concepts.bridge[kind].NDCG() - words.bridge[kind].NDCG(); gain < floorBridgeGain {
-			t.Errorf("%s: the concept bridge adds %.3f nDCG@10 across languages, under %.2f", kind, gain, floorBridgeGain)
-		}
-	}
-	// The weighting of words is chosen where it alone decides the order,
-	// ranking by words only, and must not lose with concepts and themes.
+	// The weighting of words is chosen on the tuning half, where it alone
+	// decides the order, and must not lose with everything on.
+	tune := groups[0].results
 	mean := func(r evalResult) float64 {
-		return (r.all[matcher.KindPractice].NDCG() + r.all[matcher.KindExpert].NDCG()) / 2
+		return (r.get(matcher.KindPractice, "all").NDCG() + r.get(matcher.KindExpert, "all").NDCG()) / 2
 	}
-	if b, f := mean(results["bm25 words"]), mean(results["tfidf words"]); f < b {
-		t.Errorf("words only: BM25 nDCG@10 %.3f above TF-IDF %.3f, the default", b, f)
+	if b, f := mean(tune["bm25 words"]), mean(tune["tfidf words"]); f < b-0.02 {
+		t.Errorf("tuning half, words only: BM25 nDCG@10 %.3f well above TF-IDF %.3f, the default", b, f)
 	}
-	if b, f := mean(results["bm25 full"]), mean(results["tfidf full"]); f < b-0.02 {
-		t.Errorf("full configuration: BM25 nDCG@10 %.3f well above TF-IDF %.3f, the default", b, f)
+	if b, f := mean(tune["bm25 full"]), mean(tune["tfidf full"]); f < b-0.02 {
+		t.Errorf("tuning half: BM25 nDCG@10 %.3f well above TF-IDF %.3f, the default", b, f)
 	}
 }
 
-// evalReport writes the measures as Markdown tables.
-func evalReport(results map[string]evalResult) string {
+// evalReport writes the measures as Markdown tables: for each group, every
+// configuration by the challenge's language and across languages, then the
+// default configuration by language pair.
+func evalReport(groups []evalGroup) string {
 	var b strings.Builder
-	b.WriteString("### All languages (no language filter)\n\n")
-	b.WriteString("| configuration | practices nDCG@10 | practices recall@10 | practices P@5 | experts nDCG@10 | experts recall@10 | experts P@5 |\n|---|---|---|---|---|---|---|\n")
-	for _, cfg := range evalConfigs {
-		r := results[cfg.name]
-		p, e := r.all[matcher.KindPractice], r.all[matcher.KindExpert]
-		fmt.Fprintf(&b, "| %s | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", cfg.name, p.NDCG(), p.Recall(), p.P5(), e.NDCG(), e.Recall(), e.P5())
-	}
-	b.WriteString("\n### Per language pair (challenge language -> document language), nDCG@10 / recall@10\n\n")
-	var keys []string
-	for k := range results["tfidf full"].pairs {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b.WriteString("| pair | n |")
-	for _, cfg := range evalConfigs {
-		b.WriteString(" " + cfg.name + " |")
-	}
-	b.WriteString("\n|---|---|" + strings.Repeat("---|", len(evalConfigs)) + "\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "| %s | %d |", k, results["tfidf full"].pairs[k].n)
+	kinds := []matcher.Kind{matcher.KindPractice, matcher.KindExpert}
+	for _, g := range groups {
+		fmt.Fprintf(&b, "### %s\n\n", g.name)
+		b.WriteString("| configuration | kind | nDCG@10 | en | fr | es | same language | across languages | recall@10 | P@5 |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, cfg := range evalConfigs {
-			s := results[cfg.name].pairs[k]
-			fmt.Fprintf(&b, " %.3f / %.3f |", s.NDCG(), s.Recall())
+			r := g.results[cfg.name]
+			for _, kind := range kinds {
+				all := r.get(kind, "all")
+				fmt.Fprintf(&b, "| %s | %ss | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", cfg.name, kind,
+					all.NDCG(), r.get(kind, "en").NDCG(), r.get(kind, "fr").NDCG(), r.get(kind, "es").NDCG(),
+					r.get(kind, "same").NDCG(), r.get(kind, "cross").NDCG(), all.Recall(), all.P5())
+			}
 		}
-		b.WriteString("\n")
-	}
-	b.WriteString("\n### Cross-language pairs only, nDCG@10: what the concept bridge adds\n\n| configuration | practices | experts |\n|---|---|---|\n")
-	for _, cfg := range evalConfigs {
-		r := results[cfg.name]
-		fmt.Fprintf(&b, "| %s | %.3f | %.3f |\n", cfg.name, r.bridge[matcher.KindPractice].NDCG(), r.bridge[matcher.KindExpert].NDCG())
+		full := g.results[defaultConfig]
+		var keys []string
+		for k := range full.scores {
+			if strings.Contains(k, "->") {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		fmt.Fprintf(&b, "\n%s, %s, by language pair (challenge -> documents), nDCG@10 (queries):", g.name, defaultConfig)
+		for i, k := range keys {
+			if i%6 == 0 {
+				b.WriteString("\n")
+			} else {
+				b.WriteString(" · ")
+			}
+			fmt.Fprintf(&b, "%s %.3f (%d)", k, full.scores[k].NDCG(), full.scores[k].n)
+		}
+		b.WriteString("\n\n")
 	}
 	return b.String()
 }
@@ -458,10 +578,10 @@ func evalReport(results map[string]evalResult) string {
 // participatory budget.
 func TestLookAlikeDistractors(t *testing.T) {
 	lex, err := loadThemeLexicon()
-	if err != nil || lex.Len() < 500 {
-		t.Skip("no taxonomy yet")
+	if err != nil {
+		t.Fatal(err)
 	}
-	es := loadEvalSet(t)
+	es := loadEvalSet(t, filepath.Join("testdata", "eval"))
 	ix := matcher.NewIndex(matcher.NewAnalyzer(lex))
 	if err := ix.Build(es.docs, nil); err != nil {
 		t.Fatal(err)

@@ -43,8 +43,9 @@ type pending struct {
 	itemOfDoc   bool
 	itemTerms   []string
 	scoreUnits  int64
-	detailItem  bool // the text factor came from the item: name it in the detail
-	textFactorI int  // index of the text contribution
+	name        string // the document's Name, found with its words
+	detailItem  bool   // the text factor came from the item: name it in the detail
+	textFactorI int    // index of the text contribution
 }
 
 // explain builds the explanation of r, everything but the words of the
@@ -84,6 +85,11 @@ func (s *search) explain(r *result) *pending {
 	var conceptNames []string
 	for _, h := range conceptHits {
 		c := strings.TrimPrefix(st.names[h.id], conceptPrefix)
+		if s.text.conceptBest[c] < minRecognisable || !m.recognisable(h.id) {
+			// A concept a reader would not recognise on both sides
+			// is not shown as shared (see minRecognisable).
+			continue
+		}
 		conceptNames = append(conceptNames, c)
 		cm := ConceptMatch{Concept: c, QueryWords: slices.Clone(s.text.conceptWords[c])}
 		for _, cs := range m.concepts {
@@ -105,14 +111,14 @@ func (s *search) explain(r *result) *pending {
 		for _, h := range r.itemHits {
 			p.itemTerms = append(p.itemTerms, st.names[h.id])
 		}
-		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore)}
+		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore), Record: round6(r.itemVal)}
 	}
 
 	// Contributions, in the order of factors.
 	details := r.details
 	details[fText] = wordsInCommon(len(termHits))
 	if r.item >= 0 && r.itemVal > r.textVal {
-		details[fText] = "best engagement of the track record: " + wordsInCommon(len(r.itemHits))
+		details[fText] = "track record, its best items: " + wordsInCommon(len(r.itemHits)) + " with the best"
 		p.detailItem = true
 	}
 	if len(conceptNames) > 0 {
@@ -130,9 +136,10 @@ func (s *search) explain(r *result) *pending {
 			p.textFactorI = len(exp.Contributions)
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
-			Factor: f, Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
+			Factor: f, GivenWeight: round6(r.given[i]), Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
 		})
 	}
+	exp.WeightScaling = weightScaling(r.given, s.target, r.trust)
 	exp.Score = fromUnits(total)
 	p.scoreUnits = total
 	p.docID = m.id
@@ -168,9 +175,10 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		var doc Doc
 		var parts []textPart
 		ok := false
-		if p.docID != "" && (len(p.terms) > 0 || p.item >= 0 && p.itemOfDoc) {
+		if p.docID != "" {
 			if doc, ok = ix.fetch(p.docID); ok {
 				parts = docParts(&doc)
+				p.name = doc.Name
 			}
 		}
 		if ok && len(p.terms) > 0 {
@@ -206,7 +214,7 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		}
 		if p.detailItem && p.textFactorI >= 0 {
 			c := &p.exp.Contributions[p.textFactorI]
-			c.Detail = fmt.Sprintf("best engagement of the track record: %q, %s", it.Title, wordsInCommon(len(p.itemTerms)))
+			c.Detail = fmt.Sprintf("track record, its best items: %s with the best, %q", wordsInCommon(len(p.itemTerms)), it.Title)
 		}
 	}
 }
@@ -446,4 +454,37 @@ func wordsInCommon(n int) string {
 		return "1 word in common"
 	}
 	return fmt.Sprintf("%d words in common", n)
+}
+
+// weightScaling says in words how the weights given became those of a
+// pair's contributions: the relative weights of the factors that apply to
+// target scaled to add up to 1 (less the absolute ones), then the part of
+// the concept factor's weight its trust does not keep moved to text.
+func weightScaling(given weightVec, target Kind, t trust) string {
+	ap := applies[target]
+	sum, abs := 0.0, 0.0
+	for i, w := range given {
+		switch {
+		case !ap[i]:
+		case absolute[i]:
+			abs += w
+		default:
+			sum += w
+		}
+	}
+	if sum == 0 {
+		return ""
+	}
+	var b strings.Builder
+	scale := (1 - abs) / sum
+	if math.Abs(scale-1) < 1e-9 {
+		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: kept as given", 1-abs, withArticle(target))
+	} else {
+		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: each scaled by %.4g to add up to %.3g", sum, withArticle(target), scale, 1-abs)
+	}
+	if wc := given[fConcepts] * scale; wc > 0 && ap[fConcepts] {
+		b.WriteString("; ")
+		b.WriteString(trustDetail(t, wc))
+	}
+	return b.String()
 }

@@ -231,6 +231,7 @@ func contentHash(seed maphash.Seed, d *Doc) uint64 {
 	for _, it := range d.TrackRecord {
 		str(it.Title)
 		str(it.Summary)
+		num(uint64(max(it.Year, 0))) // an item's slot keeps its year
 	}
 	num(uint64(len(d.Themes)))
 	for _, th := range d.Themes {

@@ -23,6 +23,38 @@ type analysedText struct {
 	concepts []featTF
 	termLen  float32 // weighted number of words
 	conLen   float32 // weighted number of concept hits
+	covered  float32 // weighted number of words inside concept hits
+}
+
+// coverage is the share of a text's words that its concept hits cover:
+// how much of what it says the taxonomy knows.
+func (t *analysedText) coverage() float64 {
+	if t.termLen <= 0 {
+		return 0
+	}
+	return min(1, float64(t.covered)/float64(t.termLen))
+}
+
+// coveredWords is the weighted number of words the hits of one text cover,
+// each position once, with its longest hit: an expression that stands for
+// two concepts gives two hits at the same position, and the thesaurus of
+// the bridge (matched after the taxonomy, see WithBridge) may name a
+// concept where the taxonomy named one already.
+func coveredWords(hits []ConceptHit, w float32) float32 {
+	n := float32(0)
+	for i, c := range hits {
+		longest := true
+		for j, o := range hits {
+			if j != i && o.Pos == c.Pos && (o.Words > c.Words || o.Words == c.Words && j < i) {
+				longest = false
+				break
+			}
+		}
+		if longest {
+			n += w * float32(c.Words)
+		}
+	}
+	return n
 }
 
 // analysedDoc is a Doc after analysis, before it gets feature IDs.
@@ -30,12 +62,27 @@ type analysedDoc struct {
 	lang  Lang
 	text  analysedText
 	items []analysedText
-	// conceptKeys are the concepts found (in text order) and
-	// conceptSurfaces the words that first triggered each.
+	// conceptKeys are the concepts found (in text order),
+	// conceptSurfaces the words of the strongest hit of each (the first
+	// of the strongest) and conceptWeights its weight.
 	conceptKeys     []string
 	conceptSurfaces []string
+	conceptWeights  []float32
 	// hash is the document's contentHash, set by Build and Upsert.
 	hash uint64
+}
+
+// strongerHit keeps the hit c as the evidence of the concept key when it is
+// stronger than the one kept.
+func (ad *analysedDoc) strongerHit(key string, c ConceptHit) {
+	for i := len(ad.conceptKeys) - 1; i >= 0; i-- {
+		if ad.conceptKeys[i] == key {
+			if float32(c.Weight) > ad.conceptWeights[i] {
+				ad.conceptSurfaces[i], ad.conceptWeights[i] = strings.Clone(c.Surface), float32(c.Weight)
+			}
+			return
+		}
+	}
 }
 
 // docLang is the language of d's texts: the declared one, or the one
@@ -100,8 +147,10 @@ type analyseScratch struct {
 	items           []map[string]float32
 	sorted          bool // sort the features by key
 	// surfaces and conceptWords, when not nil, collect the words as
-	// written of each term and concept (a query's evidence).
+	// written of each term and concept (a query's evidence), and
+	// conceptBest the weight of each concept's strongest hit.
 	surfaces, conceptWords map[string][]string
+	conceptBest            map[string]float64
 }
 
 func newAnalyseScratch() *analyseScratch {
@@ -143,6 +192,7 @@ func analyseDoc(a *Analyzer, d *Doc, sc *analyseScratch) analysedDoc {
 			}
 		}
 		ad.text.termLen += w * float32(len(an.Tokens))
+		ad.text.covered += coveredWords(an.Concepts, w)
 		for _, c := range an.Concepts {
 			cw := w * float32(c.Weight)
 			key := conceptPrefix + c.Concept
@@ -151,11 +201,15 @@ func analyseDoc(a *Analyzer, d *Doc, sc *analyseScratch) analysedDoc {
 				// evidence, copied so that the text can go.
 				ad.conceptKeys = append(ad.conceptKeys, key)
 				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+				ad.conceptWeights = append(ad.conceptWeights, float32(c.Weight))
+			} else {
+				ad.strongerHit(key, c)
 			}
 			sc.concepts[key] += cw
 			ad.text.conLen += cw
 			if sc.conceptWords != nil {
 				sc.conceptWords[c.Concept] = addWord(sc.conceptWords[c.Concept], c.Surface)
+				sc.conceptBest[c.Concept] = max(sc.conceptBest[c.Concept], c.Weight)
 			}
 		}
 		if p.item >= 0 {
@@ -326,6 +380,11 @@ func (b *buildAnalyzer) text(text string, li int, w float32, item *idCounter) (t
 			wd.term, wd.stop = "", true
 		case wd.flags&wElision != 0:
 			wd.term, wd.stop = wd.lower, true
+		case wd.flags&wPrefix != 0:
+			wd.term, wd.stop = FoldAccents(wd.lower), true
+			if b.a.lex != nil {
+				bw.first = b.a.lex.byFirst[li][wd.term]
+			}
 		default:
 			bw = b.word(wd, li)
 			wd.term, wd.stop = bw.term, bw.stop
@@ -440,6 +499,7 @@ func (b *buildAnalyzer) doc(d *Doc) (ad analysedDoc, doc builtDoc, items []built
 		}
 		n := w * float32(tokens)
 		ad.text.termLen += n
+		ad.text.covered += coveredWords(hits, w)
 		if p.item >= 0 {
 			ad.items[p.item].termLen += n
 		}
@@ -451,6 +511,9 @@ func (b *buildAnalyzer) doc(d *Doc) (ad analysedDoc, doc builtDoc, items []built
 				// evidence, copied so that the text can go.
 				ad.conceptKeys = append(ad.conceptKeys, f.key)
 				ad.conceptSurfaces = append(ad.conceptSurfaces, strings.Clone(c.Surface))
+				ad.conceptWeights = append(ad.conceptWeights, float32(c.Weight))
+			} else {
+				ad.strongerHit(f.key, c)
 			}
 			b.conceptTF.add(f.id, cw)
 			ad.text.conLen += cw
@@ -769,10 +832,11 @@ func parallel(workers, n int, fn func(lo, hi int)) {
 func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 	m, h := st.metaOf(d, ad.lang, true)
 	m.termLen, m.conLen, m.hash = ad.text.termLen, ad.text.conLen, ad.hash
+	m.cov = coverageCode(ad.text.coverage())
 	if len(ad.conceptKeys) > 0 {
 		m.concepts = make([]conceptSurface, len(ad.conceptKeys))
 		for i, k := range ad.conceptKeys {
-			m.concepts[i] = conceptSurface{st.feature(k), ad.conceptSurfaces[i]}
+			m.concepts[i] = conceptSurface{st.feature(k), ad.conceptWeights[i], ad.conceptSurfaces[i]}
 		}
 	}
 	slot := uint32(len(st.hot))
@@ -799,7 +863,11 @@ func (st *state) addSlot(d *Doc, ad *analysedDoc) uint32 {
 			is := uint32(len(st.hot))
 			items[j] = is
 			st.hot = append(st.hot, hotSlot{city: h.city, country: h.country, region: h.region, flags: flLive | flItem | h.flags&flEligible})
-			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), itemIdx: uint16(j), termLen: ad.items[j].termLen})
+			year := 0
+			if j < len(d.TrackRecord) {
+				year = min(max(d.TrackRecord[j].Year, 0), math.MaxUint16)
+			}
+			st.meta = append(st.meta, slotMeta{seg: segItem, lang: langCode(ad.lang), itemIdx: uint16(j), termLen: ad.items[j].termLen, year: uint16(year)})
 			st.parent = append(st.parent, slot)
 			st.kept = append(st.kept, nil)
 			iseg := &st.segs[segItem]

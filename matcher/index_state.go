@@ -151,12 +151,22 @@ type slotMeta struct {
 	seniority uint16
 	status    uint16
 	itemIdx   uint16 // an item's index in the expert's track record
+	year      uint16 // an item's year, 0 when unknown
 	seg       uint8
 	lang      uint8 // langCode of the texts
 	sizeClass uint8 // index in sizeClasses
 	modes     uint8 // bit per mode; 0 is any
-	paused    bool
+	// cov is the share of the words of the texts that concept hits cover
+	// (see coverageCode), which says how far the concept factor is to be
+	// trusted for this document (see conceptTrust).
+	cov    uint8
+	paused bool
 }
+
+// coverageCode codes a coverage in [0, 1] on 8 bits; coverageOf decodes it.
+func coverageCode(v float64) uint8 { return uint8(math.Round(min(1, max(0, v)) * 255)) }
+
+func coverageOf(c uint8) float64 { return float64(c) / 255 }
 
 // feedbackStats is an expert's Feedback as the index keeps it: 16 bytes,
 // counts capped at 65,535.
@@ -208,6 +218,7 @@ func feedbackOf(f *Feedback) feedbackStats {
 // triggered it in a document, as written.
 type conceptSurface struct {
 	id uint32
+	w  float32 // the weight of the strongest hit (see recognisable)
 	s  string
 }
 
@@ -519,7 +530,7 @@ func (st *state) refresh(d *Doc, hash uint64) bool {
 	old := &st.meta[slot]
 	m, h := st.metaOf(d, langOf(old.lang), true)
 	m.fwd, m.concepts, m.items, m.hash = old.fwd, old.concepts, old.items, old.hash
-	m.termLen, m.conLen, m.itemIdx = old.termLen, old.conLen, old.itemIdx
+	m.termLen, m.conLen, m.itemIdx, m.cov = old.termLen, old.conLen, old.itemIdx, old.cov
 	*old = m
 	st.hot[slot] = h
 	for _, is := range m.items {

@@ -12,6 +12,7 @@ import (
 // and the words as written, for the evidence.
 type subjectText struct {
 	lang     Lang
+	cov      float64 // the share of its words concept hits cover
 	terms    []featTF
 	concepts []featTF // concepts and declared themes
 	items    []analysedText
@@ -19,16 +20,24 @@ type subjectText struct {
 	// that triggered each concept.
 	surfaces     map[string][]string
 	conceptWords map[string][]string
+	conceptBest  map[string]float64 // the weight of each concept's strongest hit
+	itemYears    []int              // the year of each track-record item
+	translated   []translatedTerm   // the words' translations (see Bridge)
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
 func analyseSubject(a *Analyzer, d *Doc) *subjectText {
 	sc := newAnalyseScratch()
 	sc.sorted = true
-	sc.surfaces, sc.conceptWords = map[string][]string{}, map[string][]string{}
+	sc.surfaces, sc.conceptWords, sc.conceptBest = map[string][]string{}, map[string][]string{}, map[string]float64{}
 	ad := analyseDoc(a, d, sc)
-	return &subjectText{lang: ad.lang, terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
-		surfaces: sc.surfaces, conceptWords: sc.conceptWords}
+	var years []int
+	for _, it := range d.TrackRecord {
+		years = append(years, it.Year)
+	}
+	return &subjectText{itemYears: years, lang: ad.lang, cov: ad.text.coverage(), terms: ad.text.terms, concepts: ad.text.concepts, items: ad.items,
+		surfaces: sc.surfaces, conceptWords: sc.conceptWords, conceptBest: sc.conceptBest,
+		translated: a.translateQuery(ad.lang, ad.text.terms, sc.surfaces)}
 }
 
 // maxWords is how many different spellings of one term evidence lists.
@@ -55,6 +64,7 @@ type qfeat struct {
 	class int
 	w     float64
 	df    int
+	spec  float64 // a concept's specificity (see conceptFeats)
 }
 
 // qvec is a query prepared for one segment: rarity is that segment's.

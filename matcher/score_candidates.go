@@ -80,6 +80,7 @@ func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
 	ix.fillEvidence(subject, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
+		out[i].Name = ps[i].name
 	}
 	return out, nil
 }

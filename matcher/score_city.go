@@ -107,7 +107,7 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j]].id, fromUnits(cr.pUnits[j])))
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
-			Factor: FactorMorePractices, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
+			Factor: FactorMorePractices, GivenWeight: 1, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
 			Detail: "more practices on the subject: " + strings.Join(others, ", "),
 		})
 	}
@@ -269,6 +269,7 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	ix.fillEvidence(&d, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
+		out[i].Name = ps[i].name
 	}
 	return out, nil
 }
@@ -276,6 +277,25 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 // partnerCandidates bounds the cities whose challenges Partners reads for
 // the second direction.
 const partnerCandidates = 50
+
+// partnerFloor is the subject fit each direction of a partnership needs:
+// what text, concepts and themes add to its score. Context alone (another
+// country, a shared language: up to 0.15 in exchange) or a few common
+// words must not make two cities partners; a practice on the subject
+// brings 0.3 or more.
+const partnerFloor = 0.15
+
+// subjectFit is what the subject factors add to an explained score.
+func subjectFit(e *Explanation) float64 {
+	v := 0.0
+	for _, c := range e.Contributions {
+		switch c.Factor {
+		case FactorText, FactorConcepts, FactorThemes:
+			v += c.Contribution
+		}
+	}
+	return v
+}
 
 // direction is one side of a partnership being scored.
 type direction struct {
@@ -346,7 +366,9 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			if d := forward[name]; d != nil && d.units >= crs[i].units {
 				continue
 			}
-			forward[name] = &direction{challenge: &ch, units: crs[i].units, p: s.cityExplanation(&crs[i])}
+			if p := s.cityExplanation(&crs[i]); subjectFit(p.exp) >= partnerFloor {
+				forward[name] = &direction{challenge: &ch, units: crs[i].units, p: p}
+			}
 		}
 		ix.mu.RUnlock()
 	}
@@ -390,7 +412,8 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			ix.mu.RLock()
 			s, err := ix.newSearch(&qb, &ch, text, KindCity)
 			if err == nil {
-				if p := s.explainCity(cityID); p != nil && !p.exp.Excluded && (back == nil || p.scoreUnits > back.units) {
+				if p := s.explainCity(cityID); p != nil && !p.exp.Excluded && subjectFit(p.exp) >= partnerFloor &&
+					(back == nil || p.scoreUnits > back.units) {
 					back = &direction{challenge: &ch, units: p.scoreUnits, p: p}
 				}
 			}
@@ -424,9 +447,9 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			Mode:  pt.fwd.p.exp.Mode,
 			Score: fromUnits(pt.units),
 			Contributions: []Contribution{
-				{Factor: FactorReciprocity, Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
+				{Factor: FactorReciprocity, GivenWeight: round6(y / (x + y)), Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
 					Detail: fmt.Sprintf("their practices answer your challenge %s", pt.fwd.challenge.ID)},
-				{Factor: FactorReciprocity, Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
+				{Factor: FactorReciprocity, GivenWeight: round6(x / (x + y)), Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
 					Detail: fmt.Sprintf("your practices answer their challenge %s", pt.back.challenge.ID)},
 			},
 			Directions: []Direction{

@@ -63,6 +63,9 @@ func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 	ix.fillEvidence(subject, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
+		if kind != KindCity {
+			out[i].Name = ps[i].name
+		}
 	}
 	return out, nil
 }
@@ -114,7 +117,22 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 		return Suggestion{}, fmt.Errorf("explain: city %s: %w", id, ErrNotFound)
 	}
 	ix.fillEvidence(subject, []*pending{p})
-	return Suggestion{ID: id, Kind: kind, Score: p.exp.Score, Explanation: *p.exp}, nil
+	sug := Suggestion{ID: id, Kind: kind, Score: p.exp.Score, Explanation: *p.exp}
+	if kind != KindCity {
+		sug.Name = p.name
+	}
+	return sug, nil
+}
+
+// defaultMode is the mode a challenge is served in when a request names
+// none: the first of its modes the matcher knows, else exchange.
+func defaultMode(ch *Doc) Mode {
+	for _, m := range ch.Modes {
+		if md := Mode(strings.ToLower(strings.TrimSpace(m))); modeBit(string(md)) != 0 {
+			return md
+		}
+	}
+	return ModeExchange
 }
 
 // segKind is the kind of the documents of a segment.
@@ -171,6 +189,13 @@ func (ix *Index) newSearch(q *Query, subject *Doc, text *subjectText, target Kin
 	s := &search{ix: ix, st: ix.st, text: text, target: target}
 	if target == KindCity {
 		s.target = KindPractice
+	}
+	if q.Mode == "" && subject.Kind == KindChallenge {
+		// A challenge is served in the first mode it asks for: explain on
+		// a peer-review challenge must not answer in exchange mode.
+		qq := *q
+		qq.Mode = defaultMode(subject)
+		q = &qq
 	}
 	if err := s.setOptions(q); err != nil {
 		return nil, err

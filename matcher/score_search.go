@@ -31,14 +31,23 @@ type search struct {
 	// candidates (Candidates with Query.IncludeExcluded).
 	withExcluded bool
 
-	qv      qvec   // the subject against the target segment
-	qvItem  qvec   // the subject against experts' track-record items (see itemVec)
-	itemQVs []qvec // Opportunities: each of the expert's items against challenges
+	qv qvec // the subject against the target segment
+	// qConcepts are the concepts of qv with their specificity, for the
+	// trust of the concept factor (see trustOf).
+	qConcepts []qfeat
+	qvItem    qvec   // the subject against experts' track-record items (see itemVec)
+	itemQVs   []qvec // Opportunities: each of the expert's items against challenges
+	// itemFactors are the discounts of the expert's items in
+	// Opportunities (see itemFactor).
+	itemFactors []float64
 
 	region, country uint32 // filters: 0 none, noID nothing matches
 	lang            uint8  // filter: langCode, 0 none
 
 	touched uint32 // the sum of what touch read: kept, the reads cannot be dropped
+
+	thisYear int       // the year of the query's today, for the recency of items
+	itemVals []float64 // scratch space for the items of one expert
 }
 
 // result is one evaluated pair.
@@ -53,6 +62,8 @@ type result struct {
 	// detail.
 	excluded bool
 	score    float64
+	trust    trust // what the weight of the concept factor rests on
+	given    weightVec
 
 	hits []featScore // the subject's features the document holds (exact stage)
 	// The best track-record item: of the expert suggested, or of the
@@ -60,7 +71,7 @@ type result struct {
 	item      int
 	itemScore float64
 	itemHits  []featScore
-	itemVal   float64 // text of the best item, before the max with the profile
+	itemVal   float64 // the record's fit (see record), before the max with the profile
 	textVal   float64 // text of the profile
 }
 
@@ -81,6 +92,7 @@ const exactMargin = 8
 func (s *search) prepare() {
 	st := s.st
 	s.qv = st.prepare(s.text.terms, s.text.concepts, segOf(s.target))
+	st.addTranslations(&s.qv, s.text.terms, s.text.translated)
 	// A factor weighed zero by the request finds no candidate either: a
 	// ranking "by words only" must not be fed by themes.
 	if s.w[fConcepts] == 0 || s.w[fThemes] == 0 {
@@ -88,12 +100,18 @@ func (s *search) prepare() {
 			return f.class == classConcept && s.w[fConcepts] == 0 || f.class == classTheme && s.w[fThemes] == 0
 		})
 	}
+	s.qConcepts = st.conceptFeats(&s.qv, s.text.conceptBest)
 	if s.target == KindExpert {
 		s.qvItem = st.itemVec(&s.qv)
 	}
 	if s.subj.kind == KindExpert && s.target == KindChallenge {
-		for _, it := range s.text.items {
+		for j, it := range s.text.items {
 			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, segChallenge))
+			year := 0
+			if j < len(s.text.itemYears) {
+				year = s.text.itemYears[j]
+			}
+			s.itemFactors = append(s.itemFactors, recency(year, s.thisYear)*itemLength(it.termLen))
 		}
 	}
 }
@@ -247,17 +265,24 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 	if s.withExcluded { // the rules will say why
 		need, subjCity = flLive, 0
 	}
+	// The concept factor keeps at most the trust the subject's coverage
+	// allows (see trustOf), the rest going to text: the partial score
+	// below is an upper bound of the score with the pair's own trust.
+	tq := float32(coverageTrust(s.text.cov))
 	ent := acc.ent
 	h := acc.cands[:0]
 	left := false
 	for _, slot := range acc.touched {
 		e := &ent[slot]
-		score := wt*min(1, e.text) + wth*min(1, float32(e.theme)*themeScale)
-		if e.flags != 0 {
-			if e.flags&accItem != 0 {
-				score = max(score, wt*min(1, acc.item[slot])+wth*min(1, float32(e.theme)*themeScale))
-			}
-			score += wc * min(1, acc.conceptOf(slot))
+		text := min(1, e.text)
+		if e.flags&accItem != 0 {
+			text = max(text, min(1, acc.item[slot]))
+		}
+		score := (wt+wc*(1-tq))*text + wth*min(1, float32(e.theme)*themeScale)
+		if e.flags&accConcept != 0 {
+			score += wc * tq * max(text, min(1, acc.conceptOf(slot)))
+		} else {
+			score += wc * tq * text
 		}
 		if len(h) == pool && score <= h[0].score {
 			left = true
@@ -337,14 +362,17 @@ func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, defe
 		}
 		item := 0.0
 		if s.target == KindExpert {
+			vals := s.itemVals[:0]
 			for _, is := range st.meta[c.slot].items {
 				v := float64(acc.textOf(is))
 				if len(deferredItem) > 0 {
 					t, _ := acc.defItem.sum(st.meta[is].fwd)
 					v += t
 				}
-				item = max(item, v)
+				vals = append(vals, v*itemFactor(&st.meta[is], s.thisYear))
 			}
+			item = record(vals)
+			s.itemVals = vals
 		}
 		score, ok := s.quickScore(c.slot, text, concept, item, &pe)
 		switch {
@@ -503,6 +531,7 @@ func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEv
 		w = s.byMode[rules.mode]
 	}
 	eff := w.effective(s.target)
+	eff.shiftConcepts(s.trustOf(slot).value)
 	*pe = pairEval{}
 	st.evalPair(ch, other, &rules, pe)
 	pe.vals[fText] = max(min(1, text), min(1, item))
@@ -537,7 +566,10 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 	if !s.fixedMode {
 		w = s.byMode[r.mode]
 	}
+	r.given = w
 	r.eff = w.effective(s.target)
+	r.trust = s.trustOf(slot)
+	r.eff.shiftConcepts(r.trust.value)
 	var pe pairEval
 	st.evalPair(ch, other, &rules, &pe)
 	r.vals, r.details, r.reasons, r.excluded = pe.vals, pe.details, pe.reasons, pe.excluded
@@ -565,31 +597,42 @@ func (s *search) exact(slot uint32, detail bool) result {
 	text, concept, _ := st.exactSums(&s.qv, slot, hp)
 	// The best track-record item; its matched features are gathered once
 	// it is known, so that the others cost no allocation.
-	bestItem, bestVal := -1, 0.0
+	// The items of the record: the best one (after its discount) is
+	// shown, the best few make the record (see record).
+	bestItem, bestVal, bestRaw := -1, 0.0, 0.0
 	var bestQV *qvec
 	var bestSlot uint32
-	score := func(qv *qvec, slot uint32, j int) {
-		if v, _, _ := st.exactSums(qv, slot, nil); v > bestVal {
-			bestItem, bestVal, bestQV, bestSlot = j, v, qv, slot
+	vals := s.itemVals[:0]
+	score := func(qv *qvec, slot uint32, j int, factor float64) {
+		raw, _, _ := st.exactSums(qv, slot, nil)
+		v := raw * factor
+		vals = append(vals, v)
+		if v > bestVal {
+			bestItem, bestVal, bestRaw, bestQV, bestSlot = j, v, raw, qv, slot
 		}
 	}
 	switch {
 	case s.target == KindExpert:
 		for j, is := range st.meta[slot].items {
-			score(&s.qvItem, is, j)
+			score(&s.qvItem, is, j, itemFactor(&st.meta[is], s.thisYear))
 		}
 	case len(s.itemQVs) > 0:
 		for j := range s.itemQVs {
-			score(&s.itemQVs[j], slot, j)
+			score(&s.itemQVs[j], slot, j, s.itemFactors[j])
 		}
 	}
+	rec := 0.0
+	if len(vals) > 0 {
+		rec = record(vals)
+	}
+	s.itemVals = vals
 	var bestHits []featScore
 	if detail && bestItem >= 0 {
 		st.exactSums(bestQV, bestSlot, &bestHits)
 	}
-	r := s.evaluate(slot, text, concept, bestVal, detail)
+	r := s.evaluate(slot, text, concept, rec, detail)
 	r.hits = hits
-	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestVal), bestHits
+	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestRaw), bestHits
 	return r
 }
 
@@ -620,6 +663,7 @@ func (s *search) setOptions(q *Query) error {
 		s.byMode[m], _ = resolveWeights(m, q.Weights) // the same overrides: valid if they were for mode
 	}
 	s.fixedMode = true
+	s.thisYear = yearOf(dayOf(now))
 	s.rules = pairRules{
 		mode:        mode,
 		requireLang: q.RequireSharedLanguage == nil || *q.RequireSharedLanguage,

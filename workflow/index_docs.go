@@ -1,37 +1,44 @@
 package workflow
 
 import (
+	"fmt"
+
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
 
-// NewLexicon turns the theme taxonomy into the matcher's lexicon: every label and
-// synonym, in its language, names its theme's concept. Labels weigh a little more
-// than synonyms, since they are the taxonomy's own words for the subject.
+// ProductionBridge are the parts of the matcher's bridge between languages that
+// production uses (matcher.ProductionBridge: the word translations, not the
+// EuroVoc concepts; see docs/matching.md, "The bridge").
+const ProductionBridge = matcher.ProductionBridge
+
+// NewLexicon turns the theme taxonomy into the matcher's lexicon, with the one
+// constructor the matcher's evaluation measures (matcher.TaxonomyLexicon) and
+// the ProductionBridge parts of the bridge between languages.
 func NewLexicon(tax *profiles.Taxonomy) *matcher.Lexicon {
-	var entries []matcher.LexiconEntry
+	themes := make([]matcher.TaxonomyTheme, 0, len(tax.Themes()))
 	for _, t := range tax.Themes() {
-		for _, lang := range matcher.Languages() {
-			if label := t.Labels[string(lang)]; label != "" {
-				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: label, Weight: 1.2})
-			}
-			for _, syn := range t.Synonyms[string(lang)] {
-				entries = append(entries, matcher.LexiconEntry{Concept: t.Code, Lang: lang, Term: syn, Weight: 1})
-			}
-		}
+		themes = append(themes, matcher.TaxonomyTheme{Code: t.Code, Labels: t.Labels, Synonyms: t.Synonyms})
 	}
-	return matcher.NewLexicon(entries)
+	lex, err := matcher.TaxonomyLexicon(themes, ProductionBridge)
+	if err != nil {
+		// The bridge reads data embedded in the binary, which the matcher's
+		// tests read too: failing here means a broken build, not bad input.
+		panic(fmt.Sprintf("matcher lexicon: %v", err))
+	}
+	return lex
 }
 
 // cityContext is what a practice, challenge or expert inherits from its city.
 type cityContext struct {
+	name            string
 	country, region string
 	population      int64
 	languages       []string
 }
 
 func contextOf(c profiles.City) cityContext {
-	ctx := cityContext{country: c.Country, region: c.Region, languages: c.Languages}
+	ctx := cityContext{name: c.Name, country: c.Country, region: c.Region, languages: c.Languages}
 	if c.Population != nil {
 		ctx.population = *c.Population
 	}
@@ -40,7 +47,7 @@ func contextOf(c profiles.City) cityContext {
 
 func practiceDoc(p profiles.Practice, city cityContext) matcher.Doc {
 	return matcher.Doc{
-		ID: p.ID, Kind: matcher.KindPractice, CityID: p.CityID, Lang: matcher.Lang(p.Language),
+		ID: p.ID, Kind: matcher.KindPractice, Name: p.Title, CityID: p.CityID, Lang: matcher.Lang(p.Language),
 		Fields: []matcher.Field{
 			{Name: "title", Text: p.Title}, {Name: "description", Text: p.Description}, {Name: "results", Text: p.Results},
 			{Name: "lessons_learned", Text: p.LessonsLearned}, {Name: "transferability", Text: p.Transferability},
@@ -52,7 +59,7 @@ func practiceDoc(p profiles.Practice, city cityContext) matcher.Doc {
 
 func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
 	d := matcher.Doc{
-		ID: c.ID, Kind: matcher.KindChallenge, CityID: c.CityID, Lang: matcher.Lang(c.Language),
+		ID: c.ID, Kind: matcher.KindChallenge, Name: c.Title, CityID: c.CityID, Lang: matcher.Lang(c.Language),
 		Fields: []matcher.Field{
 			{Name: "title", Text: c.Title}, {Name: "description", Text: c.Description}, {Name: "strategic_result", Text: c.StrategicResult},
 		},
@@ -69,7 +76,7 @@ func challengeDoc(c profiles.Challenge, city cityContext) matcher.Doc {
 // fb what their completed engagements say.
 func expertDoc(e profiles.Expert, city *cityContext, load int, fb profiles.Feedback) matcher.Doc {
 	d := matcher.Doc{
-		ID: e.ID, Kind: matcher.KindExpert,
+		ID: e.ID, Kind: matcher.KindExpert, Name: e.Name,
 		Fields: []matcher.Field{{Name: "bio", Text: e.Bio}},
 		Themes: e.Themes, Languages: e.Languages, Country: e.Country, Role: e.Role, Seniority: e.Seniority,
 		Modes: e.Modes, Skills: e.Skills, Capacity: *e.Capacity, Load: load,

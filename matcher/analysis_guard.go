@@ -1,0 +1,95 @@
+package matcher
+
+import "strings"
+
+// Snowball stems are aggressive, French and Spanish ones most: they cut
+// derivational endings, so that words that share a root but not a meaning
+// get one stem. "communes" and "communication" both give "commun",
+// "collecte" and "collectif" "collect", "seguridad" and "seguro" "segur",
+// "organic" and "organization" "organ". A match between them is a real
+// match for the stemmer and nonsense to a city officer. guardStem keeps
+// such words apart: it looks at what the stemmer cut from the word (the
+// folded word past the stem) and, when it is an ending that makes a word of
+// another family, adds a tag of that ending to the stem. Inflections
+// (plurals, genders, verb endings) and the endings that stay in the family
+// ("évaluation" and "évaluer", "participatif" and "participation") keep the
+// stem as it is. The lists are short on purpose: each entry is a family of
+// false friends seen in municipal texts, pinned by TestStemFalseFriends.
+
+// stemTag is an ending that makes another family, and the tag it adds.
+type stemTag struct {
+	ending string // what the cut part starts with
+	tag    string
+	// notAfter is an ending of the stem, or a start of the cut part, under
+	// which the ending stays in the family: "planification" stays with
+	// "planifier", "participatif" with "participation".
+	notAfter, notStart string
+}
+
+var stemTags = [numLangs][]stemTag{
+	langEN: {
+		{ending: "ization", tag: "iz"}, {ending: "iz", tag: "iz"}, {ending: "isation", tag: "iz"}, {ending: "is", tag: "iz"}, // organization / organ
+		{ending: "ic", tag: "ic"},    // organic / organ, organization
+		{ending: "ity", tag: "it"},   // university / universe, universal
+		{ending: "iti", tag: "it"},   // universities
+		{ending: "ence", tag: "enc"}, // experience / experiment
+		{ending: "ive", tag: "iv"},   // relative / relation
+	},
+	langFR: {
+		{ending: "ication", tag: "ic", notAfter: "f"}, // communication / communes; planification stays with planifier
+		{ending: "if", tag: "iv", notStart: "at"},     // collectif / collecte; participatif stays with participation
+		{ending: "iv", tag: "iv", notStart: "at"},     // collective, collectivité
+	},
+	langES: {
+		{ending: "icacion", tag: "ic", notAfter: "f"},  // comunicación / comuna, común
+		{ending: "idad", tag: "idad", notAfter: "bil"}, // seguridad / seguro, comunidad / común; sostenibilidad stays with sostenible
+		{ending: "iv", tag: "iv", notStart: "at"},      // colectivo / colecta; participativo stays with participación
+	},
+}
+
+// keepWhole are the words whose family no ending tells apart, kept whole:
+// the English stemmer makes "informal" (informal settlements, the informal
+// economy) "inform", as "information"; tagging "ation" instead would part
+// "adaptation" from "adapt" and "consultation" from "consult".
+var keepWhole = [numLangs]map[string]string{
+	langEN: {"informal": "informal", "informality": "informal", "informally": "informal"},
+}
+
+// guardStem returns the index term of a word: its folded stem, tagged when
+// what the stemmer cut from the folded word marks another family.
+func guardStem(folded, stem string, li int) string {
+	if t, ok := keepWhole[li][folded]; ok {
+		return t
+	}
+	n := 0
+	for n < len(folded) && n < len(stem) && folded[n] == stem[n] {
+		n++
+	}
+	cut := folded[n:]
+	if cut == "" {
+		return stem
+	}
+	for _, t := range stemTags[li] {
+		if !strings.HasPrefix(cut, t.ending) ||
+			t.notAfter != "" && strings.HasSuffix(stem, t.notAfter) ||
+			t.notStart != "" && strings.HasPrefix(cut, t.notStart) {
+			continue
+		}
+		return stem + t.tag
+	}
+	return stem
+}
+
+// boundPrefixes are the prefixes written with a hyphen in the three
+// languages ("pré-collecte", "co-construction", "sous-traitance",
+// "socio-économique"): the fragment in front is no word of its own, and
+// matching it ("pré" with "pré-diagnostic") is no evidence of anything.
+var boundPrefixes = map[string]bool{
+	"pre": true, "post": true, "co": true, "anti": true, "re": true, "sous": true, "sub": true, "auto": true,
+	"inter": true, "intra": true, "multi": true, "non": true, "semi": true, "ex": true, "neo": true, "pro": true,
+	"extra": true, "micro": true, "macro": true, "mini": true, "maxi": true, "bi": true, "socio": true, "agro": true,
+	"eco": true, "peri": true, "pluri": true, "supra": true, "infra": true, "ultra": true, "trans": true,
+	"pseudo": true, "quasi": true, "demi": true, "mi": true, "vice": true, "super": true, "hyper": true,
+	"contre": true, "contra": true, "self": true, "cross": true, "mid": true, "over": true, "under": true,
+	"sobre": true, "entre": true, "poli": true, "cuasi": true, "seudo": true,
+}

@@ -1,0 +1,99 @@
+package matcher_test
+
+import (
+	"testing"
+
+	"matchmaker/matcher"
+)
+
+// TestStemFalseFriends pins, in each language, words that Snowball gives
+// one stem but that share no meaning a city officer would accept as a match
+// ("communes" and "communication"): they must get different index terms. It
+// also pins words of one family that must keep matching ("collecte" and
+// "collectées", "évaluation" and "évaluer").
+func TestStemFalseFriends(t *testing.T) {
+	an := matcher.NewAnalyzer(nil)
+	tests := []struct {
+		lang    matcher.Lang
+		a, b    string
+		friends bool // same family: one term
+	}{
+		{matcher.French, "communes", "communication", false},
+		{matcher.French, "commune", "communications", false},
+		{matcher.French, "collecte", "collectif", false},
+		{matcher.French, "collecte", "collectivité", false},
+		{matcher.French, "collectes", "collectives", false},
+		{matcher.Spanish, "comunidad", "comunicación", false},
+		{matcher.Spanish, "comuna", "comunicación", false},
+		{matcher.Spanish, "común", "comunidad", false},
+		{matcher.Spanish, "seguridad", "seguro", false},
+		{matcher.Spanish, "colectivo", "colecta", false},
+		{matcher.English, "organic", "organization", false},
+		{matcher.English, "organ", "organization", false},
+		{matcher.English, "university", "universe", false},
+		{matcher.English, "experience", "experiment", false},
+		{matcher.English, "informal", "information", false},
+		{matcher.English, "relative", "relation", false},
+
+		{matcher.French, "collecte", "collectées", true},
+		{matcher.French, "collectif", "collectivités", true},
+		{matcher.French, "communes", "commune", true},
+		{matcher.French, "communication", "communications", true},
+		{matcher.French, "évaluation", "évaluer", true},
+		{matcher.French, "participation", "participatif", true},
+		{matcher.French, "planification", "planifications", true},
+		{matcher.Spanish, "comunidad", "comunidades", true},
+		{matcher.Spanish, "participación", "participativo", true},
+		{matcher.Spanish, "seguridad", "seguridades", true},
+		{matcher.Spanish, "colectivo", "colectividad", true},
+		{matcher.English, "organization", "organized", true},
+		{matcher.English, "evaluation", "evaluate", true},
+		{matcher.English, "adaptation", "adapt", true},
+		{matcher.English, "region", "regional", true},
+		{matcher.English, "universities", "university", true},
+		{matcher.English, "experiments", "experiment", true},
+	}
+	for _, tc := range tests {
+		ta, _ := an.Term(tc.a, tc.lang)
+		tb, _ := an.Term(tc.b, tc.lang)
+		if (ta == tb) != tc.friends {
+			what := "false friends must not share a term"
+			if tc.friends {
+				what = "one family must share a term"
+			}
+			t.Errorf("%s: %q -> %q, %q -> %q: %s", tc.lang, tc.a, ta, tc.b, tb, what)
+		}
+	}
+}
+
+// TestHyphenPrefixesAreNoWords checks that the bound prefix in front of a
+// hyphen ("pré" of "pré-collecte") gives no term, while the word after it
+// does, and that a lexicon expression written with it still matches.
+func TestHyphenPrefixesAreNoWords(t *testing.T) {
+	lex := matcher.NewLexicon([]matcher.LexiconEntry{{Concept: "waste", Lang: matcher.French, Term: "pré-collecte"}})
+	an := matcher.NewAnalyzer(lex)
+	got := an.Analyze("La pré-collecte et la co-construction avec les sous-traitants, porte-à-porte", matcher.French)
+	var terms []string
+	for _, tk := range got.Tokens {
+		terms = append(terms, tk.Term)
+	}
+	for _, bad := range []string{"pre", "co", "sous"} {
+		for _, term := range terms {
+			if term == bad {
+				t.Errorf("terms %v hold the prefix %q", terms, bad)
+			}
+		}
+	}
+	for _, want := range []string{"collect", "construct", "port"} {
+		found := false
+		for _, term := range terms {
+			found = found || term == want
+		}
+		if !found {
+			t.Errorf("terms %v lack %q", terms, want)
+		}
+	}
+	if len(got.Concepts) != 1 || got.Concepts[0].Surface != "pré-collecte" {
+		t.Errorf("concepts %+v, want waste through pré-collecte", got.Concepts)
+	}
+}
