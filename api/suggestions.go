@@ -209,7 +209,7 @@ func (s *Server) partners(c echo.Context) error {
 func (s *Server) nameCities(items []matcher.Suggestion) {
 	for i := range items {
 		if items[i].Kind == matcher.KindCity && items[i].Name == "" {
-			items[i].Name = s.matching.city(items[i].ID).name
+			items[i].Name = s.matching.CityName(items[i].ID)
 		}
 	}
 }

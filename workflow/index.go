@@ -106,6 +106,10 @@ func (m *Matching) Build(ctx context.Context) error {
 	return nil
 }
 
+// CityName returns the name of the city with id, as the index knows it, or ""
+// for a city it does not know.
+func (m *Matching) CityName(id string) string { return m.city(id).name }
+
 // CityRegion returns the region of the city with id, as the index knows it, or
 // "" for a city it does not know.
 func (m *Matching) CityRegion(id string) string { return m.city(id).region }
