@@ -46,6 +46,8 @@ type Index struct {
 	journal  []journalOp
 
 	accs sync.Pool // *accumulator
+
+	subjects subjectCache
 }
 
 // journalOp is a write made while a Build runs: an upsert (doc set) or a

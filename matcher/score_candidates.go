@@ -58,7 +58,7 @@ func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return nil, fmt.Errorf("candidates for %s: %w", subject.ID, ErrClosed)
 	}
-	text := analyseSubject(ix.an, subject)
+	text := ix.subject(subject)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, KindExpert)

@@ -246,7 +246,7 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	text := analyseSubject(ix.an, &d)
+	text := ix.subject(&d)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, &d, text, KindChallenge)
@@ -353,7 +353,7 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 		if !ok {
 			continue
 		}
-		text := analyseSubject(ix.an, &ch)
+		text := ix.subject(&ch)
 		ix.mu.RLock()
 		s, err := ix.newSearch(&q, &ch, text, KindCity)
 		if err != nil {
@@ -406,7 +406,7 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			if !ok {
 				continue
 			}
-			text := analyseSubject(ix.an, &ch)
+			text := ix.subject(&ch)
 			qb := q
 			qb.Region, qb.Country, qb.Language = "", "", ""
 			ix.mu.RLock()

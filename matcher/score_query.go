@@ -39,7 +39,7 @@ func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return nil, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
 	}
-	text := analyseSubject(ix.an, subject)
+	text := ix.subject(subject)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, kind)
@@ -81,7 +81,7 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("explain: %w", err)
 	}
-	text := analyseSubject(ix.an, subject)
+	text := ix.subject(subject)
 
 	ix.mu.RLock()
 	kind := q.Kind
