@@ -892,3 +892,43 @@ func TestDoc(t *testing.T) {
 		})
 	}
 }
+
+// TestEditedChallengeIsAnalysedAgain: the analysis of a challenge is kept
+// between queries, by its content; an edit to the challenge's text changes
+// what it is asked with at once, and an edit back gives the first answer again.
+func TestEditedChallengeIsAnalysedAgain(t *testing.T) {
+	ix := fixtureIndex(t)
+	q := matcher.Query{ChallengeID: "c1", Limit: 50}
+	before, err := ix.Suggest(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, ok := ix.Doc("c1")
+	if !ok {
+		t.Fatal("no c1")
+	}
+	road := c1
+	road.Fields = []matcher.Field{{Name: "title", Text: "Zones 30 et sécurité routière", Weight: 1},
+		{Name: "description", Text: "Apaiser la circulation autour des écoles, sécurité routière des enfants.", Weight: 1}}
+	road.Themes = []string{"road_safety"}
+	if err := ix.Upsert(road); err != nil {
+		t.Fatal(err)
+	}
+	after, err := ix.Suggest(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(ids(before), ids(after)) {
+		t.Fatalf("an edited challenge is still asked with its old text: %v", ids(after))
+	}
+	if err := ix.Upsert(c1); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ix.Suggest(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids(before), ids(again)) {
+		t.Fatalf("the challenge edited back: %v, first %v", ids(again), ids(before))
+	}
+}
