@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -146,7 +147,14 @@ func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("p.status = ?", f.Status)
 	}
 	if f.DraftsOf != nil {
-		q = q.Where("(p.status <> ? OR p.city_id = ?)", "draft", *f.DraftsOf)
+		// The statuses other than draft by equality, so that the status
+		// index answers (a count over "<> draft" scanned every row).
+		shown := bun.List(slices.DeleteFunc(slices.Clone(PracticeStatuses), func(st string) bool { return st == "draft" }))
+		if *f.DraftsOf == "" {
+			q = q.Where("p.status IN (?)", shown)
+		} else {
+			q = q.Where("(p.status IN (?) OR p.city_id = ?)", shown, *f.DraftsOf)
+		}
 	}
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
