@@ -435,30 +435,13 @@ func scoringMember(k *profiles.APIKey, v any) bool {
 	return ok && k.Role == profiles.RoleExpert && r.ExpertID == k.ExpertID
 }
 
-// draftsVisibleTo says whose draft practices the request may see: every
-// city's (nil) for the secretariat and admin, its own city's for a city key,
-// and none for anyone else.
-func draftsVisibleTo(c echo.Context) *string {
-	none := ""
-	k := keyOf(c)
-	switch {
-	case k == nil:
-		return &none
-	case k.Role == profiles.RoleAdmin || k.Role == profiles.RoleSecretariat:
-		return nil
-	case k.Role == profiles.RoleCity:
-		return &k.CityID
-	}
-	return &none
-}
+// draftsVisibleTo says whose draft practices the request may see (see
+// profiles.DraftsVisibleTo).
+func draftsVisibleTo(c echo.Context) *string { return profiles.DraftsVisibleTo(keyOf(c)) }
 
 // draftVisible reports whether the request may see practice p.
 func draftVisible(c echo.Context, p profiles.Practice) bool {
-	if p.Status != "draft" {
-		return true
-	}
-	city := draftsVisibleTo(c)
-	return city == nil || *city == p.CityID
+	return profiles.PracticeVisible(keyOf(c), p)
 }
 
 // counterparts are, for the request's city or expert key, whose contact details

@@ -596,11 +596,9 @@ func (w *Workflows) answer(ctx context.Context, p *profiles.Proposal, who string
 	now := w.now().UTC()
 	var evs []profiles.ProposalEvent
 	if a.Answer == "accept" {
-		if m.ExpertID != "" {
-			if err := w.checkCapacity(ctx, m.ExpertID); err != nil {
-				return change{}, err
-			}
-		}
+		// The expert's capacity is the store's to check, inside the
+		// transaction that records the acceptance (SaveProposal): a check
+		// here would read before that transaction and decide nothing.
 		m.Status, m.AnsweredAt = profiles.MemberAccepted, &now
 		evs = append(evs, profiles.ProposalEvent{Type: "answer", ExpertID: who, ToStatus: profiles.MemberAccepted})
 	} else {
@@ -677,28 +675,6 @@ func allAccepted(ms []profiles.Member) bool {
 		n++
 	}
 	return n > 0
-}
-
-// checkCapacity is a *profiles.ConflictError when the expert has no engagement
-// left to give. It answers early with the counts; the store holds the rule
-// again inside the transaction that records the acceptance.
-func (w *Workflows) checkCapacity(ctx context.Context, expertID string) error {
-	e, err := w.store.FindExpertByID(ctx, expertID)
-	if err != nil {
-		return err
-	}
-	loads, err := w.store.ExpertLoads(ctx, []string{expertID})
-	if err != nil {
-		return err
-	}
-	capacity := 1
-	if e.Capacity != nil {
-		capacity = *e.Capacity
-	}
-	if loads[expertID] >= capacity {
-		return conflict("%s has no capacity left: %d of %d engagements under way", expertID, loads[expertID], capacity)
-	}
-	return nil
 }
 
 // OutcomeInput is one side's outcome of a completed proposal.
