@@ -603,3 +603,8 @@ func (s *Store) SQLTx() *sql.Tx {
 	}
 	return s.tx.Tx
 }
+
+// IDB is where the store's reads and writes go: the transaction of a store
+// handed out by InTx, or the database. A package that keeps its own tables
+// beside the store's (the outbox) writes through it to join the transaction.
+func (s *Store) IDB() bun.IDB { return s.idb() }
