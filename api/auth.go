@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -82,6 +81,13 @@ func policies() map[string]policy {
 		"GET /readyz":       openRoute,
 		"GET /openapi.json": openRoute,
 
+		// The pages of the signed links of an email: the token is the
+		// authority (see links.go).
+		"GET /links/answer":  openRoute,
+		"POST /links/answer": openRoute,
+		"GET /links/optout":  openRoute,
+		"POST /links/optout": openRoute,
+
 		"GET /v1/themes":               publicRead,
 		"GET /v1/themes/:code":         publicRead,
 		"GET /v1/themes/:code/compare": publicRead,
@@ -134,6 +140,17 @@ func policies() map[string]policy {
 		"GET /v1/keys":        adminRoute,
 		"DELETE /v1/keys/:id": adminRoute,
 		"GET /v1/audit":       adminRoute,
+
+		// Webhooks: the staff's and integrations' (an integration key
+		// reaches its own subscriptions only: see ownWebhook).
+		"POST /v1/webhooks":               {integration: profiles.ScopeReadWrite},
+		"GET /v1/webhooks":                {integration: profiles.ScopeRead},
+		"GET /v1/webhooks/:id":            {integration: profiles.ScopeRead},
+		"DELETE /v1/webhooks/:id":         {integration: profiles.ScopeReadWrite},
+		"POST /v1/webhooks/:id/ping":      {integration: profiles.ScopeReadWrite},
+		"GET /v1/webhooks/:id/deliveries": {integration: profiles.ScopeRead},
+		"GET /v1/messages":                staffOnly,
+		"POST /v1/messages/:id/retry":     staffOnly,
 	}
 }
 
@@ -366,18 +383,18 @@ func pathChallengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, e
 func anyParty(*Server, echo.Context, *profiles.APIKey) (bool, error) { return true, nil }
 
 // involved reports whether a city or an expert key is a party to a proposal: the
-// city of its challenge, a partner city, or an expert on it (seated, declined or
-// in reserve).
+// city of its challenge, or a partner city or an expert it was sent to.
 func involved(p profiles.Proposal, k *profiles.APIKey) bool {
 	switch k.Role {
 	case profiles.RoleCity:
 		if p.CityID == k.CityID {
 			return true
 		}
-		return slices.ContainsFunc(p.Members, func(m profiles.Member) bool { return m.PartnerCityID == k.CityID })
+		return profiles.SentToPartner(p, k.CityID)
 	case profiles.RoleExpert:
-		return slices.ContainsFunc(p.Members, func(m profiles.Member) bool { return m.ExpertID == k.ExpertID }) ||
-			slices.ContainsFunc(p.Alternates, func(a profiles.Alternate) bool { return a.ExpertID == k.ExpertID })
+		// Only what was sent to them: a panel still being edited, and the
+		// reserve, are the secretariat's.
+		return profiles.SentToExpert(p, k.ExpertID)
 	}
 	return false
 }
@@ -533,7 +550,8 @@ func (s *Server) redactExperts(c echo.Context, es []profiles.Expert) error {
 
 // withKeyScope narrows a proposal filter to what a city or an expert key may
 // list: for a city, the proposals of its challenges and the pairings where it
-// is the partner; for an expert, those where they hold or held a seat.
+// is the partner; for an expert, those that were sent to them (a seat of theirs
+// invited, accepted or declined), never a panel still being edited.
 func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
 	k := keyOf(c)
 	if k == nil {
@@ -543,7 +561,7 @@ func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
 	case profiles.RoleCity:
 		f.PartyCityID = k.CityID
 	case profiles.RoleExpert:
-		f.ExpertID = k.ExpertID
+		f.SentToExpertID = k.ExpertID
 	}
 }
 

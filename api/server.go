@@ -207,7 +207,7 @@ func New(cfg Config) *echo.Echo {
 		e.Use(perKey...)
 		e.Use(s.idempotency)
 	}
-	for _, r := range s.Routes() {
+	for _, r := range append(s.Routes(), s.pageRoutes()...) {
 		e.Add(r.Method, r.Path, r.Handler)
 		if r.Method == http.MethodGet {
 			// HEAD is GET without the body (RFC 9110, section 9.3.2).
@@ -265,6 +265,15 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/keys", s.listKeys},
 		Route{http.MethodDelete, "/v1/keys/:id", s.revokeKey},
 		Route{http.MethodGet, "/v1/audit", s.listAudit},
+
+		Route{http.MethodPost, "/v1/webhooks", s.createWebhook},
+		Route{http.MethodGet, "/v1/webhooks", s.listWebhooks},
+		Route{http.MethodGet, "/v1/webhooks/:id", s.getWebhook},
+		Route{http.MethodDelete, "/v1/webhooks/:id", s.deleteWebhook},
+		Route{http.MethodPost, "/v1/webhooks/:id/ping", s.pingWebhook},
+		Route{http.MethodGet, "/v1/webhooks/:id/deliveries", s.webhookDeliveries},
+		Route{http.MethodGet, "/v1/messages", s.listMessages},
+		Route{http.MethodPost, "/v1/messages/:id/retry", s.retryMessage},
 	)
 	return routes
 }

@@ -152,7 +152,10 @@ type Webhook struct {
 	URL         string    `json:"url"`
 	Events      []string  `json:"events"`
 	Description string    `json:"description,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	// CreatedBy is the ID of the API key that made it: an integration key
+	// reaches only its own subscriptions.
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
 	// Secret signs the deliveries ("whsec_" and base64): shown once, when
 	// the subscription is made.
 	Secret string `json:"secret,omitempty"`
@@ -228,14 +231,22 @@ func (o *Outbox) CreateWebhook(ctx context.Context, in WebhookInput, createdBy s
 	if err != nil {
 		return Webhook{}, fmt.Errorf("create webhook: %w", err)
 	}
-	w := Webhook{ID: row.ID, URL: row.URL, Events: slices.Sorted(slices.Values(in.Events)), Description: row.Description, CreatedAt: row.CreatedAt, Secret: row.Secret}
+	w := Webhook{ID: row.ID, URL: row.URL, Events: slices.Sorted(slices.Values(in.Events)), Description: row.Description,
+		CreatedBy: createdBy, CreatedAt: row.CreatedAt.UTC(), Secret: row.Secret}
 	return w, nil
 }
 
-// Webhooks lists one page of the subscriptions, without their secrets.
-func (o *Outbox) Webhooks(ctx context.Context, p profiles.Page) (profiles.ListResult[Webhook], error) {
+// Webhooks lists one page of the subscriptions, without their secrets: those
+// createdBy made, or every one when createdBy is "".
+func (o *Outbox) Webhooks(ctx context.Context, createdBy string, p profiles.Page) (profiles.ListResult[Webhook], error) {
 	db := o.store.DB()
-	total, err := db.NewSelect().Model((*webhookRow)(nil)).Count(ctx)
+	by := func(q *bun.SelectQuery) *bun.SelectQuery {
+		if createdBy != "" {
+			q = q.Where("wh.created_by = ?", createdBy)
+		}
+		return q
+	}
+	total, err := by(db.NewSelect().Model((*webhookRow)(nil))).Count(ctx)
 	if err != nil {
 		return profiles.ListResult[Webhook]{}, fmt.Errorf("count webhooks: %w", err)
 	}
@@ -245,7 +256,7 @@ func (o *Outbox) Webhooks(ctx context.Context, p profiles.Page) (profiles.ListRe
 	}
 	limit = min(limit, profiles.MaxLimit)
 	var rows []webhookRow
-	q := db.NewSelect().Model(&rows)
+	q := by(db.NewSelect().Model(&rows))
 	if p.After != "" {
 		q = q.Where("wh.id > ?", p.After)
 	}
@@ -272,7 +283,7 @@ func (o *Outbox) webhookOf(ctx context.Context, db bun.IDB, r webhookRow) (Webho
 	if err := db.NewSelect().Table("webhook_events").Column("event").Where("webhook_id = ?", r.ID).OrderExpr("event").Scan(ctx, &evs); err != nil {
 		return Webhook{}, fmt.Errorf("webhook %s events: %w", r.ID, err)
 	}
-	return Webhook{ID: r.ID, URL: r.URL, Events: evs, Description: r.Description, CreatedAt: r.CreatedAt.UTC()}, nil
+	return Webhook{ID: r.ID, URL: r.URL, Events: evs, Description: r.Description, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 func (o *Outbox) webhookRow(ctx context.Context, db bun.IDB, id string) (webhookRow, error) {
@@ -489,4 +500,3 @@ func io64k(resp *http.Response) (int64, error) {
 	n, err := resp.Body.Read(buf)
 	return int64(n), err
 }
-

@@ -39,9 +39,9 @@ var (
 // Link is what a signed link says: who may do what to which proposal, until
 // when.
 type Link struct {
-	Purpose  string    `json:"p"`
-	Proposal string    `json:"pr,omitempty"`
-	Member   string    `json:"m,omitempty"`
+	Purpose  string `json:"p"`
+	Proposal string `json:"pr,omitempty"`
+	Member   string `json:"m,omitempty"`
 	// Party is the person it was sent to ("expert:<id>", "city:<id>").
 	Party   string    `json:"r,omitempty"`
 	Lang    string    `json:"l,omitempty"`

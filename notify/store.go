@@ -84,15 +84,15 @@ type attemptRow struct {
 
 // item is a message to write: what composition decided.
 type item struct {
-	channel, kind       string
-	recipKind, recipID  string
-	lang                string
-	proposal, round     string
-	member, other       string
-	data                any
-	dedupe              string
-	notBefore           time.Time
-	maxAttempts         int
+	channel, kind      string
+	recipKind, recipID string
+	lang               string
+	proposal, round    string
+	member, other      string
+	data               any
+	dedupe             string
+	notBefore          time.Time
+	maxAttempts        int
 }
 
 // insert writes items into the outbox through db (the transaction of the

@@ -133,3 +133,35 @@ func PracticeVisible(k *APIKey, p Practice) bool {
 	city := DraftsVisibleTo(k)
 	return city == nil || *city == p.CityID
 }
+
+// sentStatuses are the states of a seat whose holder was sent the proposal:
+// invited, and then accepted or declined. A seat still "proposed", or
+// "withdrawn" before sending, was never sent.
+var sentStatuses = []string{MemberInvited, MemberAccepted, MemberDeclined}
+
+// SentToExpert reports whether proposal p was ever sent to the expert: a seat
+// of theirs was invited (and perhaps answered since). A panel the secretariat
+// still edits, and the alternates kept in reserve, are the secretariat's
+// alone; it is ProposalFilter.SentToExpertID.
+func SentToExpert(p Proposal, expertID string) bool {
+	return sentTo(p, func(m Member) bool { return m.ExpertID == expertID && expertID != "" })
+}
+
+// SentToPartner reports whether the pairing p was ever sent to the partner
+// city cityID, as SentToExpert does for an expert.
+func SentToPartner(p Proposal, cityID string) bool {
+	return sentTo(p, func(m Member) bool { return m.PartnerCityID == cityID && cityID != "" })
+}
+
+func sentTo(p Proposal, is func(Member) bool) bool {
+	for _, m := range p.Members {
+		if is(m) {
+			for _, s := range sentStatuses {
+				if m.Status == s {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

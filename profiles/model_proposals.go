@@ -148,8 +148,11 @@ type ProposalFilter struct {
 	ChallengeID string
 	CityID      string
 	ExpertID    string // proposals where the expert holds or held a seat
+	// SentToExpertID selects the proposals sent to the expert: a seat of
+	// theirs invited, accepted or declined (see SentToExpert).
+	SentToExpertID string
 	// PartyCityID selects the proposals a city is party to: those of its
-	// challenges and the pairings where it is (or was) the partner.
+	// challenges and the pairings sent to it as the partner.
 	PartyCityID string
 	RoundID     string
 	Kind        string

@@ -607,10 +607,15 @@ func (f ProposalFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if f.ExpertID != "" {
 		q = existsIn(q, proposalMembers, "pr", f.ExpertID)
 	}
+	if f.SentToExpertID != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM proposal_members AS ps WHERE ps.proposal_id = pr.id AND ps.expert_id = ? AND ps.status IN (?))",
+			f.SentToExpertID, bun.List(sentStatuses))
+	}
 	if f.PartyCityID != "" {
 		q = q.WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
 			return q.Where("pr.city_id = ?", f.PartyCityID).
-				WhereOr("EXISTS (SELECT 1 FROM proposal_members AS pp WHERE pp.proposal_id = pr.id AND pp.partner_city_id = ?)", f.PartyCityID)
+				WhereOr("EXISTS (SELECT 1 FROM proposal_members AS pp WHERE pp.proposal_id = pr.id AND pp.partner_city_id = ? AND pp.status IN (?))",
+					f.PartyCityID, bun.List(sentStatuses))
 		})
 	}
 	if f.RoundID != "" {
@@ -626,7 +631,7 @@ func (f ProposalFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 }
 
 func (f ProposalFilter) unfiltered() bool {
-	return f.ChallengeID == "" && f.CityID == "" && f.ExpertID == "" && f.PartyCityID == "" && f.RoundID == "" && f.Kind == "" && f.Status == ""
+	return f.ChallengeID == "" && f.CityID == "" && f.ExpertID == "" && f.SentToExpertID == "" && f.PartyCityID == "" && f.RoundID == "" && f.Kind == "" && f.Status == ""
 }
 
 // FindProposals returns one page of the proposals that match f, in ID order

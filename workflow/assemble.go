@@ -56,7 +56,21 @@ func (w *Workflows) propose(ctx context.Context, challengeID string, fe fieldErr
 	if err != nil {
 		return profiles.Proposal{}, err
 	}
-	return w.store.CreateProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: reason})
+	return w.createProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: reason})
+}
+
+// createProposal stores a new proposal and, in its transaction, the
+// proposal.created event for the integrations that subscribed to it.
+func (w *Workflows) createProposal(ctx context.Context, p profiles.Proposal, ev profiles.ProposalEvent) (profiles.Proposal, error) {
+	var out profiles.Proposal
+	err := w.store.InTx(ctx, func(tx *profiles.Store) error {
+		var err error
+		if out, err = tx.CreateProposal(ctx, p, ev); err != nil {
+			return err
+		}
+		return w.out.ProposalsCreated(ctx, tx.IDB(), []profiles.Proposal{out})
+	})
+	return out, err
 }
 
 // checkExperts names every listed expert that does not exist.
@@ -255,5 +269,5 @@ func (w *Workflows) ProposePairing(ctx context.Context, challengeID string, rule
 		p.Alternates = append(p.Alternates, profiles.Alternate{PartnerCityID: sg.ID, Score: sg.Score, Explanation: ex})
 	}
 	p.Objective = objectiveOf(p.Members)
-	return w.store.CreateProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "exchange pairing proposed"})
+	return w.createProposal(ctx, p, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "exchange pairing proposed"})
 }

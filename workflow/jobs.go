@@ -53,6 +53,13 @@ type JobConfig struct {
 	RescueAfter time.Duration
 	// PollInterval is how often an idle worker looks for jobs (1 s).
 	PollInterval time.Duration
+	// OutboxPoll is how often the outbox worker looks for due messages
+	// (1 s); OutboxWorkers how many outbox jobs one process runs at once (2).
+	OutboxPoll    time.Duration
+	OutboxWorkers int
+	// NoOutbox leaves the outbox to other replicas (and to tests that
+	// deliver by hand): no outbox or reminder job is worked here.
+	NoOutbox bool
 }
 
 // jobs is the queue's client: it inserts jobs and, once started, works them.
@@ -73,6 +80,12 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = time.Second
 	}
+	if cfg.OutboxPoll <= 0 {
+		cfg.OutboxPoll = time.Second
+	}
+	if cfg.OutboxWorkers <= 0 {
+		cfg.OutboxWorkers = 2
+	}
 	var drv riverdriver.Driver[*sql.Tx]
 	switch w.store.Dialect() {
 	case profiles.Postgres:
@@ -84,9 +97,26 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 	if err := river.AddWorkerSafely(workers, &roundWorker{w: w}); err != nil {
 		return err
 	}
+	queues := map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	var periodic []*river.PeriodicJob
+	if !cfg.NoOutbox {
+		if err := river.AddWorkerSafely(workers, &outboxWorker{w: w, poll: cfg.OutboxPoll}); err != nil {
+			return err
+		}
+		if err := river.AddWorkerSafely(workers, &reminderWorker{w: w}); err != nil {
+			return err
+		}
+		queues[outboxQueue] = river.QueueConfig{MaxWorkers: cfg.OutboxWorkers}
+		periodic = append(periodic,
+			river.NewPeriodicJob(river.PeriodicInterval(outboxPeriod), func() (river.JobArgs, *river.InsertOpts) { return outboxArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(reminderPeriod), func() (river.JobArgs, *river.InsertOpts) { return reminderArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	client, err := river.NewClient(drv, &river.Config{
 		Logger:               w.log.With("component", "jobs"),
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
+		Queues:               queues,
+		PeriodicJobs:         periodic,
 		Workers:              workers,
 		JobTimeout:           cfg.Timeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
@@ -103,7 +133,7 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 	return nil
 }
 
-// RunJobs works the jobs (review rounds) until ctx ends, then stops: a round cut
+// RunJobs works the jobs (review rounds, the outbox, reminders) until ctx ends, then stops: a round cut
 // short is tried again by the next worker to claim it, here or on another
 // replica. It returns once the workers have stopped.
 func (w *Workflows) RunJobs(ctx context.Context) error {
@@ -188,6 +218,85 @@ func (w *Workflows) queueLeftRounds(ctx context.Context) error {
 		if !res.UniqueSkippedAsDuplicate {
 			w.log.Info("review round queued as a job", "round", r.ID, "name", r.Name)
 		}
+	}
+	return nil
+}
+
+// The outbox is delivered by a job that a replica's worker claims every
+// outboxPeriod and that works for that long, looking for due messages every
+// OutboxPoll; the messages themselves are claimed row by row with a lease
+// (notify.DeliverDue), so that two such jobs, on two replicas, never take the
+// same message while both live. Reminders are queued by an hourly job.
+const (
+	outboxQueue    = "outbox"
+	outboxPeriod   = 30 * time.Second
+	reminderPeriod = time.Hour
+)
+
+// outboxArgs is the job that delivers the outbox for one period.
+type outboxArgs struct{}
+
+// Kind names the job in river's tables.
+func (outboxArgs) Kind() string { return "outbox_delivery" }
+
+// InsertOpts put the job on the outbox's queue, once per period.
+func (outboxArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: outboxQueue, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByPeriod: outboxPeriod}}
+}
+
+// outboxWorker delivers due messages for one period.
+type outboxWorker struct {
+	river.WorkerDefaults[outboxArgs]
+	w    *Workflows
+	poll time.Duration
+}
+
+// Work delivers what is due, then looks again every poll, until the period
+// ends (the next job takes over) or the process stops.
+func (ow *outboxWorker) Work(ctx context.Context, _ *river.Job[outboxArgs]) error {
+	end := time.Now().Add(outboxPeriod)
+	t := time.NewTicker(ow.poll)
+	defer t.Stop()
+	for {
+		if _, err := ow.w.out.DeliverAll(ctx); err != nil && ctx.Err() == nil {
+			ow.w.log.Error("outbox delivery", "error", err)
+		}
+		if time.Now().After(end) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// reminderArgs is the job that queues the reminders.
+type reminderArgs struct{}
+
+// Kind names the job in river's tables.
+func (reminderArgs) Kind() string { return "outbox_reminders" }
+
+// InsertOpts put the job on the outbox's queue, once per period.
+func (reminderArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: outboxQueue, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByPeriod: reminderPeriod}}
+}
+
+// reminderWorker queues the reminders that are due.
+type reminderWorker struct {
+	river.WorkerDefaults[reminderArgs]
+	w *Workflows
+}
+
+// Work queues a reminder to every invitee who has not answered in time.
+func (rw *reminderWorker) Work(ctx context.Context, _ *river.Job[reminderArgs]) error {
+	n, err := rw.w.out.QueueReminders(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		rw.w.log.Info("reminders queued", "count", n)
 	}
 	return nil
 }

@@ -39,8 +39,10 @@ type change struct {
 // changeProposal applies fn to the stored proposal and saves it. With ifVersion
 // (not 0) the write applies only to that version (a *profiles.StaleError
 // otherwise); without it a write that races another is tried again on the fresh
-// state, a few times.
-func (w *Workflows) changeProposal(ctx context.Context, id string, ifVersion int64, fn func(p *profiles.Proposal) (change, error)) (profiles.Proposal, error) {
+// state, a few times. The messages the change causes (notify.ProposalChanged)
+// are written in the transaction that saves it, and so is whatever also, if
+// not nil, writes (the use of a signed link).
+func (w *Workflows) changeProposal(ctx context.Context, id string, ifVersion int64, fn func(p *profiles.Proposal) (change, error), also ...func(tx *profiles.Store) error) (profiles.Proposal, error) {
 	for attempt := 0; ; attempt++ {
 		p, err := w.store.FindProposalByID(ctx, id)
 		if err != nil {
@@ -50,17 +52,41 @@ func (w *Workflows) changeProposal(ctx context.Context, id string, ifVersion int
 			return p, &profiles.StaleError{Detail: fmt.Sprintf("proposal %s is at version %d, not %d: read it again and retry", p.ID, p.Version, ifVersion)}
 		}
 		prev := p.Version
+		before := cloneProposal(p)
 		ch, err := fn(&p)
 		if err != nil {
 			return p, err
 		}
-		out, err := w.store.SaveProposal(ctx, p, prev, ch.events)
+		var out profiles.Proposal
+		err = w.store.InTx(ctx, func(tx *profiles.Store) error {
+			// SaveProposal writes only over version prev: before is what
+			// the transaction changes, and the messages follow from it.
+			var err error
+			if out, err = tx.SaveProposal(ctx, p, prev, ch.events); err != nil {
+				return err
+			}
+			for _, f := range also {
+				if err := f(tx); err != nil {
+					return err
+				}
+			}
+			return w.out.ProposalChanged(ctx, tx.IDB(), before, out)
+		})
 		var stale *profiles.StaleError
 		if errors.As(err, &stale) && ifVersion == 0 && attempt < 3 {
 			continue
 		}
 		return out, err
 	}
+}
+
+// cloneProposal copies p deep enough that fn's changes to its lists do not
+// reach the copy.
+func cloneProposal(p profiles.Proposal) profiles.Proposal {
+	p.Members = slices.Clone(p.Members)
+	p.Alternates = slices.Clone(p.Alternates)
+	p.Exclusions = slices.Clone(p.Exclusions)
+	return p
 }
 
 // Edit is one edit of a proposal by the secretariat before it is sent.

@@ -254,7 +254,19 @@ func (w *Workflows) RunRound(ctx context.Context, id string) error {
 	r.Unfilled, _ = json.Marshal(views)
 	r.Total, r.Worst, r.Mean = round6(res.Total), round6(res.Worst), round6(res.Mean)
 	r.Result = &profiles.RoundResult{Optimal: res.Optimal, MaxPanels: res.MaxPanels, TotalBound: round6(res.TotalBound)}
-	if _, _, err := w.store.FinishRound(ctx, r, panels, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "assembled by review round " + r.Name}); err != nil {
+	// The round's panels, its published event and the secretariat's message
+	// are stored together.
+	err = w.store.InTx(ctx, func(tx *profiles.Store) error {
+		done, created, err := tx.FinishRound(ctx, r, panels, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "assembled by review round " + r.Name})
+		if err != nil {
+			return err
+		}
+		if err := w.out.ProposalsCreated(ctx, tx.IDB(), created); err != nil {
+			return err
+		}
+		return w.out.RoundPublished(ctx, tx.IDB(), done, created)
+	})
+	if err != nil {
 		return err
 	}
 	w.log.Info("review round done", "round", id, "panels", len(panels), "unfilled", len(unfilled), "total", r.Total, "worst", r.Worst, "took", time.Since(start).Round(time.Millisecond))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"matchmaker/matcher"
+	"matchmaker/notify"
 	"matchmaker/profiles"
 )
 
@@ -32,8 +33,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// Jobs tunes the job workers (review rounds).
+	// Jobs tunes the job workers (review rounds, the outbox).
 	Jobs JobConfig
+	// Outbox writes the messages of each change in its transaction and
+	// delivers them; nil: one over Store that writes emails to the log.
+	Outbox *notify.Outbox
 }
 
 // Workflows runs the network's workflows over a store and a match index.
@@ -43,17 +47,25 @@ type Workflows struct {
 	log   *slog.Logger
 	now   func() time.Time
 	jobs  *jobs
+	out   *notify.Outbox
 }
 
 // New returns the workflows over cfg's store and index. Review rounds are
 // queued from the start; RunJobs works them.
 func New(cfg Config) (*Workflows, error) {
-	w := &Workflows{store: cfg.Store, ix: cfg.Index, log: cfg.Logger, now: cfg.Now}
+	w := &Workflows{store: cfg.Store, ix: cfg.Index, log: cfg.Logger, now: cfg.Now, out: cfg.Outbox}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
 	if w.now == nil {
 		w.now = time.Now
+	}
+	if w.out == nil {
+		out, err := notify.New(notify.Config{Store: cfg.Store, Logger: w.log, Now: cfg.Now})
+		if err != nil {
+			return nil, err
+		}
+		w.out = out
 	}
 	if err := w.newJobs(cfg.Jobs); err != nil {
 		return nil, err
@@ -63,6 +75,9 @@ func New(cfg Config) (*Workflows, error) {
 
 // Store returns the store the workflows write to.
 func (w *Workflows) Store() *profiles.Store { return w.store }
+
+// Outbox returns the outbox the workflows write their messages to.
+func (w *Workflows) Outbox() *notify.Outbox { return w.out }
 
 // RuleError says that the network's hard rules cannot be kept: no panel, team
 // or pairing meets them, or a change of a proposal would break one. Detail says
