@@ -148,10 +148,10 @@ func str(v any) string {
 
 // Webhook is a subscription of an integration to event types.
 type Webhook struct {
-	ID          string    `json:"id"`
-	URL         string    `json:"url"`
-	Events      []string  `json:"events"`
-	Description string    `json:"description,omitempty"`
+	ID          string   `json:"id"`
+	URL         string   `json:"url"`
+	Events      []string `json:"events"`
+	Description string   `json:"description,omitempty"`
 	// CreatedBy is the ID of the API key that made it: an integration key
 	// reaches only its own subscriptions.
 	CreatedBy string    `json:"created_by"`

@@ -29,8 +29,10 @@ var (
 // body is what an email says, in words already in the reader's language: one
 // layout (templates/mail.html and mail.txt) shows every kind.
 type body struct {
-	Lang       string
-	Subject    string
+	Lang    string
+	Subject string
+	// Sep is what follows a label (": ", " : " in French).
+	Sep        string
 	Greeting   string
 	Paragraphs []string
 	// Why is the heading and the lines of why the reader was chosen.
@@ -176,7 +178,7 @@ func writeBody(b body) (html, text string, err error) {
 func (o *Outbox) compose(ctx context.Context, r messageRow, f *facts, rc recipient) (body, []Attachment, error) {
 	l := rc.lang
 	t := func(id string, data map[string]any) string { return o.cat.Text(l, id, data) }
-	b := body{Lang: string(l), Signoff: t("mail.signoff", nil)}
+	b := body{Lang: string(l), Signoff: t("mail.signoff", nil), Sep: t("mail.label_sep", nil)}
 	if rc.name != "" {
 		b.Greeting = t("mail.greeting", map[string]any{"Name": rc.name})
 	} else {
@@ -204,7 +206,7 @@ func (o *Outbox) compose(ctx context.Context, r messageRow, f *facts, rc recipie
 		}
 		b.Paragraphs = append(b.Paragraphs, t(intro, data))
 		if d := f.challenge.Description; d != "" {
-			b.Details = append(b.Details, detail{t("mail.label.challenge", nil), f.challenge.Title + ": " + clip(d, 400)})
+			b.Details = append(b.Details, detail{t("mail.label.challenge", nil), clip(d, 400)})
 		}
 		if p := o.period(l, f); p != "" {
 			b.Details = append(b.Details, detail{t("mail.label.period", nil), p})
@@ -242,7 +244,7 @@ func (o *Outbox) compose(ctx context.Context, r messageRow, f *facts, rc recipie
 			b.Details = append(b.Details, detail{name, contact})
 		}
 		if p := o.period(l, f); p != "" {
-			b.Notes = append(b.Notes, t("mail.label.period", nil)+": "+p)
+			b.Notes = append(b.Notes, t("mail.label.period", nil)+b.Sep+p)
 		}
 		b.Footer = append(b.Footer, t("mail.footer.city", nil))
 	case KindEngagement:

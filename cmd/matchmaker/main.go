@@ -25,6 +25,7 @@ import (
 	"matchmaker/demo"
 	"matchmaker/matcher"
 	"matchmaker/migrations"
+	"matchmaker/notify"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
@@ -68,6 +69,15 @@ type serveCmd struct {
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
 	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
+	SMTPURL         string        `name:"smtp-url" env:"MATCHMAKER_SMTP_URL" help:"Mail server: smtp://user:password@host:587 (STARTTLS required; ?starttls=opportunistic or none to relax), smtps://user:password@host:465 (TLS from the first byte). Empty: emails are written to the log and kept in the outbox."`
+	MailFrom        string        `name:"mail-from" env:"MATCHMAKER_MAIL_FROM" default:"matchmaker@localhost" help:"Sender address of the emails (its domain names their Message-IDs)."`
+	PublicURL       string        `name:"public-url" env:"MATCHMAKER_PUBLIC_URL" help:"Where people reach the service, for the links of the emails (default: http:// and the listen address)."`
+	SecretariatMail string        `name:"secretariat-email" env:"MATCHMAKER_SECRETARIAT_EMAIL" help:"Address of the secretariat, told when a review round's panels are ready (empty: not told by email)."`
+	LinkSecret      string        `name:"link-secret" env:"MATCHMAKER_LINK_SECRET" help:"Key that signs the links of the emails, at least 32 characters (default: one made once and kept in the database, shared by every replica)."`
+	LinkTTL         time.Duration `name:"link-ttl" env:"MATCHMAKER_LINK_TTL" default:"336h" help:"How long the answer links of an email work after it is sent."`
+	ReminderAfter   time.Duration `name:"reminder-after" env:"MATCHMAKER_REMINDER_AFTER" default:"168h" help:"How long an invitee has to answer before a reminder."`
+	MailAttempts    int           `name:"mail-attempts" env:"MATCHMAKER_MAIL_ATTEMPTS" default:"8" help:"Tries of an email or a webhook delivery before it is dead (visible in GET /v1/messages)."`
+	WebhookPrivate  bool          `name:"webhook-allow-private" env:"MATCHMAKER_WEBHOOK_ALLOW_PRIVATE" help:"Let webhook deliveries reach private, loopback and link-local addresses (refused by default)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
@@ -326,8 +336,16 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
+		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue,
+		"smtp_url", notify.RedactURL(cmd.SMTPURL), "mail_from", cmd.MailFrom, "public_url", cmd.PublicURL,
+		"secretariat_email", cmd.SecretariatMail, "link_secret_set", cmd.LinkSecret != "", "link_ttl", cmd.LinkTTL,
+		"reminder_after", cmd.ReminderAfter, "mail_attempts", cmd.MailAttempts, "webhook_allow_private", cmd.WebhookPrivate,
+		"version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	outCfg, err := cmd.outboxConfig()
 	if err != nil {
 		return err
 	}
@@ -394,8 +412,18 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		stopFollowing()
 		<-followed
 	}()
-	// The workflows every door calls; review rounds run until ctx ends.
-	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching,
+	// The outbox the workflows write their messages to; its worker and the
+	// review rounds run as jobs until ctx ends.
+	outCfg.Store, outCfg.Logger = store, e.log
+	outbox, err := notify.New(outCfg)
+	if err != nil {
+		return err
+	}
+	if !outbox.Mailing() {
+		e.log.Info("no mail server configured (MATCHMAKER_SMTP_URL): emails are written to the log and kept in the outbox")
+	}
+	// The workflows every door calls.
+	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching, Outbox: outbox,
 		Jobs: workflow.JobConfig{Timeout: cmd.RoundTimeout, RescueAfter: cmd.RoundRescue}})
 	if err != nil {
 		return err
@@ -443,6 +471,30 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	e.log.Info("server stopped")
 	return nil
+}
+
+// outboxConfig reads the mail and webhook settings of serve.
+func (cmd serveCmd) outboxConfig() (notify.Config, error) {
+	cfg := notify.Config{From: cmd.MailFrom, BaseURL: cmd.PublicURL, SecretariatAddress: cmd.SecretariatMail,
+		LinkSecret: cmd.LinkSecret, LinkTTL: cmd.LinkTTL, ReminderAfter: cmd.ReminderAfter, MaxAttempts: cmd.MailAttempts,
+		Hooks: notify.HookConfig{AllowPrivate: cmd.WebhookPrivate}}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://" + displayAddr(cmd.Addr)
+	}
+	if cmd.LinkSecret != "" && len(cmd.LinkSecret) < 32 {
+		return cfg, errors.New("MATCHMAKER_LINK_SECRET: at least 32 characters")
+	}
+	if cmd.MailAttempts < 1 {
+		return cfg, errors.New("MATCHMAKER_MAIL_ATTEMPTS: at least 1")
+	}
+	if cmd.SMTPURL != "" {
+		sc, err := notify.ParseSMTPURL(cmd.SMTPURL)
+		if err != nil {
+			return cfg, fmt.Errorf("MATCHMAKER_SMTP_URL: %w", err)
+		}
+		cfg.Mailer = notify.NewSMTP(sc)
+	}
+	return cfg, nil
 }
 
 // displayAddr turns a listen address such as [::]:8080 into one a person can open.
