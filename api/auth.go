@@ -81,6 +81,7 @@ func policies() map[string]policy {
 		"GET /healthz":      openRoute,
 		"GET /readyz":       openRoute,
 		"GET /openapi.json": openRoute,
+		"GET /metrics":      openRoute,
 
 		"GET /v1/themes":               publicRead,
 		"GET /v1/themes/:code":         publicRead,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
@@ -52,6 +53,12 @@ type Config struct {
 	// builds them over Store and the follower's index and works their jobs (review
 	// rounds) until Background ends.
 	Workflows *workflow.Workflows
+	// Metrics is the registry the request metrics are registered on
+	// (matchmaker_http_*); nil measures nothing.
+	Metrics prometheus.Registerer
+	// MetricsHandler answers GET /metrics on this listener; nil when the
+	// metrics are served on their own address or not at all (404).
+	MetricsHandler http.Handler
 	// Background bounds the background work New starts itself (review
 	// rounds when it builds the workflows, the purge of idempotency keys).
 	// Nil means it runs until it ends.
@@ -73,6 +80,8 @@ type Server struct {
 
 	background context.Context
 	statuses   map[string]int // the success status of each write route
+
+	metricsHandler http.Handler
 }
 
 // ipExtractor says where a request's client address comes from: the
@@ -127,7 +136,7 @@ type Route struct {
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
 		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
-		statuses: successStatuses()}
+		statuses: successStatuses(), metricsHandler: cfg.MetricsHandler}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -169,6 +178,18 @@ func New(cfg Config) *echo.Echo {
 		// answer to the GET without its body.
 		headAsGet,
 		middleware.RequestID(),
+	)
+	if cfg.Metrics != nil {
+		m, err := newRequestMetrics(cfg.Metrics)
+		if err != nil {
+			s.log.Error("request metrics not registered", "error", err)
+		} else {
+			// Before the rest, so that every request is measured, refused
+			// ones too, with the status sent.
+			e.Use(m.middleware)
+		}
+	}
+	e.Use(
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
 			return err
@@ -228,6 +249,7 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/healthz", s.healthz},
 		Route{http.MethodGet, "/readyz", s.readyz},
 		Route{http.MethodGet, "/openapi.json", serveOpenAPI},
+		Route{http.MethodGet, "/metrics", s.metrics},
 		Route{http.MethodGet, "/v1/themes", s.listThemes},
 		Route{http.MethodGet, "/v1/themes/:code", s.getTheme},
 	)

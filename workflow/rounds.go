@@ -257,7 +257,7 @@ func (w *Workflows) RunRound(ctx context.Context, id string) error {
 	if _, _, err := w.store.FinishRound(ctx, r, panels, profiles.ProposalEvent{Type: "status", ToStatus: profiles.ProposalProposed, Reason: "assembled by review round " + r.Name}); err != nil {
 		return err
 	}
-	w.log.Info("review round done", "round", id, "panels", len(panels), "unfilled", len(unfilled), "total", r.Total, "worst", r.Worst, "took", time.Since(start).Round(time.Millisecond))
+	w.log.Info("review round done", "round", id, "panels", len(panels), "unfilled", len(unfilled), "total", r.Total, "worst", r.Worst, "took_ms", millis(time.Since(start)))
 	return nil
 }
 

@@ -19,11 +19,14 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/uptrace/bun"
 
 	"matchmaker/api"
 	"matchmaker/demo"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/migrations"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
@@ -68,6 +71,7 @@ type serveCmd struct {
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
 	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
+	MetricsAddr     string        `name:"metrics-addr" env:"MATCHMAKER_METRICS_ADDR" help:"Serve /metrics (Prometheus) on this address, such as 127.0.0.1:9090, instead of on --addr (default: on --addr)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
@@ -326,7 +330,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
+		"feed_poll", cmd.FeedPoll, "metrics_addr", cmd.MetricsAddr, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
 	if err != nil {
 		return err
@@ -379,8 +383,19 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	// suggestion is as good as any later one; it then follows the change
 	// feed, which every process's writes go to (this one's, other replicas',
 	// seed, keys, imports). /readyz answers 503 until it has caught up.
-	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log)
+	// One registry for the whole process, built here and passed down: no
+	// package registers on a global one.
+	reg := prometheus.NewRegistry()
+	queries, err := metrics.NewQueries(reg)
+	if err != nil {
+		return err
+	}
+	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log, queries.Option())
 	follower := workflow.NewFollower(store, matching, e.log, workflow.FollowerConfig{Poll: cmd.FeedPoll})
+	if err := metrics.Register(reg, metrics.Sources{Store: store, Follower: follower, Logger: e.log}); err != nil {
+		return err
+	}
+	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelWarn)})
 	if err := follower.Build(ctx); err != nil {
 		return err
 	}
@@ -400,11 +415,22 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	if err != nil {
 		return err
 	}
+	// /metrics is on the main listener unless it has an address of its own
+	// (an internal interface the public cannot reach).
+	mainListenerMetrics := metricsHandler
+	if cmd.MetricsAddr != "" {
+		mainListenerMetrics = nil
+		stopMetrics, err := e.serveMetrics(ctx, cmd.MetricsAddr, metricsHandler)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
-		TrustedProxies: proxies})
+		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,
@@ -443,6 +469,30 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	e.log.Info("server stopped")
 	return nil
+}
+
+// serveMetrics serves handler at /metrics on addr until the returned stop is
+// called.
+func (e env) serveMetrics(ctx context.Context, addr string, handler http.Handler) (stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handler)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelWarn)}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (--metrics-addr): %w", addr, err)
+	}
+	e.log.Info("metrics listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String())+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("metrics server stopped", "error", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}, nil
 }
 
 // displayAddr turns a listen address such as [::]:8080 into one a person can open.
