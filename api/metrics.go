@@ -71,7 +71,7 @@ func (m *requestMetrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 // metrics are served on another address (--metrics-addr) or not at all.
 func (s *Server) metrics(c echo.Context) error {
 	if s.metricsHandler == nil {
-		return newProblem(http.StatusNotFound, "metrics are not served on this address")
+		return newProblem(http.StatusNotFound, say("metrics are not served on this address"))
 	}
 	s.metricsHandler.ServeHTTP(c.Response(), c.Request())
 	return nil

@@ -290,14 +290,14 @@ func (e env) prepare(ctx context.Context, applyMigrations bool) (*profiles.Store
 	store := profiles.NewStore(db, dialect, tax, profiles.WithLanguageDetector(detectLanguage))
 	ready := func(ctx context.Context) error {
 		if err := store.Ping(ctx); err != nil {
-			return &api.NotReadyError{Reason: "the database is not reachable"}
+			return api.NotReadyf("the database is not reachable")
 		}
 		pending, err := migrations.Pending(ctx, m)
 		if err != nil {
-			return &api.NotReadyError{Reason: "the migration state cannot be read"}
+			return api.NotReadyf("the migration state cannot be read")
 		}
 		if len(pending) > 0 {
-			return &api.NotReadyError{Reason: fmt.Sprintf("%d migration(s) pending", len(pending))}
+			return api.NotReadyf("%d migration(s) pending", len(pending))
 		}
 		return nil
 	}
