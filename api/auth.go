@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -77,9 +76,11 @@ var (
 // a test checks that none is missing.
 func policies() map[string]policy {
 	return map[string]policy{
-		"GET /healthz":      openRoute,
-		"GET /readyz":       openRoute,
-		"GET /openapi.json": openRoute,
+		"GET /healthz":        openRoute,
+		"GET /readyz":         openRoute,
+		"GET /openapi.json":   openRoute,
+		"GET /metrics":        openRoute,
+		"GET /problems/:type": openRoute,
 
 		// The pages of the signed links of an email: the token is the
 		// authority (see links.go).
@@ -162,7 +163,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// bytes and could reach another row.
 		for _, v := range c.ParamValues() {
 			if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
-				return newProblem(http.StatusNotFound, "no such resource")
+				return newProblem(http.StatusNotFound, say("no such resource"))
 			}
 		}
 		p, ok := s.policies[policyKey(c)]
@@ -203,8 +204,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func unauthorized(detail string) *Problem {
-	return newProblem(http.StatusUnauthorized, detail)
+func unauthorized(format string, args ...any) *Problem {
+	return newProblem(http.StatusUnauthorized, say(format, args...))
 }
 
 // policyKey names the policy of the request's route. HEAD is GET without the
@@ -224,8 +225,8 @@ func (s *Server) isOpen(c echo.Context) bool {
 	return ok && p.open
 }
 
-func forbidden(detail string) *Problem {
-	return newProblem(http.StatusForbidden, detail)
+func forbidden(format string, args ...any) *Problem {
+	return newProblem(http.StatusForbidden, say(format, args...))
 }
 
 // authorize applies a policy to the request's key.
@@ -261,7 +262,7 @@ func (s *Server) authorize(c echo.Context, p policy) error {
 			return nil
 		}
 		if p.owner == nil && p.body == nil {
-			return forbidden(fmt.Sprintf("a %s key may not do this: it is the secretariat's", k.Role))
+			return forbidden("a %s key may not do this: it is the secretariat's", k.Role)
 		}
 		if p.owner != nil {
 			ok, err := p.owner(s, c, k)
@@ -315,7 +316,7 @@ func peekBody(c echo.Context) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, echo.ErrStatusRequestEntityTooLarge
 		}
-		return nil, badRequest("could not read the request body")
+		return nil, badRequest(say("could not read the request body"))
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(body))
 	return body, nil

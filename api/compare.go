@@ -77,7 +77,7 @@ func (s *Server) compareTheme(c echo.Context) error {
 	}
 	theme, ok := s.store.Taxonomy().Theme(c.Param("code"))
 	if !ok {
-		return newProblem(http.StatusNotFound, "no theme has the code "+c.Param("code"))
+		return newProblem(http.StatusNotFound, say("no theme has the code %s", c.Param("code")))
 	}
 	ctx := c.Request().Context()
 	byID := map[string]profiles.Practice{}

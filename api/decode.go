@@ -31,7 +31,7 @@ func readJSONBody(c echo.Context, allowed ...string) ([]byte, error) {
 	ct := c.Request().Header.Get(echo.HeaderContentType)
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil || !slices.Contains(allowed, mt) {
-		return nil, newProblem(http.StatusUnsupportedMediaType, fmt.Sprintf("the body must be sent as %s, not %q", strings.Join(allowed, " or "), ct))
+		return nil, newProblem(http.StatusUnsupportedMediaType, say("the body must be sent as %s, not %q", strings.Join(allowed, " or "), ct))
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -43,7 +43,7 @@ func readJSONBody(c echo.Context, allowed ...string) ([]byte, error) {
 		if errors.As(err, &he) {
 			return nil, he
 		}
-		return nil, badRequest("could not read the request body")
+		return nil, badRequest(say("could not read the request body"))
 	}
 	return body, nil
 }
@@ -63,11 +63,11 @@ func decodeStrict(body []byte, v any) error {
 		return jsonProblem(err)
 	}
 	if dec.More() {
-		return badRequest("the body must hold a single JSON value")
+		return badRequest(say("the body must hold a single JSON value"))
 	}
 	var extra any
 	if err := dec.Decode(&extra); err != io.EOF {
-		return badRequest("the body must hold a single JSON value")
+		return badRequest(say("the body must hold a single JSON value"))
 	}
 	return nil
 }
@@ -80,9 +80,9 @@ func jsonProblem(err error) *Problem {
 	)
 	switch {
 	case errors.As(err, &syn):
-		return badRequest(fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn))
+		return badRequest(say("malformed JSON at byte %d: %v", syn.Offset, syn))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return badRequest("the body is empty or ends too early: send a JSON object")
+		return badRequest(say("the body is empty or ends too early: send a JSON object"))
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
@@ -92,17 +92,17 @@ func jsonProblem(err error) *Problem {
 		if n, ok := strings.CutPrefix(typ.Value, "number "); ok && want == "a number" {
 			// The right type, but a value the field cannot hold: 1e400, or 1.5
 			// for a count.
-			return badRequest("a field has a number it cannot hold", profiles.FieldError{Field: field, Message: fmt.Sprintf("%s is out of range or not a whole number", n)})
+			return badRequest(say("a field has a number it cannot hold"), profiles.FieldError{Field: field, Message: fmt.Sprintf("%s is out of range or not a whole number", n)})
 		}
-		return badRequest("a field has the wrong type", profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", want, typ.Value)})
+		return badRequest(say("a field has the wrong type"), profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", want, typ.Value)})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if name == "" {
 			name = unnamed
 		}
-		return badRequest("the body has a field this resource does not have", profiles.FieldError{Field: name, Message: "unknown or read-only field"})
+		return badRequest(say("the body has a field this resource does not have"), profiles.FieldErrorf(name, "unknown or read-only field"))
 	}
-	return badRequest("malformed JSON: " + err.Error())
+	return badRequest(say("malformed JSON: %s", err.Error()))
 }
 
 // checkUTF8 refuses a body that is not UTF-8 (RFC 8259, section 8.1). The
@@ -114,11 +114,11 @@ func jsonProblem(err error) *Problem {
 // refused as well, naming the field.
 func checkUTF8(body []byte) error {
 	if !utf8.Valid(body) {
-		return badRequest("the body is not valid UTF-8: JSON must be sent as UTF-8",
+		return badRequest(say("the body is not valid UTF-8: JSON must be sent as UTF-8"),
 			profiles.FieldError{Field: invalidUTF8Field(body), Message: "is not valid UTF-8"})
 	}
 	if bytes.Contains(body, []byte(`\u`)) && hasLoneSurrogate(body) {
-		return badRequest("the body holds an escaped UTF-16 surrogate that is not part of a pair, such as \\ud800: it is not a character",
+		return badRequest(say("the body holds an escaped UTF-16 surrogate that is not part of a pair, such as \\ud800: it is not a character"),
 			profiles.FieldError{Field: invalidField(body, hasLoneSurrogate), Message: "holds an escaped lone surrogate (\\ud800 to \\udfff), which is not a character"})
 	}
 	return nil
@@ -299,7 +299,7 @@ func applyPatch[In any](current In, body []byte) (In, error) {
 		return out, err
 	}
 	if _, ok := patch.(map[string]any); !ok {
-		return out, badRequest("a merge patch must be a JSON object")
+		return out, badRequest(say("a merge patch must be a JSON object"))
 	}
 	raw, err := json.Marshal(current)
 	if err != nil {
@@ -328,7 +328,7 @@ func decodeNumbers(body []byte) (any, error) {
 		return nil, jsonProblem(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("the body must hold a single JSON value")
+		return nil, badRequest(say("the body must hold a single JSON value"))
 	}
 	return v, nil
 }
@@ -348,7 +348,7 @@ func newQuery(c echo.Context, allowed ...string) *query {
 			if name == "" { // "?=x": a problem names every parameter
 				name = unnamed
 			}
-			q.fail(name, "unknown query parameter; this route takes "+strings.Join(allowed, ", "))
+			q.fail(name, "unknown query parameter; this route takes %s", strings.Join(allowed, ", "))
 		}
 	}
 	return q
@@ -361,8 +361,8 @@ const maxQueryValueLen = 1000
 // problem names every one.
 const unnamed = "(unnamed)"
 
-func (q *query) fail(name, msg string) {
-	q.errs = append(q.errs, profiles.FieldError{Field: name, Message: msg})
+func (q *query) fail(name, format string, args ...any) {
+	q.errs = append(q.errs, profiles.FieldErrorf(name, format, args...))
 }
 
 // str returns a parameter's value; a parameter given twice is an error.
@@ -381,7 +381,7 @@ func (q *query) str(name string) string {
 	case len(v) > maxQueryValueLen:
 		// SQLite refuses a LIKE pattern over 50,000 bytes; no name, code or
 		// ID comes close to this.
-		q.fail(name, fmt.Sprintf("must be at most %d bytes", maxQueryValueLen))
+		q.fail(name, "must be at most %d bytes", maxQueryValueLen)
 		return ""
 	case !utf8.ValidString(v):
 		q.fail(name, "must be valid UTF-8")
@@ -396,25 +396,26 @@ func (q *query) str(name string) string {
 func (q *query) enum(name string, allowed []string) string {
 	v := strings.ToLower(q.str(name))
 	if v != "" && !slices.Contains(allowed, v) {
-		q.fail(name, fmt.Sprintf("unknown value %q: one of %s", v, strings.Join(allowed, ", ")))
+		q.fail(name, "unknown value %q: one of %s", v, strings.Join(allowed, ", "))
 	}
 	return v
 }
 
-func (q *query) check(name string, ok func(string) bool, msg string) string {
+// check refuses a value ok does not take, with format (one %q: the value).
+func (q *query) check(name string, ok func(string) bool, format string) string {
 	v := q.str(name)
 	if v != "" && !ok(v) {
-		q.fail(name, fmt.Sprintf("%q: %s", v, msg))
+		q.fail(name, format, v)
 	}
 	return v
 }
 
 func (q *query) country(name string) string {
-	return strings.ToUpper(q.check(name, func(s string) bool { return profiles.IsCountry(strings.ToUpper(s)) }, "not an ISO 3166-1 alpha-2 country code"))
+	return strings.ToUpper(q.check(name, func(s string) bool { return profiles.IsCountry(strings.ToUpper(s)) }, "%q: not an ISO 3166-1 alpha-2 country code"))
 }
 
 func (q *query) language(name string) string {
-	return strings.ToLower(q.check(name, func(s string) bool { return profiles.IsLanguage(strings.ToLower(s)) }, "not an ISO 639-1 language code"))
+	return strings.ToLower(q.check(name, func(s string) bool { return profiles.IsLanguage(strings.ToLower(s)) }, "%q: not an ISO 639-1 language code"))
 }
 
 func (q *query) intIn(name string, def, lo, hi int) int {
@@ -424,7 +425,7 @@ func (q *query) intIn(name string, def, lo, hi int) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		q.fail(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		q.fail(name, "must be a whole number from %d to %d", lo, hi)
 		return def
 	}
 	return n
@@ -460,7 +461,7 @@ func (q *query) err() error {
 	if len(q.errs) == 0 {
 		return nil
 	}
-	return badRequest(fmt.Sprintf("%d query parameter(s) are invalid: see errors", len(q.errs)), q.errs...)
+	return badRequest(say("%d query parameter(s) are invalid: see errors", len(q.errs)), q.errs...)
 }
 
 // Cursors are opaque to clients; inside, they name the last row of the page.

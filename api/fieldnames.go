@@ -34,7 +34,7 @@ func checkKeys(body []byte, t reflect.Type) error {
 	if len(w.errs) == 0 {
 		return nil
 	}
-	return badRequest(fmt.Sprintf("%d field name(s) are given twice or in another case: field names are case-sensitive and given once", len(w.errs)), w.errs...)
+	return badRequest(say("%d field name(s) are given twice or in another case: field names are case-sensitive and given once", len(w.errs)), w.errs...)
 }
 
 type keyWalker struct {

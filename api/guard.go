@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -67,7 +66,7 @@ func rateLimiters(r RateLimits, replicas *replicaCount, open func(c echo.Context
 		return func(c echo.Context, _ string, _ error) error {
 			wait := int(math.Ceil(float64(replicas.get()) / limit))
 			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, wait)))
-			return newProblem(http.StatusTooManyRequests, fmt.Sprintf("too many requests: at most %g a second across the service; retry after %d s", limit, max(1, wait)))
+			return newProblem(http.StatusTooManyRequests, say("too many requests: at most %g a second across the service; retry after %d s", limit, max(1, wait)))
 		}
 	}
 	if r.PerAddress > 0 {
@@ -184,7 +183,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if len(ik) > maxIdempotencyKey {
-			return badRequest(fmt.Sprintf("Idempotency-Key must be at most %d characters", maxIdempotencyKey))
+			return badRequest(say("Idempotency-Key must be at most %d characters", maxIdempotencyKey))
 		}
 		body, err := peekBody(c)
 		if err != nil {
@@ -192,7 +191,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 			if errors.As(err, &mbe) {
 				return echo.ErrStatusRequestEntityTooLarge
 			}
-			return badRequest("could not read the request body")
+			return badRequest(say("could not read the request body"))
 		}
 		sum := sha256.Sum256(body)
 		scope := "address:" + c.RealIP()
@@ -208,15 +207,15 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		if prior != nil {
 			switch {
 			case prior.Method != first.Method || prior.Path != first.Path || prior.BodyHash != first.BodyHash:
-				return newProblem(http.StatusUnprocessableEntity, "this Idempotency-Key was already used for another request: use a new key for a new request",
-					profiles.FieldError{Field: "Idempotency-Key", Message: "already used for " + prior.Method + " " + prior.Path + " with another body"})
+				return newProblem(http.StatusUnprocessableEntity, say("this Idempotency-Key was already used for another request: use a new key for a new request"),
+					profiles.FieldErrorf("Idempotency-Key", "already used for %s %s with another body", prior.Method, prior.Path))
 			case prior.Status == 0 && prior.CommittedAt != nil && time.Since(prior.CreatedAt) > idempotencyExpiry:
 				// The first request wrote, then died before its answer
 				// was stored: send the retry to what it wrote.
 				return seeResult(c, prior)
 			case prior.Status == 0:
 				c.Response().Header().Set("Retry-After", "1")
-				return newProblem(http.StatusConflict, "a request with this Idempotency-Key is still being served: retry shortly")
+				return newProblem(http.StatusConflict, say("a request with this Idempotency-Key is still being served: retry shortly"))
 			}
 			for k, v := range prior.Header {
 				c.Response().Header().Set(k, v)
@@ -272,16 +271,16 @@ var resultPaths = map[string]string{
 func seeResult(c echo.Context, prior *profiles.StoredResponse) error {
 	base, ok := resultPaths[prior.ResultKind]
 	if !ok {
-		detail := "this request was carried out before the service stopped, but its answer was lost: read the resource to see its state"
+		detail := say("this request was carried out before the service stopped, but its answer was lost: read the resource to see its state")
 		if prior.ResultKind == "key" {
-			detail = fmt.Sprintf("this request created the key %s before the service stopped, but its answer, the only place its secret is shown, was lost: revoke that key and create another", prior.ResultID)
+			detail = say("this request created the key %s before the service stopped, but its answer, the only place its secret is shown, was lost: revoke that key and create another", prior.ResultID)
 		}
 		return newProblem(http.StatusConflict, detail)
 	}
 	location := base + prior.ResultID
 	c.Response().Header().Set(echo.HeaderLocation, location)
 	c.Response().Header().Set("Idempotent-Replayed", "true")
-	return newProblem(http.StatusSeeOther, "this request was carried out before the service stopped, and its answer was lost: what it wrote is at "+location)
+	return newProblem(http.StatusSeeOther, say("this request was carried out before the service stopped, and its answer was lost: what it wrote is at %s", location))
 }
 
 // purgeIdempotency forgets first answers older than a day, every hour.

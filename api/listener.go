@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"matchmaker/profiles"
 )
 
 // Listener wraps the listener of a plain HTTP/1 server so that the errors
@@ -107,7 +109,7 @@ func cannedAsProblem(p []byte) ([]byte, bool) {
 			detail = reason
 		}
 	}
-	b, err := json.Marshal(newProblem(code, detail))
+	b, err := json.Marshal(newProblem(code, profiles.Said(detail)))
 	if err != nil {
 		return nil, false
 	}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -67,7 +66,7 @@ func (s *Server) consistent(h echo.HandlerFunc) echo.HandlerFunc {
 		}
 		seq, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil || seq < 0 {
-			return newProblem(http.StatusBadRequest, PositionHeader+" must be the position a write answer returned: a whole number")
+			return newProblem(http.StatusBadRequest, say("%s must be the position a write answer returned: a whole number", PositionHeader))
 		}
 		ctx, cancel := context.WithTimeout(c.Request().Context(), indexWait)
 		defer cancel()
@@ -77,9 +76,9 @@ func (s *Server) consistent(h echo.HandlerFunc) echo.HandlerFunc {
 			retry = min(max(retry, 1), 30)
 			c.Response().Header().Set("Retry-After", strconv.Itoa(retry))
 			c.Response().Header().Set(PositionHeader, strconv.FormatInt(st.Position, 10))
-			return newProblem(http.StatusServiceUnavailable, fmt.Sprintf(
+			return newProblem(http.StatusServiceUnavailable, say(
 				"this replica's match index is at position %d, not yet at %d (it last read the whole change feed %s ago): try again in %d s, or on another replica",
-				st.Position, seq, st.Lag.Round(time.Millisecond), retry))
+				st.Position, seq, st.Lag.Round(time.Millisecond).String(), retry))
 		}
 		return h(c)
 	}

@@ -27,7 +27,14 @@ type Problem struct {
 	Instance  string                `json:"instance,omitempty"`
 	RequestID string                `json:"request_id,omitempty"`
 	Errors    []profiles.FieldError `json:"errors,omitempty"`
+
+	// detail is Detail with its code in the message catalogue, said in the
+	// reader's language when the problem is sent.
+	detail profiles.Text
 }
+
+// say is the Text of format and args: see profiles.Sayf.
+func say(format string, args ...any) profiles.Text { return profiles.Sayf(format, args...) }
 
 // Error makes a Problem usable as an error returned by a handler.
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
@@ -59,29 +66,37 @@ var problemTypes = map[int]string{
 const retryAfterSeconds = "5"
 
 // newProblem builds a problem of status with detail and, optionally, field errors.
-func newProblem(status int, detail string, fields ...profiles.FieldError) *Problem {
+func newProblem(status int, detail profiles.Text, fields ...profiles.FieldError) *Problem {
 	typ, ok := problemTypes[status]
 	if !ok {
 		typ = "about:blank"
 	} else {
-		typ = "https://matchmaker.example.org/problems/" + typ
+		typ = typeURI("", typ)
 	}
-	return &Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail, Errors: fields}
+	return &Problem{Type: typ, Title: http.StatusText(status), Status: status, Detail: detail.English, Errors: fields, detail: detail}
 }
 
 // badRequest is a 400 problem naming the bad fields or parameters.
-func badRequest(detail string, fields ...profiles.FieldError) *Problem {
+func badRequest(detail profiles.Text, fields ...profiles.FieldError) *Problem {
 	return newProblem(http.StatusBadRequest, detail, fields...)
 }
 
 // errorHandler decides the HTTP status of every error, in one place. A 5xx body
 // says nothing internal; its cause is logged once with the request ID.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+func errorHandler(log *slog.Logger, sp speaker) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		p := toProblem(err)
+		// A copy, said in the reader's language: a *Problem returned by a
+		// handler may be a shared value.
+		cp := *p
+		p = &cp
+		sp.localize(p, RequestLang(c))
+		if sp.base != "" && strings.HasPrefix(p.Type, problemTypePath) {
+			p.Type = strings.TrimSuffix(sp.base, "/") + p.Type
+		}
 		p.Instance = c.Request().URL.Path
 		p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 		if p.Status >= 500 {
@@ -115,39 +130,39 @@ func toProblem(err error) *Problem {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &re):
-		return newProblem(http.StatusUnprocessableEntity, re.Detail, re.Fields...)
+		return newProblem(http.StatusUnprocessableEntity, re.Text, re.Fields...)
 	case errors.As(err, &ve):
-		return newProblem(http.StatusUnprocessableEntity, fmt.Sprintf("%d field(s) are invalid: see errors", len(ve.Fields)), ve.Fields...)
+		return newProblem(http.StatusUnprocessableEntity, say("%d field(s) are invalid: see errors", len(ve.Fields)), ve.Fields...)
 	case errors.As(err, &se):
-		return newProblem(http.StatusPreconditionFailed, se.Detail)
+		return newProblem(http.StatusPreconditionFailed, se.Text)
 	case errors.As(err, &ce):
-		return newProblem(http.StatusConflict, ce.Detail)
+		return newProblem(http.StatusConflict, ce.Text)
 	case errors.Is(err, matcher.ErrClosed):
-		return newProblem(http.StatusConflict, "the challenge is closed: suggestions are made for open challenges only")
+		return newProblem(http.StatusConflict, say("the challenge is closed: suggestions are made for open challenges only"))
 	case errors.Is(err, matcher.ErrInvalidQuery):
-		return newProblem(http.StatusBadRequest, invalidQueryDetail(err))
+		return newProblem(http.StatusBadRequest, profiles.Said(invalidQueryDetail(err)))
 	case errors.Is(err, profiles.ErrNotFound), errors.Is(err, matcher.ErrNotFound):
-		return newProblem(http.StatusNotFound, "no such resource")
+		return newProblem(http.StatusNotFound, say("no such resource"))
 	case errors.Is(err, profiles.ErrConflict):
-		return newProblem(http.StatusConflict, "the request conflicts with the stored state")
+		return newProblem(http.StatusConflict, say("the request conflicts with the stored state"))
 	case profiles.IsSchemaMissing(err):
-		return newProblem(http.StatusServiceUnavailable, "the database is not ready: its tables are missing until the migrations run again; try again shortly")
+		return newProblem(http.StatusServiceUnavailable, say("the database is not ready: its tables are missing until the migrations run again; try again shortly"))
 	case profiles.IsUnavailable(err):
-		return newProblem(http.StatusServiceUnavailable, "the database is not answering; try again shortly")
+		return newProblem(http.StatusServiceUnavailable, say("the database is not answering; try again shortly"))
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:
-			return newProblem(he.Code, "no route matches this path")
+			return newProblem(he.Code, say("no route matches this path"))
 		case http.StatusMethodNotAllowed:
-			return newProblem(he.Code, "this method is not allowed on this path")
+			return newProblem(he.Code, say("this method is not allowed on this path"))
 		case http.StatusRequestEntityTooLarge:
-			return newProblem(he.Code, fmt.Sprintf("the request body is over the limit of %d bytes", maxBodyBytes))
+			return newProblem(he.Code, say("the request body is over the limit of %d bytes", maxBodyBytes))
 		}
 		if he.Code < 500 {
-			return newProblem(he.Code, fmt.Sprint(he.Message))
+			return newProblem(he.Code, profiles.Said(fmt.Sprint(he.Message)))
 		}
 	}
-	return newProblem(http.StatusInternalServerError, "something went wrong on our side; the request ID identifies it in our logs")
+	return newProblem(http.StatusInternalServerError, say("something went wrong on our side; the request ID identifies it in our logs"))
 }
 
 // invalidQueryDetail keeps the matcher's own words for a bad option: they name it.

@@ -181,7 +181,7 @@ func ifMatch(c echo.Context) (int64, error) {
 	if h == "" || h == "*" {
 		return 0, nil
 	}
-	malformed := badRequest("If-Match must be an ETag returned by this service, such as \"3\"")
+	malformed := badRequest(say("If-Match must be an ETag returned by this service, such as \"3\""))
 	var strong []int64
 	weak := false
 	for _, tag := range strings.Split(h, ",") {
@@ -203,9 +203,9 @@ func ifMatch(c echo.Context) (int64, error) {
 	}
 	switch {
 	case len(strong) == 0 && weak:
-		return 0, newProblem(http.StatusPreconditionFailed, "a weak ETag (W/\"...\") never matches If-Match: send the strong ETag this service returned, such as \"3\"")
+		return 0, newProblem(http.StatusPreconditionFailed, say("a weak ETag (W/\"...\") never matches If-Match: send the strong ETag this service returned, such as \"3\""))
 	case len(strong) != 1:
-		return 0, badRequest("If-Match must hold one ETag returned by this service, such as \"3\"")
+		return 0, badRequest(say("If-Match must hold one ETag returned by this service, such as \"3\""))
 	}
 	return strong[0], nil
 }

@@ -14,7 +14,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
@@ -52,6 +54,16 @@ type Config struct {
 	// builds them over Store and the follower's index and works their jobs (review
 	// rounds) until Background ends.
 	Workflows *workflow.Workflows
+	// PublicURL is the address clients reach the service at, such as
+	// https://matchmaker.example.net: problem types are absolute URIs under
+	// it. Empty: they are relative (/problems/not-found).
+	PublicURL string
+	// Metrics is the registry the request metrics are registered on
+	// (matchmaker_http_*); nil measures nothing.
+	Metrics prometheus.Registerer
+	// MetricsHandler answers GET /metrics on this listener; nil when the
+	// metrics are served on their own address or not at all (404).
+	MetricsHandler http.Handler
 	// Background bounds the background work New starts itself (review
 	// rounds when it builds the workflows, the purge of idempotency keys).
 	// Nil means it runs until it ends.
@@ -73,6 +85,8 @@ type Server struct {
 
 	background context.Context
 	statuses   map[string]int // the success status of each write route
+
+	metricsHandler http.Handler
 }
 
 // ipExtractor says where a request's client address comes from: the
@@ -127,7 +141,7 @@ type Route struct {
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
 		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
-		statuses: successStatuses()}
+		statuses: successStatuses(), metricsHandler: cfg.MetricsHandler}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -163,12 +177,25 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
-	e.HTTPErrorHandler = errorHandler(s.log)
+	e.HTTPErrorHandler = errorHandler(s.log, speaker{cat: locale.MustLoad(), base: cfg.PublicURL})
 	e.Use(
 		// First, so that every answer to a HEAD, errors included, is the
 		// answer to the GET without its body.
 		headAsGet,
 		middleware.RequestID(),
+		negotiateLanguage,
+	)
+	if cfg.Metrics != nil {
+		m, err := newRequestMetrics(cfg.Metrics)
+		if err != nil {
+			s.log.Error("request metrics not registered", "error", err)
+		} else {
+			// Before the rest, so that every request is measured, refused
+			// ones too, with the status sent.
+			e.Use(m.middleware)
+		}
+	}
+	e.Use(
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in handler", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
 			return err
@@ -228,6 +255,8 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/healthz", s.healthz},
 		Route{http.MethodGet, "/readyz", s.readyz},
 		Route{http.MethodGet, "/openapi.json", serveOpenAPI},
+		Route{http.MethodGet, "/metrics", s.metrics},
+		Route{http.MethodGet, "/problems/:type", s.problemType},
 		Route{http.MethodGet, "/v1/themes", s.listThemes},
 		Route{http.MethodGet, "/v1/themes/:code", s.getTheme},
 	)
@@ -293,7 +322,7 @@ func (s *Server) readyz(c echo.Context) error {
 		defer cancel()
 		if err := s.ready(ctx); err != nil {
 			s.log.Warn("not ready", "error", err)
-			return newProblem(http.StatusServiceUnavailable, "not ready: "+readinessReason(err))
+			return newProblem(http.StatusServiceUnavailable, readinessReason(err))
 		}
 	}
 	if s.follower == nil {
@@ -301,7 +330,7 @@ func (s *Server) readyz(c echo.Context) error {
 	}
 	st := s.follower.Status()
 	if !st.CaughtUp {
-		return newProblem(http.StatusServiceUnavailable, fmt.Sprintf(
+		return newProblem(http.StatusServiceUnavailable, say(
 			"not ready: the match index is catching up with the change feed (at position %d)", st.Position))
 	}
 	return c.JSON(http.StatusOK, readyResponse{Status: "ready", Index: indexState{
@@ -324,14 +353,28 @@ type indexState struct {
 }
 
 // NotReadyError says why the service is not ready, in words safe to show.
-type NotReadyError struct{ Reason string }
+// Build one with NotReadyf, so that it is said in the reader's language.
+type NotReadyError struct {
+	Reason string
+	Text   profiles.Text
+}
+
+// NotReadyf is a NotReadyError whose reason, written as format and args, is
+// the end of the sentence "not ready: …".
+func NotReadyf(format string, args ...any) *NotReadyError {
+	t := say("not ready: "+format, args...)
+	return &NotReadyError{Reason: strings.TrimPrefix(t.English, "not ready: "), Text: t}
+}
 
 // Error returns the reason.
 func (e *NotReadyError) Error() string { return e.Reason }
 
-func readinessReason(err error) string {
+func readinessReason(err error) profiles.Text {
 	if nr, ok := err.(*NotReadyError); ok {
-		return nr.Reason
+		if nr.Text.English == "" {
+			return say("not ready: %s", nr.Reason)
+		}
+		return nr.Text
 	}
-	return "the database is not reachable"
+	return say("not ready: the database is not reachable")
 }

@@ -67,11 +67,11 @@ func weightsParam(q *query) map[matcher.Factor]float64 {
 		lo, hi, known := matcher.WeightBounds(f)
 		switch {
 		case !ok || err != nil:
-			q.fail("weights", fmt.Sprintf("%q: write factor:value, such as themes:0.3", part))
+			q.fail("weights", "%q: write factor:value, such as themes:0.3", part)
 		case !known:
-			q.fail("weights", fmt.Sprintf("unknown factor %q", f))
+			q.fail("weights", "unknown factor %q", f)
 		case math.IsNaN(v) || v < lo || v > hi:
-			q.fail("weights", fmt.Sprintf("%s must be between %g and %g", f, lo, hi))
+			q.fail("weights", "%s must be between %g and %g", f, lo, hi)
 		default:
 			out[f] = v
 		}

@@ -69,7 +69,7 @@ func TestPatchNumbersAsPost(t *testing.T) {
 				var pp, qp api.Problem
 				json.Unmarshal(p.Body, &pp)
 				json.Unmarshal(q.Body, &qp)
-				if pp.Detail != qp.Detail || len(pp.Errors) != 1 || len(qp.Errors) != 1 || pp.Errors[0] != qp.Errors[0] || pp.Errors[0].Field != tc.field {
+				if pp.Detail != qp.Detail || len(pp.Errors) != 1 || len(qp.Errors) != 1 || pp.Errors[0].Message != qp.Errors[0].Message || pp.Errors[0].Code != qp.Errors[0].Code || pp.Errors[0].Field != tc.field {
 					t.Fatalf("POST and PATCH differ:\n%s\n%s", p.Body, q.Body)
 				}
 			})

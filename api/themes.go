@@ -36,7 +36,7 @@ func (s *Server) getTheme(c echo.Context) error {
 	}
 	t, ok := s.store.Taxonomy().Theme(strings.ToLower(c.Param("code")))
 	if !ok {
-		return newProblem(http.StatusNotFound, "no theme with this code: see GET /v1/themes")
+		return newProblem(http.StatusNotFound, say("no theme with this code: see GET /v1/themes"))
 	}
 	return c.JSON(http.StatusOK, t)
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Group is a set of indexed documents that speak of the same subject, for
@@ -56,6 +57,7 @@ const (
 // ErrNotFound, wrapped with the first of them; minSimilarity outside
 // [0, 1] gives ErrInvalidQuery.
 func (ix *Index) Group(ids []string, minSimilarity float64) ([]Group, error) {
+	defer ix.observed("group", time.Now())
 	if math.IsNaN(minSimilarity) || minSimilarity < 0 || minSimilarity > 1 {
 		return nil, fmt.Errorf("group: %w: min similarity %v is not between 0 and 1", ErrInvalidQuery, minSimilarity)
 	}

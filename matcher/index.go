@@ -35,6 +35,7 @@ type Index struct {
 	lookup  func(id string) (Doc, bool)
 	clock   func() time.Time
 	workers int
+	observe func(query string, took time.Duration)
 	budget  int          // postingsBudget; tests change it to measure what it costs
 	seed    maphash.Seed // of contentHash, the same for every state
 
@@ -86,6 +87,22 @@ func WithClock(now func() time.Time) Option {
 // find the evidence of Candidates' long lists; 0 or less is GOMAXPROCS.
 func WithWorkers(n int) Option {
 	return func(ix *Index) { ix.workers = n }
+}
+
+// WithQueryObserver makes the index tell observe how long each query took,
+// named by its kind: "suggest", "explain", "opportunities", "partners" or
+// "group". observe is called on the query's goroutine and must be quick and
+// safe for concurrent use (a Prometheus histogram's Observe is both).
+func WithQueryObserver(observe func(query string, took time.Duration)) Option {
+	return func(ix *Index) { ix.observe = observe }
+}
+
+// observed reports a query's duration to the observer, if any: deferred as
+// defer ix.observed("suggest", time.Now()).
+func (ix *Index) observed(query string, start time.Time) {
+	if ix.observe != nil {
+		ix.observe(query, time.Since(start))
+	}
 }
 
 // NewIndex returns an empty index whose texts are analysed by a.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // cityPracticePool is how many practices a city suggestion ranks before
@@ -235,6 +236,7 @@ func (s *search) explainCity(id string) *pending {
 // q's challenge and kind are ignored. An ID that is not an expert's is
 // ErrNotFound.
 func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
+	defer ix.observed("opportunities", time.Now())
 	d, ok := ix.fetch(expertID)
 	if !ok {
 		return nil, fmt.Errorf("opportunities: expert %s: %w", expertID, ErrNotFound)
@@ -313,6 +315,7 @@ type direction struct {
 // direction is explained in Explanation.Directions. q's options (mode,
 // weights, rules, filters on the partner) apply; its challenge is ignored.
 func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
+	defer ix.observed("partners", time.Now())
 	limit := q.Limit
 	if limit == 0 {
 		limit = DefaultLimit

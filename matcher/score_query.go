@@ -3,6 +3,7 @@ package matcher
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Suggest ranks the practices, experts or cities (q.Kind) that fit the
@@ -21,6 +22,7 @@ import (
 // the best practices, then each is scored on all its practices, as Explain
 // scores it.
 func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
+	defer ix.observed("suggest", time.Now())
 	kind := q.Kind
 	if kind == "" {
 		kind = KindPractice
@@ -77,6 +79,7 @@ func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 // paused", "same city: …"). The score is the one Suggest gives. Filters of
 // q (region, country, language) do not apply.
 func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
+	defer ix.observed("explain", time.Now())
 	subject, err := ix.challengeOf(&q)
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("explain: %w", err)

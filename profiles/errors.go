@@ -2,7 +2,6 @@ package profiles
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -17,9 +16,21 @@ var ErrConflict = errors.New("conflict")
 var ErrUnavailable = errors.New("database unavailable")
 
 // FieldError names one invalid field of an input and says what is wrong with it.
+// Message is in English; Code names the message in the catalogue (package
+// locale, domain problems) and Params fills its placeholders, so that a door
+// says it in the reader's language. Build one with FieldErrorf.
 type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
+	Field   string         `json:"field"`
+	Code    string         `json:"code,omitempty"`
+	Message string         `json:"message"`
+	Params  map[string]any `json:"-"`
+}
+
+// FieldErrorf is the error of field, the message written as format and args
+// (fmt's verbs), with its code and parameters from the table of texts.
+func FieldErrorf(field, format string, args ...any) FieldError {
+	t := Sayf(format, args...)
+	return FieldError{Field: field, Code: t.Code, Message: t.English, Params: t.Params}
 }
 
 // ValidationError collects every invalid field of one input, so that a caller can
@@ -39,7 +50,7 @@ func (e *ValidationError) Error() string {
 
 // add records one field error.
 func (e *ValidationError) add(field, format string, args ...any) {
-	e.Fields = append(e.Fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	e.Fields = append(e.Fields, FieldErrorf(field, format, args...))
 }
 
 // has reports whether field already has an error, so that a later check does not
@@ -61,9 +72,18 @@ func (e *ValidationError) err() error {
 	return e
 }
 
-// ConflictError explains a conflict in words a user can act on.
+// ConflictError explains a conflict in words a user can act on: Detail in
+// English, and Text to say it in the reader's language. Build one with
+// Conflictf.
 type ConflictError struct {
 	Detail string
+	Text   Text
+}
+
+// Conflictf is a conflict whose detail is format and args (fmt's verbs).
+func Conflictf(format string, args ...any) *ConflictError {
+	t := Sayf(format, args...)
+	return &ConflictError{Detail: t.English, Text: t}
 }
 
 // Error returns the detail.
@@ -73,9 +93,16 @@ func (e *ConflictError) Error() string { return e.Detail }
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // StaleError is returned when a write names a version (If-Match) that is no longer
-// the stored one.
+// the stored one. Build one with Stalef.
 type StaleError struct {
 	Detail string
+	Text   Text
+}
+
+// Stalef is a stale version whose detail is format and args (fmt's verbs).
+func Stalef(format string, args ...any) *StaleError {
+	t := Sayf(format, args...)
+	return &StaleError{Detail: t.English, Text: t}
 }
 
 // Error returns the detail.

@@ -232,7 +232,7 @@ func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 			return err
 		}
 	}
-	return &ConflictError{Detail: "the row kept changing while it was being written; try again"}
+	return Conflictf("the row kept changing while it was being written; try again")
 }
 
 // lockRow takes the row's write lock for the rest of the transaction, so that

@@ -227,9 +227,9 @@ func (s *Store) DeleteCity(ctx context.Context, id string, ifVersion int64, casc
 			return fmt.Errorf("find experts of city: %w", err)
 		}
 		if !cascade && len(practiceIDs)+len(challengeIDs)+len(expertIDs) > 0 {
-			return &ConflictError{Detail: fmt.Sprintf(
-				"the city still has %s, %s and %s: delete or move them first, or delete with cascade=true (which deletes its practices and challenges and detaches its experts)",
-				plural(len(practiceIDs), "practice"), plural(len(challengeIDs), "challenge"), plural(len(expertIDs), "affiliated expert"))}
+			return Conflictf(
+				"the city still has practices (%d), challenges (%d) and affiliated experts (%d): delete or move them first, or delete with cascade=true (which deletes its practices and challenges and detaches its experts)",
+				len(practiceIDs), len(challengeIDs), len(expertIDs))
 		}
 		for _, t := range []struct {
 			table, kind string
@@ -267,16 +267,9 @@ func (s *Store) DeleteCity(ctx context.Context, id string, ifVersion int64, casc
 	return nil
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
 // staleVersion is the conflict of a write made against a version that has changed.
 func staleVersion(kind, id string, seen, current int64) error {
-	return &StaleError{Detail: fmt.Sprintf("%s %s is at version %d, not %d: read it again and reapply your change", kind, id, current, seen)}
+	return Stalef("%s %s is at version %d, not %d: read it again and reapply your change", kind, id, current, seen)
 }
 
 // updateVersioned writes row only if the stored version is still prev; otherwise

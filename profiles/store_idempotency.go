@@ -149,7 +149,7 @@ func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse, expiry
 			return nil, fmt.Errorf("read idempotency key %s: %w", r.Key, err)
 		}
 	}
-	return nil, &ConflictError{Detail: "the Idempotency-Key kept being taken and released by other requests; try again"}
+	return nil, Conflictf("the Idempotency-Key kept being taken and released by other requests; try again")
 }
 
 // CompleteIdempotency stores the response to the reserved request of scope and
@@ -160,7 +160,7 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, key string, stat
 		return fmt.Errorf("complete idempotency key: %w", err)
 	}
 	if status < 100 || status > 599 {
-		return fmt.Errorf("complete idempotency key: %w", &ValidationError{Fields: []FieldError{{Field: "status", Message: fmt.Sprintf("must be an HTTP status, got %d", status)}}})
+		return fmt.Errorf("complete idempotency key: %w", &ValidationError{Fields: []FieldError{FieldErrorf("status", "must be an HTTP status, got %d", status)}})
 	}
 	var headerText *string
 	if len(header) > 0 {
@@ -191,7 +191,7 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, key string, stat
 	case n == 0:
 		return fmt.Errorf("complete idempotency key %s: %w", key, ErrNotFound)
 	}
-	return &ConflictError{Detail: fmt.Sprintf("a response is stored already for Idempotency-Key %q", key)}
+	return Conflictf("a response is stored already for Idempotency-Key %q", key)
 }
 
 // ReleaseIdempotency drops the reservation of scope and key, as when the first

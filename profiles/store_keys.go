@@ -207,7 +207,7 @@ func (s *Store) EnsureKey(ctx context.Context, secret string, in KeyInput) (APIK
 			switch {
 			case err == nil:
 				if row.RevokedAt != nil {
-					return &ConflictError{Detail: fmt.Sprintf("the key of this secret (%s, %s) was revoked: choose another secret", row.ID, row.Prefix)}
+					return Conflictf("the key of this secret (%s, %s) was revoked: choose another secret", row.ID, row.Prefix)
 				}
 				out = row.key()
 				return nil

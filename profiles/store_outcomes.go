@@ -53,7 +53,7 @@ func (s *Store) CreateOutcome(ctx context.Context, o Outcome) (Outcome, error) {
 			return err
 		}
 		if p.Status != ProposalCompleted {
-			return &ConflictError{Detail: fmt.Sprintf("proposal is %s: outcomes are recorded once it is completed", p.Status)}
+			return Conflictf("proposal is %s: outcomes are recorded once it is completed", p.Status)
 		}
 		n, err := tx.NewSelect().Model((*outcomeRow)(nil)).
 			Where("o.proposal_id = ? AND o.side = ? AND o.expert_id = ?", p.ID, o.Side, o.ExpertID).Count(ctx)
@@ -97,7 +97,7 @@ func duplicateOutcome(o Outcome) error {
 	if o.Side == "expert" {
 		who = "expert " + o.ExpertID
 	}
-	return &ConflictError{Detail: fmt.Sprintf("outcome already recorded by %s for proposal %s", who, o.ProposalID)}
+	return Conflictf("outcome already recorded by %s for proposal %s", who, o.ProposalID)
 }
 
 // ratedExperts returns who a city's rating of p applies to: the expert it names,

@@ -107,7 +107,7 @@ func requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
 		return err
 	}
 	if !ok {
-		return &ValidationError{Fields: []FieldError{{Field: field, Message: fmt.Sprintf("no city with id %q", id)}}}
+		return &ValidationError{Fields: []FieldError{FieldErrorf(field, "no city with id %q", id)}}
 	}
 	return nil
 }
@@ -303,7 +303,7 @@ func deleteVersioned(ctx context.Context, tx bun.IDB, table, kind, id string, if
 		}
 		return err
 	}
-	return &StaleError{Detail: fmt.Sprintf("%s %s is at version %d, not %d: read it again before deleting it", kind, id, current, ifVersion)}
+	return Stalef("%s %s is at version %d, not %d: read it again before deleting it", kind, id, current, ifVersion)
 }
 
 // unfiltered reports whether f selects every row, so that a page is every row

@@ -707,7 +707,7 @@ func (s *Store) SaveProposal(ctx context.Context, p Proposal, prev int64, events
 		}
 		if next.Status != cur.Status {
 			if !CanMoveProposal(cur.Status, next.Status) {
-				return &ConflictError{Detail: fmt.Sprintf("proposal is %s: cannot move to %s", cur.Status, next.Status)}
+				return Conflictf("proposal is %s: cannot move to %s", cur.Status, next.Status)
 			}
 			if !slices.ContainsFunc(evs, func(ev ProposalEvent) bool { return ev.Type == "status" && ev.ToStatus == next.Status }) {
 				evs = append(evs, ProposalEvent{At: now, Type: "status", ToStatus: next.Status})
@@ -802,7 +802,7 @@ func (s *Store) checkCapacity(ctx context.Context, tx bun.Tx, cur, next Proposal
 			return fmt.Errorf("engagements of expert %s: %w", id, err)
 		}
 		if elsewhere+after[id] > capacity {
-			return &ConflictError{Detail: fmt.Sprintf("capacity: expert %s has no engagement left to give: %d of %d under way", id, elsewhere, capacity)}
+			return Conflictf("capacity: expert %s has no engagement left to give: %d of %d under way", id, elsewhere, capacity)
 		}
 	}
 	return nil

@@ -214,7 +214,7 @@ func (s *Store) FinishRound(ctx context.Context, r ReviewRound, panels []Proposa
 			return err
 		}
 		if cur.Status == RoundDone {
-			return &ConflictError{Detail: fmt.Sprintf("round %s is already done: its panels are stored", r.ID)}
+			return Conflictf("round %s is already done: its panels are stored", r.ID)
 		}
 		e := &ValidationError{}
 		unfilled := jsonValue(e, "unfilled", r.Unfilled, MaxRoundJSONLen)
@@ -296,7 +296,7 @@ func (s *Store) SaveReviewScores(ctx context.Context, roundID string, scores []R
 			return err
 		}
 		if r.Rubric == nil {
-			return &ConflictError{Detail: fmt.Sprintf("round %s has no rubric: there is nothing to score", roundID)}
+			return Conflictf("round %s has no rubric: there is nothing to score", roundID)
 		}
 		e := &ValidationError{}
 		switch {

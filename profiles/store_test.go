@@ -218,7 +218,7 @@ func TestPracticeChallengeExpertRoundTrip(t *testing.T) {
 		// A city with dependents is kept unless cascade is asked for.
 		err = s.DeleteCity(ctx, dakar.ID, 0, false)
 		var ce *profiles.ConflictError
-		if !errors.As(err, &ce) || !strings.Contains(ce.Detail, "1 practice, 1 challenge and 1 affiliated expert") {
+		if !errors.As(err, &ce) || !strings.Contains(ce.Detail, "practices (1), challenges (1) and affiliated experts (1)") {
 			t.Fatalf("delete city with dependents: %v", err)
 		}
 		if err := s.DeleteCity(ctx, dakar.ID, 0, true); err != nil {

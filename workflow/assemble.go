@@ -102,7 +102,7 @@ func (w *Workflows) openChallenge(ctx context.Context, id string) (profiles.Chal
 		return ch, err
 	}
 	if ch.Status == "closed" {
-		return ch, &profiles.ConflictError{Detail: "the challenge is closed: panels, teams and pairings are assembled for open challenges only"}
+		return ch, profiles.Conflictf("the challenge is closed: panels, teams and pairings are assembled for open challenges only")
 	}
 	return ch, nil
 }
@@ -250,8 +250,8 @@ func (w *Workflows) ProposePairing(ctx context.Context, challengeID string, rule
 		chosen = &sugs[0]
 	}
 	if chosen == nil {
-		return profiles.Proposal{}, &RuleError{Detail: "no city has a practice that answers this challenge yet: no pairing can be proposed",
-			Fields: []profiles.FieldError{{Field: "partner_city_id", Message: "no suggested partner city"}}}
+		return profiles.Proposal{}, ruleError([]profiles.FieldError{profiles.FieldErrorf("partner_city_id", "no suggested partner city")},
+			"no city has a practice that answers this challenge yet: no pairing can be proposed")
 	}
 	raw, err := json.Marshal(rules)
 	if err != nil {

@@ -25,6 +25,9 @@ type Matching struct {
 	// regions gives the region of a country from the network's cities, for
 	// experts with no affiliated city.
 	regions map[string]string
+	// buildTook is how long the last Build took, from the first read to the
+	// index ready.
+	buildTook time.Duration
 }
 
 // NewMatching returns a matching layer over store with an empty index; Build fills it.
@@ -91,7 +94,7 @@ func (m *Matching) Build(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	m.log.Info("building the match index", "documents", len(docs), "cities", len(cities), "read_in", time.Since(start).Round(time.Millisecond))
+	m.log.Info("building the match index", "documents", len(docs), "cities", len(cities), "read_ms", millis(time.Since(start)))
 	next := 0
 	err = m.ix.Build(docs, func(done, total int) {
 		if total > 0 && done*10 >= next*total {
@@ -102,9 +105,24 @@ func (m *Matching) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.log.Info("match index ready", "documents", m.ix.Len(), "took", time.Since(start).Round(time.Millisecond))
+	took := time.Since(start)
+	m.mu.Lock()
+	m.buildTook = took
+	m.mu.Unlock()
+	m.log.Info("match index ready", "documents", m.ix.Len(), "took_ms", millis(took))
 	return nil
 }
+
+// BuildDuration is how long the last Build took (zero before the first).
+func (m *Matching) BuildDuration() time.Duration {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.buildTook
+}
+
+// millis is a duration in milliseconds, with a microsecond's precision, as
+// the logs give durations: a number, with the unit in the key ("took_ms").
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // CityName returns the name of the city with id, as the index knows it, or ""
 // for a city it does not know.

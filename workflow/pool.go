@@ -229,12 +229,18 @@ func tfUntil(ch profiles.Challenge) string {
 // infeasible is the error when no panel or team meets the rules: it names the
 // rule and by how much it cannot be met.
 func infeasible(what string, inf *assembly.Infeasible) error {
+	// The rule and its reason are the assembly's words, in English: the
+	// sentence around them is said in the reader's language.
 	msg := inf.Error()
-	detail := fmt.Sprintf("no %s meets the rules: %s", what, msg)
+	reason := msg
 	if inf.Detail != "" && !strings.Contains(msg, inf.Detail) {
-		detail += " (" + inf.Detail + ")"
+		reason += " (" + inf.Detail + ")"
 	}
-	return &RuleError{Detail: detail, Fields: []profiles.FieldError{{Field: ruleField(inf.Rule), Message: msg}}}
+	fields := []profiles.FieldError{profiles.FieldErrorf(ruleField(inf.Rule), "%s", msg)}
+	if what == "panel" {
+		return ruleError(fields, "no panel meets the rules: %s", reason)
+	}
+	return ruleError(fields, "no tutoring team meets the rules: %s", reason)
 }
 
 // ruleField names the field of the rules behind a rule of the assembly, so that
@@ -272,11 +278,11 @@ func violations(vs []assembly.Violation) error {
 		if v.Detail != "" {
 			msg = v.Detail
 		}
-		fields = append(fields, profiles.FieldError{Field: ruleField(v.Rule), Message: msg})
+		fields = append(fields, profiles.FieldErrorf(ruleField(v.Rule), "%s", msg))
 		msgs = append(msgs, msg)
 	}
 	slices.Sort(msgs)
-	return &RuleError{Detail: "the change would break a hard rule: " + strings.Join(slices.Compact(msgs), "; "), Fields: fields}
+	return ruleError(fields, "the change would break a hard rule: %s", strings.Join(slices.Compact(msgs), "; "))
 }
 
 // memberOf is the seat of a chosen expert.

@@ -49,7 +49,7 @@ func (w *Workflows) changeProposal(ctx context.Context, id string, ifVersion int
 			return p, err
 		}
 		if ifVersion != 0 && p.Version != ifVersion {
-			return p, &profiles.StaleError{Detail: fmt.Sprintf("proposal %s is at version %d, not %d: read it again and retry", p.ID, p.Version, ifVersion)}
+			return p, profiles.Stalef("proposal %s is at version %d, not %d: read it again and retry", p.ID, p.Version, ifVersion)
 		}
 		prev := p.Version
 		before := cloneProposal(p)

@@ -269,7 +269,7 @@ func (w *Workflows) RunRound(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	w.log.Info("review round done", "round", id, "panels", len(panels), "unfilled", len(unfilled), "total", r.Total, "worst", r.Worst, "took", time.Since(start).Round(time.Millisecond))
+	w.log.Info("review round done", "round", id, "panels", len(panels), "unfilled", len(unfilled), "total", r.Total, "worst", r.Worst, "took_ms", millis(time.Since(start)))
 	return nil
 }
 

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"math"
 	"time"
@@ -84,7 +83,15 @@ func (w *Workflows) Outbox() *notify.Outbox { return w.out }
 // which rule and by how much; Fields names the part of the rules to relax.
 type RuleError struct {
 	Detail string
+	// Text says Detail in the reader's language.
+	Text   profiles.Text
 	Fields []profiles.FieldError
+}
+
+// ruleError is a RuleError whose detail is format and args (fmt's verbs).
+func ruleError(fields []profiles.FieldError, format string, args ...any) *RuleError {
+	t := profiles.Sayf(format, args...)
+	return &RuleError{Detail: t.English, Text: t, Fields: fields}
 }
 
 // Error returns the detail.
@@ -94,7 +101,7 @@ func (e *RuleError) Error() string { return e.Detail }
 type fieldErrors []profiles.FieldError
 
 func (fe *fieldErrors) add(field, format string, args ...any) {
-	*fe = append(*fe, profiles.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	*fe = append(*fe, profiles.FieldErrorf(field, format, args...))
 }
 
 func (fe fieldErrors) err() error {
@@ -106,12 +113,12 @@ func (fe fieldErrors) err() error {
 
 // conflict is a *profiles.ConflictError with the reason in words.
 func conflict(format string, args ...any) error {
-	return &profiles.ConflictError{Detail: fmt.Sprintf(format, args...)}
+	return profiles.Conflictf(format, args...)
 }
 
 // invalid is a *profiles.ValidationError on one field.
 func invalid(field, format string, args ...any) error {
-	return &profiles.ValidationError{Fields: []profiles.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+	return &profiles.ValidationError{Fields: []profiles.FieldError{profiles.FieldErrorf(field, format, args...)}}
 }
 
 // round6 rounds a score to the six decimals scores are shown with.

@@ -19,11 +19,14 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/uptrace/bun"
 
 	"matchmaker/api"
 	"matchmaker/demo"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/migrations"
 	"matchmaker/notify"
 	"matchmaker/profiles"
@@ -78,6 +81,7 @@ type serveCmd struct {
 	ReminderAfter   time.Duration `name:"reminder-after" env:"MATCHMAKER_REMINDER_AFTER" default:"168h" help:"How long an invitee has to answer before a reminder."`
 	MailAttempts    int           `name:"mail-attempts" env:"MATCHMAKER_MAIL_ATTEMPTS" default:"8" help:"Tries of an email or a webhook delivery before it is dead (visible in GET /v1/messages)."`
 	WebhookPrivate  bool          `name:"webhook-allow-private" env:"MATCHMAKER_WEBHOOK_ALLOW_PRIVATE" help:"Let webhook deliveries reach private, loopback and link-local addresses (refused by default)."`
+	MetricsAddr     string        `name:"metrics-addr" env:"MATCHMAKER_METRICS_ADDR" help:"Serve /metrics (Prometheus) on this address, such as 127.0.0.1:9090, instead of on --addr (default: on --addr)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
@@ -296,14 +300,14 @@ func (e env) prepare(ctx context.Context, applyMigrations bool) (*profiles.Store
 	store := profiles.NewStore(db, dialect, tax, profiles.WithLanguageDetector(detectLanguage))
 	ready := func(ctx context.Context) error {
 		if err := store.Ping(ctx); err != nil {
-			return &api.NotReadyError{Reason: "the database is not reachable"}
+			return api.NotReadyf("the database is not reachable")
 		}
 		pending, err := migrations.Pending(ctx, m)
 		if err != nil {
-			return &api.NotReadyError{Reason: "the migration state cannot be read"}
+			return api.NotReadyf("the migration state cannot be read")
 		}
 		if len(pending) > 0 {
-			return &api.NotReadyError{Reason: fmt.Sprintf("%d migration(s) pending", len(pending))}
+			return api.NotReadyf("%d migration(s) pending", len(pending))
 		}
 		return nil
 	}
@@ -336,7 +340,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue,
+		"feed_poll", cmd.FeedPoll, "metrics_addr", cmd.MetricsAddr, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue,
 		"smtp_url", notify.RedactURL(cmd.SMTPURL), "mail_from", cmd.MailFrom, "public_url", cmd.PublicURL,
 		"secretariat_email", cmd.SecretariatMail, "link_secret_set", cmd.LinkSecret != "", "link_ttl", cmd.LinkTTL,
 		"reminder_after", cmd.ReminderAfter, "mail_attempts", cmd.MailAttempts, "webhook_allow_private", cmd.WebhookPrivate,
@@ -397,8 +401,19 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	// suggestion is as good as any later one; it then follows the change
 	// feed, which every process's writes go to (this one's, other replicas',
 	// seed, keys, imports). /readyz answers 503 until it has caught up.
-	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log)
+	// One registry for the whole process, built here and passed down: no
+	// package registers on a global one.
+	reg := prometheus.NewRegistry()
+	queries, err := metrics.NewQueries(reg)
+	if err != nil {
+		return err
+	}
+	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log, queries.Option())
 	follower := workflow.NewFollower(store, matching, e.log, workflow.FollowerConfig{Poll: cmd.FeedPoll})
+	if err := metrics.Register(reg, metrics.Sources{Store: store, Follower: follower, Logger: e.log}); err != nil {
+		return err
+	}
+	metricsHandler := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelWarn)})
 	if err := follower.Build(ctx); err != nil {
 		return err
 	}
@@ -428,11 +443,22 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	if err != nil {
 		return err
 	}
+	// /metrics is on the main listener unless it has an address of its own
+	// (an internal interface the public cannot reach).
+	mainListenerMetrics := metricsHandler
+	if cmd.MetricsAddr != "" {
+		mainListenerMetrics = nil
+		stopMetrics, err := e.serveMetrics(ctx, cmd.MetricsAddr, metricsHandler)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
-		TrustedProxies: proxies})
+		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,
@@ -495,6 +521,30 @@ func (cmd serveCmd) outboxConfig() (notify.Config, error) {
 		cfg.Mailer = notify.NewSMTP(sc)
 	}
 	return cfg, nil
+}
+
+// serveMetrics serves handler at /metrics on addr until the returned stop is
+// called.
+func (e env) serveMetrics(ctx context.Context, addr string, handler http.Handler) (stop func(), err error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handler)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelWarn)}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (--metrics-addr): %w", addr, err)
+	}
+	e.log.Info("metrics listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String())+"/metrics")
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("metrics server stopped", "error", err)
+		}
+	}()
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}, nil
 }
 
 // displayAddr turns a listen address such as [::]:8080 into one a person can open.
