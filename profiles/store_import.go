@@ -244,9 +244,14 @@ func put[T any](ctx context.Context, s *Store, k bulkKind[T], puts []Put[T]) (Pu
 				if old, has := refs[p.ID]; has && p.Ref != "" && old != p.Ref {
 					return &ConflictError{Detail: fmt.Sprintf("%s %s is known by the reference %q, not %q", k.kind, p.ID, old, p.Ref)}
 				}
-				_, hasRef := refs[p.ID]
-				refChanges := p.Ref != "" && !hasRef
-				if reflect.DeepEqual(c.in, ins[i]) && !refChanges {
+				if reflect.DeepEqual(c.in, ins[i]) {
+					// The fields are as stored: no write, no new version;
+					// a row found by its ID takes the reference it was
+					// given.
+					if _, has := refs[p.ID]; p.Ref != "" && !has {
+						newRefs = append(newRefs, refRow{p.ID, p.Ref})
+						refs[p.ID] = p.Ref
+					}
 					res.IDs[i] = p.ID
 					res.Unchanged++
 					continue

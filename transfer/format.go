@@ -109,6 +109,15 @@ type row struct {
 	expert    profiles.ExpertInput
 }
 
+// cityNamed keeps one way of naming a row's city: its city_ref when given
+// (an export gives both, and the city's ID means nothing in another
+// database), its city_id otherwise.
+func (r *row) cityNamed() {
+	if r.cityRef != "" {
+		r.cityID = ""
+	}
+}
+
 // reader reads the rows of one file of one kind. next returns io.EOF at the
 // end; a *rowError is a bad line, after which reading goes on.
 type reader interface {
@@ -338,6 +347,7 @@ func (r *csvReader) next() (row, error) {
 				Contact: c.contact(), TrackRecord: c.trackRecord("track_record"),
 			}
 		}
+		out.cityNamed()
 		if len(c.errs) > 0 {
 			return out, &c.errs
 		}
@@ -559,6 +569,7 @@ func (r *jsonlReader) next() (row, error) {
 		if r.kind == profiles.KindExpert && out.expert.CityID != nil {
 			out.cityID, out.expert.CityID = strings.TrimSpace(*out.expert.CityID), nil
 		}
+		out.cityNamed()
 		switch r.kind {
 		case profiles.KindPractice:
 			out.practice.Themes = r.themes.codes(out.practice.Themes)

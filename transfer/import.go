@@ -215,9 +215,9 @@ func (im *Importer) Import(ctx context.Context, sources []Source, opt Options) (
 // count, or an *ImportError naming every bad row.
 func (im *Importer) check(ctx context.Context, sources []Source, progress func(Progress)) ([]checkedFile, int, error) {
 	var (
-		bad      []RowError
-		total    int
-		files    []checkedFile
+		bad   []RowError
+		total int
+		files []checkedFile
 		st    = newCheckState()
 		names = map[string]bool{}
 	)
@@ -388,8 +388,6 @@ func (im *Importer) checkFile(ctx context.Context, src Source, r io.Reader, st *
 		}
 		if kind != profiles.KindCity {
 			switch {
-			case rw.cityRef != "" && rw.cityID != "":
-				bad = append(bad, RowError{File: src.Name, Line: rw.line, Field: "city_ref", Code: CodeInvalid, Message: "give the city by city_ref or by city_id, not both"})
 			case rw.cityRef != "":
 				if len(cityRefs[rw.cityRef]) < maxUsesKept {
 					cityRefs[rw.cityRef] = append(cityRefs[rw.cityRef], here)
