@@ -168,6 +168,7 @@ type written[T any] struct {
 	in        T
 	version   int64
 	createdAt time.Time
+	updatedAt time.Time
 	replaces  bool
 }
 
@@ -232,7 +233,7 @@ func put[T any](ctx context.Context, s *Store, k bulkKind[T], puts []Put[T]) (Pu
 		type refRow struct{ id, ref string }
 		var newRefs []refRow
 		for i, p := range puts {
-			w := written[T]{id: p.ID, in: ins[i], version: 1, createdAt: now}
+			w := written[T]{id: p.ID, in: ins[i], version: 1, createdAt: now, updatedAt: now}
 			if p.ID == "" {
 				w.id = s.newID()
 				res.Created++
@@ -414,9 +415,8 @@ func (s *Store) PutCities(ctx context.Context, puts []Put[CityInput]) (PutResult
 		},
 		write: func(ctx context.Context, tx bun.Tx, ws []written[CityInput]) error {
 			rows := make([]cityRow, len(ws))
-			now := s.timestamp()
 			for i, w := range ws {
-				rows[i] = cityRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: now, Version: w.version}
+				rows[i] = cityRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
 			if err := upsertRows(ctx, tx, &rows); err != nil {
@@ -455,9 +455,8 @@ func (s *Store) PutPractices(ctx context.Context, puts []Put[PracticeInput]) (Pu
 		},
 		write: func(ctx context.Context, tx bun.Tx, ws []written[PracticeInput]) error {
 			rows := make([]practiceRow, len(ws))
-			now := s.timestamp()
 			for i, w := range ws {
-				rows[i] = practiceRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: now, Version: w.version}
+				rows[i] = practiceRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
 			if err := upsertRows(ctx, tx, &rows); err != nil {
@@ -496,9 +495,8 @@ func (s *Store) PutChallenges(ctx context.Context, puts []Put[ChallengeInput]) (
 		},
 		write: func(ctx context.Context, tx bun.Tx, ws []written[ChallengeInput]) error {
 			rows := make([]challengeRow, len(ws))
-			now := s.timestamp()
 			for i, w := range ws {
-				rows[i] = challengeRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: now, Version: w.version}
+				rows[i] = challengeRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
 			if err := upsertRows(ctx, tx, &rows); err != nil {
@@ -549,9 +547,8 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 		},
 		write: func(ctx context.Context, tx bun.Tx, ws []written[ExpertInput]) error {
 			rows := make([]expertRow, len(ws))
-			now := s.timestamp()
 			for i, w := range ws {
-				rows[i] = expertRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: now, Version: w.version}
+				rows[i] = expertRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
 			if err := upsertRows(ctx, tx, &rows); err != nil {
