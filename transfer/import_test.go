@@ -32,7 +32,7 @@ func files(names ...string) []transfer.Source {
 func mem(name, body string) transfer.Source { return transfer.BytesSource(name, []byte(body)) }
 
 // counts returns how many rows of each kind the store holds.
-func counts(t *testing.T, s *profiles.Store) [4]int {
+func counts(t testing.TB, s *profiles.Store) [4]int {
 	t.Helper()
 	ctx := context.Background()
 	c, err := s.FindCities(ctx, profiles.CityFilter{})
