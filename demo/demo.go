@@ -67,28 +67,8 @@ func Load(ctx context.Context, s *profiles.Store) (Counts, error) {
 		challenges []challengeRecord
 		experts    []expertRecord
 	)
-	for _, f := range []struct {
-		glob string
-		into func([]byte) error
-	}{
-		{"cities*.json", appendJSON(&cities)},
-		{"practices*.json", appendJSON(&practices)},
-		{"challenges*.json", appendJSON(&challenges)},
-		{"experts*.json", appendJSON(&experts)},
-	} {
-		names, err := fs.Glob(data, path.Join("data", f.glob))
-		if err != nil {
-			return n, err
-		}
-		for _, name := range names {
-			b, err := data.ReadFile(name)
-			if err != nil {
-				return n, err
-			}
-			if err := f.into(b); err != nil {
-				return n, fmt.Errorf("read %s: %w", name, err)
-			}
-		}
+	if err := readData(&cities, &practices, &challenges, &experts); err != nil {
+		return n, err
 	}
 	err := s.InTx(ctx, func(tx *profiles.Store) error {
 		n = Counts{}
@@ -150,6 +130,34 @@ func Load(ctx context.Context, s *profiles.Store) (Counts, error) {
 		return Counts{}, fmt.Errorf("load demo network: %w", err)
 	}
 	return n, nil
+}
+
+// readData reads the demo network's data files.
+func readData(cities *[]cityRecord, practices *[]practiceRecord, challenges *[]challengeRecord, experts *[]expertRecord) error {
+	for _, f := range []struct {
+		glob string
+		into func([]byte) error
+	}{
+		{"cities*.json", appendJSON(cities)},
+		{"practices*.json", appendJSON(practices)},
+		{"challenges*.json", appendJSON(challenges)},
+		{"experts*.json", appendJSON(experts)},
+	} {
+		names, err := fs.Glob(data, path.Join("data", f.glob))
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			b, err := data.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if err := f.into(b); err != nil {
+				return fmt.Errorf("read %s: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // newIDs returns a generator of the demo network's IDs: ULIDs from a fixed clock

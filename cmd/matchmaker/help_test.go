@@ -37,6 +37,12 @@ func TestHelpRunsNothing(t *testing.T) {
 		{[]string{"keys", "list"}, "Usage: matchmaker keys list"},
 		{[]string{"keys", "revoke"}, "Usage: matchmaker keys revoke"},
 		{[]string{"keys", "revoke", "01jd0000000000000000000000"}, "Usage: matchmaker keys revoke"},
+		{[]string{"import"}, "Usage: matchmaker import"},
+		{[]string{"import", "--dry-run", "cities.csv"}, "Usage: matchmaker import"},
+		{[]string{"export"}, "Usage: matchmaker export"},
+		{[]string{"export", "--kind", "cities", "--format", "jsonl"}, "Usage: matchmaker export"},
+		{[]string{"backup"}, "Usage: matchmaker backup"},
+		{[]string{"backup", "copy.db"}, "Usage: matchmaker backup"},
 		{[]string{"version"}, "Usage: matchmaker version"},
 	}
 	for _, db := range []struct {

@@ -1,5 +1,6 @@
 // Command matchmaker runs the matchmaker service: it pairs cities and experts for
-// peer learning. Subcommands: serve (the default), migrate, seed, keys and version;
+// peer learning. Subcommands: serve (the default), migrate, seed, keys, import,
+// export, backup and version;
 // --help (or -h) after any of them prints its help and runs nothing.
 package main
 
@@ -57,6 +58,9 @@ type cli struct {
 	Migrate migrateCmd `cmd:"" help:"Apply or inspect database migrations."`
 	Seed    seedCmd    `cmd:"" help:"Load the demo network into the database."`
 	Keys    keysCmd    `cmd:"" help:"Create, list and revoke API keys."`
+	Import  importCmd  `cmd:"" help:"Import cities, practices, challenges and experts from CSV or JSONL files, all or nothing."`
+	Export  exportCmd  `cmd:"" help:"Export one kind of rows as CSV or JSONL."`
+	Backup  backupCmd  `cmd:"" help:"Copy the running SQLite database to a new file (PostgreSQL: use pg_dump)."`
 	Version versionCmd `cmd:"" help:"Print the version."`
 }
 
@@ -102,6 +106,7 @@ type env struct {
 	cli    *cli
 	log    *slog.Logger
 	stdout io.Writer
+	stderr io.Writer
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -120,7 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	e := env{cli: &c, log: log, stdout: stdout}
+	e := env{cli: &c, log: log, stdout: stdout, stderr: stderr}
 	switch kctx.Command() {
 	case "serve":
 		return e.serve(ctx, c.Serve)
@@ -138,6 +143,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return e.keys(ctx, "list")
 	case "keys revoke <id>":
 		return e.keys(ctx, "revoke")
+	case "import <file>":
+		return e.importFiles(ctx, c.Import)
+	case "export":
+		return e.export(ctx, c.Export)
+	case "backup <file>":
+		return e.backup(ctx, c.Backup)
 	case "version":
 		fmt.Fprintln(stdout, "matchmaker", buildVersion())
 		return nil
