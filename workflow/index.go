@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
@@ -25,6 +26,8 @@ type Matching struct {
 	// regions gives the region of a country from the network's cities, for
 	// experts with no affiliated city.
 	regions map[string]string
+
+	reasons *Reasons
 }
 
 // NewMatching returns a matching layer over store with an empty index; Build fills it.
@@ -32,9 +35,16 @@ func NewMatching(store *profiles.Store, analyzer *matcher.Analyzer, log *slog.Lo
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Matching{store: store, ix: matcher.NewIndex(analyzer, opts...), log: log,
+	m := &Matching{store: store, ix: matcher.NewIndex(analyzer, opts...), log: log,
 		cities: map[string]cityContext{}, regions: map[string]string{}}
+	// The catalogue is embedded and checked by the locale package's tests.
+	m.reasons = NewReasons(locale.MustLoad(), store.Taxonomy(), m.CityName)
+	return m
 }
+
+// Reasons returns what puts the index's explanations in words, with the
+// network's theme labels and city names.
+func (m *Matching) Reasons() *Reasons { return m.reasons }
 
 // Index returns the match index.
 func (m *Matching) Index() *matcher.Index { return m.ix }
