@@ -293,9 +293,9 @@ type Contribution struct {
 	// GivenWeight is the factor's weight as given: the mode's, or the
 	// request's when it sets one. Weight is what it became for the pair
 	// (see Explanation.WeightScaling).
-	GivenWeight  float64 `json:"given_weight"`
-	Weight       float64 `json:"weight"`
-	Value        float64 `json:"value"`
+	GivenWeight  float64  `json:"given_weight"`
+	Weight       float64  `json:"weight"`
+	Value        float64  `json:"value"`
 	Contribution float64  `json:"contribution"`
 	Reasons      []Reason `json:"reasons,omitempty"`
 	Detail       string   `json:"detail,omitempty"`

@@ -1,6 +1,5 @@
 package matcher
 
-
 // feedbackValue is the value of FactorFeedback for the expert m in mode, in
 // [-1, 1], with the subject factors of the pair already in vals and eff the
 // pair's effective weights:
