@@ -62,7 +62,9 @@ func TestReasonsInWords(t *testing.T) {
 		}
 		return ""
 	})
-	arg := func(name string, typ matcher.ArgType, v any) matcher.Arg { return matcher.Arg{Name: name, Type: typ, Value: v} }
+	arg := func(name string, typ matcher.ArgType, v any) matcher.Arg {
+		return matcher.Arg{Name: name, Type: typ, Value: v}
+	}
 	tests := []struct {
 		reason     matcher.Reason
 		en, fr, es string
