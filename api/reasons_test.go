@@ -145,9 +145,19 @@ func sameReasons(a, b matcher.Explanation) bool {
 	return string(ja) == string(jb)
 }
 
-var wordRE = regexp.MustCompile(`\p{L}+`)
+var wordRE, letters = regexp.MustCompile(`[\p{L}\p{N}_]+`), regexp.MustCompile(`^\p{L}+$`)
 
-func wordsIn(s string) []string { return wordRE.FindAllString(s, -1) }
+// wordsIn are the words of s: runs of letters (an ID, a code or a number
+// is no word).
+func wordsIn(s string) []string {
+	var out []string
+	for _, w := range wordRE.FindAllString(s, -1) {
+		if letters.MatchString(w) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
 
 // englishWords are the words of the English messages of codes (their
 // placeholders left out) that no message of lang uses: words a translation

@@ -379,7 +379,10 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	// suggestion is as good as any later one; it then follows the change
 	// feed, which every process's writes go to (this one's, other replicas',
 	// seed, keys, imports). /readyz answers 503 until it has caught up.
-	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log)
+	// The index keeps no text: it reads the texts of the few documents whose
+	// evidence it shows from the store, through a cache (under 1.5 KB a
+	// document for the index itself; see docs/benchmarks.md).
+	matching := workflow.NewMatchingOnStore(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log, workflow.StoreTexts{})
 	follower := workflow.NewFollower(store, matching, e.log, workflow.FollowerConfig{Poll: cmd.FeedPoll})
 	if err := follower.Build(ctx); err != nil {
 		return err
