@@ -149,7 +149,7 @@ func New(cfg Config) *echo.Echo {
 		s.background = context.Background()
 	}
 	if s.follower == nil && s.store != nil {
-		m := workflow.NewMatching(s.store, matcher.NewAnalyzer(workflow.NewLexicon(s.store.Taxonomy())), s.log)
+		m := workflow.NewMatchingOnStore(s.store, matcher.NewAnalyzer(workflow.NewLexicon(s.store.Taxonomy())), s.log, workflow.StoreTexts{})
 		s.follower = workflow.NewFollower(s.store, m, s.log, workflow.FollowerConfig{})
 		if err := s.follower.Build(context.Background()); err != nil {
 			s.log.Error("match index not built", "error", err)

@@ -5,18 +5,68 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
 
-// suggestionList is a ranked list of suggestions, best first.
-type suggestionList struct {
-	Items []matcher.Suggestion `json:"items"`
+// suggestionList is one page of a ranked list of suggestions, best first, in
+// the envelope of every list: total (how many the whole list holds, ranked at
+// most matcher.MaxLimit deep) and the cursor of the next page.
+type suggestionList = listResponse[matcher.Suggestion]
+
+// rankedPage is the answer for one page of a ranked list that starts at offset.
+func rankedPage(p matcher.Page, offset int) suggestionList {
+	out := suggestionList{Items: orEmpty(p.Items), Total: p.Total}
+	if next := offset + len(p.Items); len(p.Items) > 0 && next < p.Total && next < matcher.MaxLimit {
+		c := encodeCursor(rankPrefix + strconv.Itoa(next))
+		out.NextCursor = &c
+	}
+	return out
+}
+
+// rankPrefix marks a cursor of a ranked list: the offset of its page.
+const rankPrefix = "rank:"
+
+// rankOffset reads the cursor of a ranked list: the offset of the page.
+func rankOffset(q *query) int {
+	raw := q.str("cursor")
+	if raw == "" {
+		return 0
+	}
+	v, ok := decodeCursor(raw)
+	n, err := strconv.Atoi(strings.TrimPrefix(v, rankPrefix))
+	if !ok || !strings.HasPrefix(v, rankPrefix) || err != nil || n < 0 || n >= matcher.MaxLimit {
+		q.fail("cursor", "not a cursor this service issued: pass next_cursor from a previous page")
+		return 0
+	}
+	return n
+}
+
+// readerLanguage is the language of the words of an answer: the request's
+// Accept-Language, English without one. The answer says which it chose and
+// that it depends on the header. (A middleware doing this for every /v1
+// answer can take its place.)
+func readerLanguage(c echo.Context) locale.Lang {
+	lang := locale.Negotiate(c.Request().Header.Get("Accept-Language"))
+	h := c.Response().Header()
+	h.Set("Content-Language", string(lang))
+	h.Add(echo.HeaderVary, "Accept-Language")
+	return lang
+}
+
+// inWords names the cities of the suggestions and puts their explanations in
+// words in the reader's language.
+func (s *Server) inWords(c echo.Context, items []matcher.Suggestion) {
+	lang := readerLanguage(c)
+	s.nameCities(items)
+	s.matching.Reasons().Suggestions(lang, items)
 }
 
 // matchQuery reads the options every matching route shares: mode, limit,
@@ -52,6 +102,9 @@ func analysedLanguages() []string {
 // matchParams are the query parameters matchQuery reads.
 var matchParams = []string{"mode", "limit", "region", "country", "language", "require_shared_language", "similar_context", "weights"}
 
+// listParams are matchParams with the cursor of a ranked list's page.
+var listParams = append(slices.Clone(matchParams), "cursor")
+
 // weightsParam reads weights=factor:value,factor:value, checking each against the
 // bounds the matcher allows.
 func weightsParam(q *query) map[matcher.Factor]float64 {
@@ -80,12 +133,13 @@ func weightsParam(q *query) map[matcher.Factor]float64 {
 }
 
 func (s *Server) suggestions(c echo.Context) error {
-	q := newQuery(c, append([]string{"kind"}, matchParams...)...)
+	q := newQuery(c, append([]string{"kind"}, listParams...)...)
 	kind := matcher.KindPractice
 	if k := q.enum("kind", []string{"practices", "experts", "cities"}); k != "" {
 		kind, _ = matcher.ParseKind(k)
 	}
 	mq := matchQuery(q)
+	mq.Offset = rankOffset(q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -95,12 +149,12 @@ func (s *Server) suggestions(c echo.Context) error {
 	// a 404. Reading the row first gave the same answers for a database query
 	// on every request: an eighth of the route's CPU under load on SQLite.
 	mq.ChallengeID, mq.Kind = c.Param("id"), kind
-	items, err := s.matching.Index().Suggest(mq)
+	page, err := s.matching.Index().SuggestPage(mq)
 	if err != nil {
 		return err
 	}
-	s.nameCities(items)
-	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
+	s.inWords(c, page.Items)
+	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
 }
 
 func (s *Server) explain(c echo.Context) error {
@@ -152,7 +206,7 @@ func (s *Server) explain(c echo.Context) error {
 				mode, _ = matcher.ParseMode(ch.Modes[0]) // the challenge's first mode, as the index answers
 			}
 			sug, err = matcher.Suggestion{ID: id, Kind: matcher.KindCity, Explanation: matcher.Explanation{
-				Mode: mode, Excluded: true, ExclusionReasons: []string{"the city has no practice in the index"},
+				Mode: mode, Excluded: true, Exclusions: []matcher.Reason{{Code: matcher.ReasonCityNoPractice}},
 				Contributions: []matcher.Contribution{},
 			}}, nil
 		}
@@ -161,55 +215,63 @@ func (s *Server) explain(c echo.Context) error {
 		return err
 	}
 	one := []matcher.Suggestion{sug}
-	s.nameCities(one)
+	s.inWords(c, one)
 	return c.JSON(http.StatusOK, one[0])
 }
 
 func (s *Server) opportunities(c echo.Context) error {
-	q := newQuery(c, matchParams...)
+	q := newQuery(c, listParams...)
 	mq := matchQuery(q)
+	mq.Offset = rankOffset(q)
 	if err := q.err(); err != nil {
 		return err
 	}
 	if _, err := s.store.FindExpertByID(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
-	items, err := s.matching.Index().Opportunities(c.Param("id"), mq)
+	page, err := s.matching.Index().OpportunitiesPage(c.Param("id"), mq)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
+	s.inWords(c, page.Items)
+	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
 }
 
 func (s *Server) partners(c echo.Context) error {
-	q := newQuery(c, matchParams...)
+	q := newQuery(c, listParams...)
 	mq := matchQuery(q)
+	mq.Offset = rankOffset(q)
 	if err := q.err(); err != nil {
 		return err
 	}
 	if _, err := s.store.FindCityByID(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
-	items, err := s.matching.Index().Partners(c.Param("id"), mq)
+	page, err := s.matching.Index().PartnersPage(c.Param("id"), mq)
 	if errors.Is(err, matcher.ErrNotFound) {
 		// The city exists, but the index knows it only through its documents:
 		// with none, it has nothing to exchange.
-		items, err = nil, nil
+		page, err = matcher.Page{}, nil
 	}
 	if err != nil {
 		return err
 	}
-	s.nameCities(items)
-	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
+	s.inWords(c, page.Items)
+	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
 }
 
-// nameCities gives the city suggestions their names, which the index does not
-// keep (it knows cities through their documents), from the cities the matching
-// layer follows: no store read per item.
+// nameCities gives the city suggestions their names, and the others the name
+// of their city, which the index does not keep (it knows cities by ID), from
+// the cities the matching layer follows: no store read per item. The two
+// cities of each direction of a partnership are named too.
 func (s *Server) nameCities(items []matcher.Suggestion) {
 	for i := range items {
-		if items[i].Kind == matcher.KindCity && items[i].Name == "" {
-			items[i].Name = s.matching.CityName(items[i].ID)
+		it := &items[i]
+		if it.Kind == matcher.KindCity && it.Name == "" {
+			it.Name = s.matching.CityName(it.ID)
+		}
+		if it.CityID != "" && it.CityName == "" {
+			it.CityName = s.matching.CityName(it.CityID)
 		}
 	}
 }

@@ -149,7 +149,7 @@ func TestCandidatesIncludeExcluded(t *testing.T) {
 		if !s.Explanation.Excluded {
 			continue
 		}
-		removed[s.ID] = strings.Join(s.Explanation.ExclusionReasons, "; ")
+		removed[s.ID] = strings.Join(inEnglish(s.Explanation).ExclusionReasons, "; ")
 		checkAddsUp(t, s.ID, s.Explanation)
 	}
 	for id, reason := range excludedBy {
@@ -244,7 +244,7 @@ func TestCandidatesExcludeHomeCountry(t *testing.T) {
 		}
 		for _, s := range all {
 			d, _ := ix.Doc(s.ID)
-			sameCountry := slices.ContainsFunc(s.Explanation.ExclusionReasons, func(r string) bool { return strings.HasPrefix(r, "same country") })
+			sameCountry := matcher.HasReason(s.Explanation.Exclusions, matcher.ReasonSameCountry)
 			switch {
 			case d.Country == ch.Country && exclude && !sameCountry:
 				t.Errorf("%s of %s is not excluded by ExcludeHomeCountry: %v", s.ID, d.Country, s.Explanation.ExclusionReasons)

@@ -171,6 +171,10 @@ type Query struct {
 	// challenge's first mode (exchange when it names none).
 	Mode  Mode
 	Limit int // how many suggestions; 0 is DefaultLimit, at most MaxLimit
+	// Offset skips the best Offset suggestions: the page of a list that
+	// starts there. A list is ranked MaxLimit deep: Offset + Limit is cut
+	// to MaxLimit.
+	Offset int
 
 	// Region, Country and Language keep only the suggestions from that
 	// region, that country or written in that language.
@@ -211,15 +215,31 @@ const (
 	MaxLimit = 100
 )
 
+// Page is one page of a ranked list: its suggestions, best first, and how
+// many the whole list holds (Total, at most MaxLimit: a list is ranked that
+// deep). Total is exact when every document that shares a word, a concept
+// or a theme with the subject was evaluated; when more were left out of
+// the evaluated pool it is MaxLimit, and a rule may still leave fewer.
+type Page struct {
+	Items []Suggestion
+	Total int
+}
+
 // Suggestion is one ranked result: a practice, an expert, a city or a
 // challenge, with its score and why.
 type Suggestion struct {
 	ID   string `json:"id"`
 	Kind Kind   `json:"kind"`
 	// Name is the title of a practice or a challenge, the name of an
-	// expert or a city, so that a list needs no second request per item;
-	// "" when the caller gave none.
-	Name        string      `json:"name,omitempty"`
+	// expert or a city, so that a list needs no second request per item:
+	// the index keeps it (Doc.Name), whatever its mode; "" when the caller
+	// gave none (a city's is given by the caller).
+	Name string `json:"name,omitempty"`
+	// CityID is the city of a practice, a challenge or an expert, and
+	// CityName its name (given by the caller: the index knows cities by ID
+	// only); both empty for a city.
+	CityID      string      `json:"city_id,omitempty"`
+	CityName    string      `json:"city_name,omitempty"`
 	Score       float64     `json:"score"`
 	Explanation Explanation `json:"explanation"`
 }
@@ -233,14 +253,19 @@ type Explanation struct {
 	Score float64 `json:"score"`
 	// Excluded is true when a hard rule keeps the pair out of suggestions;
 	// the reasons say which, and the score is then what it would be.
-	Excluded         bool           `json:"excluded"`
+	Excluded bool `json:"excluded"`
+	// Exclusions are the rules that exclude the pair, as data; a door puts
+	// them in words in ExclusionReasons, in the reader's language.
+	Exclusions       []Reason       `json:"exclusions,omitempty"`
 	ExclusionReasons []string       `json:"exclusion_reasons,omitempty"`
 	Contributions    []Contribution `json:"contributions"`
-	// WeightScaling says how the weights given (the mode's, or those of
-	// the request) became the weights of the contributions: scaled to add
-	// up to 1 over the factors that apply, and the share of the concept
-	// factor's weight its evidence does not support moved to the text.
-	WeightScaling string `json:"weight_scaling,omitempty"`
+	// Scaling says how the weights given (the mode's, or those of the
+	// request) became the weights of the contributions: scaled to add up
+	// to 1 over the factors that apply, and the share of the concept
+	// factor's weight its evidence does not support moved to the text. A
+	// door puts it in words in WeightScaling.
+	Scaling       []Reason `json:"scaling,omitempty"`
+	WeightScaling string   `json:"weight_scaling,omitempty"`
 	// MatchedTerms are the shared words, the most telling first, as each
 	// side wrote them.
 	MatchedTerms []TermMatch `json:"matched_terms,omitempty"`
@@ -261,18 +286,19 @@ type Explanation struct {
 }
 
 // Contribution is what one factor adds to the score: Weight × Value, rounded.
-// Detail says in words what the value rests on ("shares fr", "other
-// country: SN").
+// Reasons say what the value rests on, as data; a door puts them in words in
+// Detail ("shares fr", "other country SN"), in the reader's language.
 type Contribution struct {
 	Factor Factor `json:"factor"`
 	// GivenWeight is the factor's weight as given: the mode's, or the
 	// request's when it sets one. Weight is what it became for the pair
 	// (see Explanation.WeightScaling).
-	GivenWeight  float64 `json:"given_weight"`
-	Weight       float64 `json:"weight"`
-	Value        float64 `json:"value"`
-	Contribution float64 `json:"contribution"`
-	Detail       string  `json:"detail,omitempty"`
+	GivenWeight  float64  `json:"given_weight"`
+	Weight       float64  `json:"weight"`
+	Value        float64  `json:"value"`
+	Contribution float64  `json:"contribution"`
+	Reasons      []Reason `json:"reasons,omitempty"`
+	Detail       string   `json:"detail,omitempty"`
 }
 
 // TermMatch is a word both sides use: its index term and the words that

@@ -2,7 +2,6 @@ package matcher
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -43,7 +42,8 @@ type pending struct {
 	itemOfDoc   bool
 	itemTerms   []string
 	scoreUnits  int64
-	name        string // the document's Name, found with its words
+	name        string // the document's Name, from the index
+	cityID      string // its city
 	detailItem  bool   // the text factor came from the item: name it in the detail
 	textFactorI int    // index of the text contribution
 }
@@ -52,7 +52,7 @@ type pending struct {
 // document, which wait in the returned pending.
 func (s *search) explain(r *result) *pending {
 	st := s.st
-	exp := &Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, ExclusionReasons: r.reasons}
+	exp := &Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, Exclusions: r.reasons}
 	p := &pending{exp: exp, item: -1, textFactorI: -1}
 
 	// Matched words, the most telling first.
@@ -116,13 +116,13 @@ func (s *search) explain(r *result) *pending {
 
 	// Contributions, in the order of factors.
 	details := r.details
-	details[fText] = wordsInCommon(len(termHits))
+	details[fText] = reasons1(reason(ReasonWords, intArg("Count", len(termHits))))
 	if r.item >= 0 && r.itemVal > r.textVal {
-		details[fText] = "track record, its best items: " + wordsInCommon(len(r.itemHits)) + " with the best"
+		details[fText] = reasons1(reason(ReasonRecordWords, intArg("Count", len(r.itemHits))))
 		p.detailItem = true
 	}
 	if len(conceptNames) > 0 {
-		details[fConcepts] = strings.Join(conceptNames, ", ")
+		details[fConcepts] = reasons1(reason(ReasonConcepts, typedArg("Concepts", ArgThemes, conceptNames)))
 	}
 	var total int64
 	exp.Contributions = make([]Contribution, 0, numFactors+1)
@@ -136,13 +136,17 @@ func (s *search) explain(r *result) *pending {
 			p.textFactorI = len(exp.Contributions)
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
-			Factor: f, GivenWeight: round6(r.given[i]), Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Detail: details[i],
+			Factor: f, GivenWeight: round6(r.given[i]), Weight: round6(r.eff[i]), Value: round6(r.vals[i]), Contribution: fromUnits(u), Reasons: details[i],
 		})
 	}
-	exp.WeightScaling = weightScaling(r.given, s.target, r.trust)
+	exp.Scaling = s.weightScaling(r.mode, r.given, r.trust)
 	exp.Score = fromUnits(total)
 	p.scoreUnits = total
 	p.docID = m.id
+	p.name = m.name
+	if c := st.hot[r.slot].city; c != 0 {
+		p.cityID = st.cities.name(c)
+	}
 	return p
 }
 
@@ -178,7 +182,6 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		if p.docID != "" {
 			if doc, ok = ix.fetch(p.docID); ok {
 				parts = docParts(&doc)
-				p.name = doc.Name
 			}
 		}
 		if ok && len(p.terms) > 0 {
@@ -214,7 +217,7 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		}
 		if p.detailItem && p.textFactorI >= 0 {
 			c := &p.exp.Contributions[p.textFactorI]
-			c.Detail = fmt.Sprintf("track record, its best items: %s with the best, %q", wordsInCommon(len(p.itemTerms)), it.Title)
+			c.Reasons = reasons1(reason(ReasonRecordItem, intArg("Count", len(p.itemTerms)), textArg("Title", it.Title)))
 		}
 	}
 }
@@ -448,20 +451,13 @@ func lowerASCII(c byte) byte {
 	return c
 }
 
-// wordsInCommon says how many words two texts share.
-func wordsInCommon(n int) string {
-	if n == 1 {
-		return "1 word in common"
-	}
-	return fmt.Sprintf("%d words in common", n)
-}
-
-// weightScaling says in words how the weights given became those of a
-// pair's contributions: the relative weights of the factors that apply to
+// weightScaling says how the weights given became those of a pair's
+// contributions: the relative weights of the factors that apply to the
 // target scaled to add up to 1 (less the absolute ones), then the part of
-// the concept factor's weight its trust does not keep moved to text.
-func weightScaling(given weightVec, target Kind, t trust) string {
-	ap := applies[target]
+// the concept factor's weight its trust does not keep moved to text. The
+// first part is the same for every pair of a mode: it is made once.
+func (s *search) weightScaling(mode Mode, given weightVec, t trust) []Reason {
+	ap := applies[s.target]
 	sum, abs := 0.0, 0.0
 	for i, w := range given {
 		switch {
@@ -473,18 +469,25 @@ func weightScaling(given weightVec, target Kind, t trust) string {
 		}
 	}
 	if sum == 0 {
-		return ""
+		return nil
 	}
-	var b strings.Builder
 	scale := (1 - abs) / sum
-	if math.Abs(scale-1) < 1e-9 {
-		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: kept as given", 1-abs, withArticle(target))
-	} else {
-		fmt.Fprintf(&b, "the weights given add up to %.3g over the factors that apply to %s: each scaled by %.4g to add up to %.3g", sum, withArticle(target), scale, 1-abs)
+	mi := max(0, modeIndex(mode))
+	if s.scaling[mi].Code == "" {
+		target := typedArg("Target", ArgKindArticle, string(s.target))
+		if math.Abs(scale-1) < 1e-9 {
+			s.scaling[mi] = reason(ReasonWeightsKept, typedArg("Sum", ArgNumber, 1-abs), target)
+		} else {
+			s.scaling[mi] = reason(ReasonWeightsScaled, typedArg("Sum", ArgNumber, sum), target,
+				typedArg("Scale", ArgNumber4, scale), typedArg("Total", ArgNumber, 1-abs))
+		}
 	}
+	out := make([]Reason, 1, 2)
+	out[0] = s.scaling[mi]
 	if wc := given[fConcepts] * scale; wc > 0 && ap[fConcepts] {
-		b.WriteString("; ")
-		b.WriteString(trustDetail(t, wc))
+		if tr, ok := trustReason(t, wc); ok {
+			out = append(out, tr)
+		}
 	}
-	return b.String()
+	return out
 }

@@ -219,7 +219,7 @@ func TestUpsertMetadataOnly(t *testing.T) {
 			}
 		}},
 		{"paused", func(d *matcher.Doc) { d.Paused = true }, func(t *testing.T, s matcher.Suggestion) {
-			if !slices.Contains(s.Explanation.ExclusionReasons, "expert is paused") {
+			if !slices.Contains(inEnglish(s.Explanation).ExclusionReasons, "expert is paused") {
 				t.Errorf("reasons %q", s.Explanation.ExclusionReasons)
 			}
 		}},

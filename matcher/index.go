@@ -281,6 +281,19 @@ func (ix *Index) Doc(id string) (Doc, bool) {
 	return cloneDoc(d), true
 }
 
+// KindOf returns the kind of the document the index holds under id; false
+// when it holds none. A lookup (see WithLookup) asks it which of its
+// tables to read.
+func (ix *Index) KindOf(id string) (Kind, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	slot, ok := ix.st.ids[id]
+	if !ok {
+		return "", false
+	}
+	return segKind(ix.st.meta[slot].seg), true
+}
+
 // cloneDoc copies d with its slices and map.
 func cloneDoc(d Doc) Doc {
 	d.Fields = slices.Clone(d.Fields)

@@ -121,6 +121,7 @@ type hotSlot struct {
 // so that it packs without holes (224 bytes).
 type slotMeta struct {
 	id     string
+	name   string // Doc.Name: what a list shows, kept so that it needs no lookup
 	langs  []uint16
 	themes []uint16
 	skills []uint32
@@ -428,6 +429,7 @@ func (st *state) metaOf(d *Doc, lang Lang, intern bool) (slotMeta, hotSlot) {
 	norm := func(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 	m := slotMeta{
 		id:        d.ID,
+		name:      d.Name,
 		seg:       uint8(segOf(d.Kind)),
 		lang:      langCode(lang),
 		sizeClass: sizeClassCode(d.Population),

@@ -160,7 +160,7 @@ func TestHardRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := ex.Explanation
+			e := inEnglish(ex.Explanation)
 			if e.Excluded != tc.excluded {
 				t.Fatalf("excluded = %v, want %v (reasons %q)", e.Excluded, tc.excluded, e.ExclusionReasons)
 			}
@@ -678,7 +678,7 @@ func TestBuildRejectsBadDocs(t *testing.T) {
 
 // contribution returns the contribution of factor f in e.
 func contribution(e matcher.Explanation, f matcher.Factor) (matcher.Contribution, bool) {
-	for _, c := range e.Contributions {
+	for _, c := range inEnglish(e).Contributions {
 		if c.Factor == f {
 			return c, true
 		}
@@ -712,14 +712,14 @@ func TestContextFactors(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkAddsUp(t, id, s.Explanation)
-		return s.Explanation
+		return inEnglish(s.Explanation)
 	}
 	tutoring := matcher.Query{Kind: matcher.KindExpert, Mode: matcher.ModeTutoring}
 	if l, j := explain(tutoring, "e-lead"), explain(tutoring, "e-junior"); l.Score <= j.Score {
 		t.Errorf("tutoring: leadership %v not above junior %v", l.Score, j.Score)
 	}
 	if e := explain(tutoring, "e-gone"); !e.Excluded || !slices.ContainsFunc(e.ExclusionReasons, func(r string) bool {
-		return strings.Contains(r, "expert not available: available until 2024-12-31")
+		return strings.Contains(r, "expert not available: available until 31 December 2024")
 	}) {
 		t.Errorf("expert gone since 2024: %v %q", e.Excluded, e.ExclusionReasons)
 	}
@@ -728,7 +728,7 @@ func TestContextFactors(t *testing.T) {
 		t.Errorf("expert available in three months: excluded %v, availability %+v", e.Excluded, c)
 	}
 	if e := explain(tutoring, "e-review"); !e.Excluded || !slices.ContainsFunc(e.ExclusionReasons, func(r string) bool {
-		return strings.Contains(r, "does not volunteer for tutoring (volunteers for peer_review)")
+		return strings.Contains(r, "does not volunteer for tutoring (volunteers for peer review)")
 	}) {
 		t.Errorf("reviewer asked to tutor: %v %q", e.Excluded, e.ExclusionReasons)
 	}

@@ -80,7 +80,7 @@ func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
 	ix.fillEvidence(subject, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
-		out[i].Name = ps[i].name
+		out[i].Name, out[i].CityID = ps[i].name, ps[i].cityID
 	}
 	return out, nil
 }

@@ -103,13 +103,13 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 	exp := p.exp
 	du := depthUnits(cr.pUnits[:cr.n])
 	if cr.n > 1 {
-		var others []string
+		others := make([]PracticeMatch, 0, cr.n-1)
 		for j := 1; j < cr.n; j++ {
-			others = append(others, fmt.Sprintf("%s (%.2f)", s.st.meta[cr.best[j]].id, fromUnits(cr.pUnits[j])))
+			others = append(others, PracticeMatch{ID: s.st.meta[cr.best[j]].id, Score: fromUnits(cr.pUnits[j])})
 		}
 		exp.Contributions = append(exp.Contributions, Contribution{
 			Factor: FactorMorePractices, GivenWeight: 1, Weight: 1, Value: fromUnits(du), Contribution: fromUnits(du),
-			Detail: "more practices on the subject: " + strings.Join(others, ", "),
+			Reasons: reasons1(reason(ReasonMorePractices, typedArg("Practices", ArgScores, others))),
 		})
 	}
 	exp.Score = fromUnits(p.scoreUnits + du)
@@ -121,14 +121,20 @@ func (s *search) cityExplanation(cr *cityResult) *pending {
 }
 
 // suggestCities ranks cities by their practices.
-func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
-	rs := s.rank(cityPracticePool(limit))
+func (s *search) suggestCities(offset, limit int) ([]Suggestion, []*pending) {
+	rs := s.rank(cityPracticePool(offset + limit))
 	crs := s.groupCities(rs)
+	// Every practice that may be suggested was ranked when fewer came
+	// back than asked: then the cities are all known.
+	s.total = min(len(crs), MaxLimit)
+	if len(rs) == cityPracticePool(offset+limit) {
+		s.total = MaxLimit
+	}
 	// The best practices found rank the cities; each city's score then
 	// counts all its practices, as Explain does, and they are ranked again.
 	// The practices ranked already keep their scores; the documents of the
 	// cities are touched first (see touch).
-	crs = crs[:min(len(crs), limit+exactMargin)]
+	crs = crs[:min(len(crs), offset+limit+exactMargin)]
 	slices.SortFunc(rs, func(a, b ranked) int { return cmp.Compare(a.slot, b.slot) })
 	for _, cr := range crs {
 		for _, slot := range s.st.byCity[cr.city] {
@@ -142,7 +148,7 @@ func (s *search) suggestCities(limit int) ([]Suggestion, []*pending) {
 		}
 	}
 	s.sortCities(full)
-	full = full[:min(len(full), limit)]
+	full = full[min(len(full), offset):min(len(full), offset+limit)]
 	out := make([]Suggestion, 0, len(full))
 	ps := make([]*pending, 0, len(full))
 	for i := range full {
@@ -217,12 +223,12 @@ func (s *search) explainCity(id string) *pending {
 	}
 	if len(excluded) == 0 {
 		return &pending{exp: &Explanation{Mode: s.rules.mode, Excluded: true,
-			ExclusionReasons: []string{"the city has no practice in the index"}, Contributions: []Contribution{}}, item: -1}
+			Exclusions: reasons1(reason(ReasonCityNoPractice)), Contributions: []Contribution{}}, item: -1}
 	}
 	sortResults(st, excluded)
 	r := s.exact(excluded[0].slot, true)
 	p := s.explain(&r)
-	p.exp.ExclusionReasons = append([]string{"no practice of the city may be suggested; its best one: " + st.meta[r.slot].id}, p.exp.ExclusionReasons...)
+	p.exp.Exclusions = append([]Reason{reason(ReasonCityBest, textArg("Practice", st.meta[r.slot].id))}, p.exp.Exclusions...)
 	p.exp.Practices = []PracticeMatch{{ID: st.meta[r.slot].id, Score: p.exp.Score}}
 	return p
 }
@@ -236,17 +242,20 @@ func (s *search) explainCity(id string) *pending {
 // q's challenge and kind are ignored. An ID that is not an expert's is
 // ErrNotFound.
 func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
+	p, err := ix.OpportunitiesPage(expertID, q)
+	return p.Items, err
+}
+
+// OpportunitiesPage is Opportunities for one page of the list (q.Offset,
+// q.Limit), with how many the whole list holds.
+func (ix *Index) OpportunitiesPage(expertID string, q Query) (Page, error) {
 	defer ix.observed("opportunities", time.Now())
 	d, ok := ix.fetch(expertID)
 	if !ok {
-		return nil, fmt.Errorf("opportunities: expert %s: %w", expertID, ErrNotFound)
+		return Page{}, fmt.Errorf("opportunities: expert %s: %w", expertID, ErrNotFound)
 	}
 	if d.Kind != KindExpert {
-		return nil, fmt.Errorf("opportunities: %w", notFoundAs(KindExpert, expertID, d.Kind))
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultLimit
+		return Page{}, fmt.Errorf("opportunities: %w", notFoundAs(KindExpert, expertID, d.Kind))
 	}
 	text := ix.subject(&d)
 
@@ -254,26 +263,28 @@ func (ix *Index) Opportunities(expertID string, q Query) ([]Suggestion, error) {
 	s, err := ix.newSearch(&q, &d, text, KindChallenge)
 	if err != nil {
 		ix.mu.RUnlock()
-		return nil, fmt.Errorf("opportunities: %w", err)
+		return Page{}, fmt.Errorf("opportunities: %w", err)
 	}
+	offset, limit := pageOf(&q)
 	s.fixedMode = q.Mode != ""
 	s.rules.skipSubject = true
 	s.rules.checkChallenge = true
 	var out []Suggestion
 	var ps []*pending
-	for _, r := range s.run(limit) {
+	for _, r := range s.run(offset, limit) {
 		p := s.explain(&r)
 		ps = append(ps, p)
 		out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: KindChallenge, Score: p.exp.Score})
 	}
+	total := s.total
 	ix.mu.RUnlock()
 
 	ix.fillEvidence(&d, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
-		out[i].Name = ps[i].name
+		out[i].Name, out[i].CityID = ps[i].name, ps[i].cityID
 	}
-	return out, nil
+	return Page{Items: out, Total: max(total, offset+len(out))}, nil
 }
 
 // partnerCandidates bounds the cities whose challenges Partners reads for
@@ -315,14 +326,21 @@ type direction struct {
 // direction is explained in Explanation.Directions. q's options (mode,
 // weights, rules, filters on the partner) apply; its challenge is ignored.
 func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
+	p, err := ix.PartnersPage(cityID, q)
+	return p.Items, err
+}
+
+// PartnersPage is Partners for one page of the list (q.Offset, q.Limit),
+// with how many partners there are in all.
+func (ix *Index) PartnersPage(cityID string, q Query) (Page, error) {
 	defer ix.observed("partners", time.Now())
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultLimit
-	}
 	if _, err := ParseMode(string(q.Mode)); err != nil {
-		return nil, fmt.Errorf("partners: %w", err)
+		return Page{}, fmt.Errorf("partners: %w", err)
 	}
+	if q.Offset < 0 || q.Offset >= MaxLimit {
+		return Page{}, fmt.Errorf("partners: %w: offset %d is not between 0 and %d", ErrInvalidQuery, q.Offset, MaxLimit-1)
+	}
+	offset, limit := pageOf(&q)
 	ix.mu.RLock()
 	st := ix.st
 	city := st.cities.find(strings.TrimSpace(cityID))
@@ -340,13 +358,13 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 	}
 	ix.mu.RUnlock()
 	if other != "" {
-		return nil, fmt.Errorf("partners: %w", notFoundAs(KindCity, cityID, other))
+		return Page{}, fmt.Errorf("partners: %w", notFoundAs(KindCity, cityID, other))
 	}
 	if city == 0 || city == noID {
-		return nil, fmt.Errorf("partners: city %s: %w", cityID, ErrNotFound)
+		return Page{}, fmt.Errorf("partners: city %s: %w", cityID, ErrNotFound)
 	}
 	if len(mine) == 0 || !hasPractice {
-		return []Suggestion{}, nil
+		return Page{Items: []Suggestion{}}, nil
 	}
 
 	// Direction 1: the other cities' practices for each of our challenges.
@@ -361,7 +379,7 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 		s, err := ix.newSearch(&q, &ch, text, KindCity)
 		if err != nil {
 			ix.mu.RUnlock()
-			return nil, fmt.Errorf("partners: %w", err)
+			return Page{}, fmt.Errorf("partners: %w", err)
 		}
 		crs := s.groupCities(s.rank(cityPracticePool(partnerCandidates)))
 		for i := range crs[:min(len(crs), partnerCandidates)] {
@@ -438,7 +456,8 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 		}
 		return strings.Compare(a.name, b.name)
 	})
-	partners = partners[:min(len(partners), limit)]
+	total := min(len(partners), MaxLimit)
+	partners = partners[min(len(partners), offset):min(len(partners), offset+limit)]
 
 	out := make([]Suggestion, 0, len(partners))
 	for _, pt := range partners {
@@ -451,9 +470,9 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 			Score: fromUnits(pt.units),
 			Contributions: []Contribution{
 				{Factor: FactorReciprocity, GivenWeight: round6(y / (x + y)), Weight: round6(y / (x + y)), Value: x, Contribution: fromUnits(u1),
-					Detail: fmt.Sprintf("their practices answer your challenge %s", pt.fwd.challenge.ID)},
+					Reasons: reasons1(reason(ReasonTheirPractices, textArg("Challenge", pt.fwd.challenge.ID)))},
 				{Factor: FactorReciprocity, GivenWeight: round6(x / (x + y)), Weight: round6(x / (x + y)), Value: y, Contribution: fromUnits(pt.units - u1),
-					Detail: fmt.Sprintf("your practices answer their challenge %s", pt.back.challenge.ID)},
+					Reasons: reasons1(reason(ReasonYourPractices, textArg("Challenge", pt.back.challenge.ID)))},
 			},
 			Directions: []Direction{
 				{ChallengeID: pt.fwd.challenge.ID, ChallengeCity: cityID, AnsweringCity: pt.name, Score: x, Explanation: *pt.fwd.p.exp},
@@ -462,5 +481,5 @@ func (ix *Index) Partners(cityID string, q Query) ([]Suggestion, error) {
 		}
 		out = append(out, Suggestion{ID: pt.name, Kind: KindCity, Score: exp.Score, Explanation: exp})
 	}
-	return out, nil
+	return Page{Items: out, Total: total}, nil
 }

@@ -1,11 +1,5 @@
 package matcher
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
-
 // feedbackValue is the value of FactorFeedback for the expert m in mode, in
 // [-1, 1], with the subject factors of the pair already in vals and eff the
 // pair's effective weights:
@@ -26,15 +20,15 @@ import (
 // weight × value, is at most ±0.03 with the default weight; a penalty never
 // takes more than the subject factors gave, so that a score stays ≥ 0.
 // With no rating the value is 0, whatever the engagements.
-func feedbackValue(fb *feedbackStats, mode Mode, eff *weightVec, vals *[numFactors]float64, detail bool) (float64, string) {
+func feedbackValue(fb *feedbackStats, mode Mode, eff *weightVec, vals *[numFactors]float64, detail bool) (float64, []Reason) {
 	if fb.rated == 0 {
 		if !detail {
-			return 0, ""
+			return 0, nil
 		}
 		if fb.completed == 0 {
-			return 0, "no completed engagement yet"
+			return 0, reasons1(reason(ReasonFeedbackNone))
 		}
-		return 0, engagementsPhrase(fb, mode) + ", not rated yet"
+		return 0, reasons1(reason(ReasonFeedbackUnrated, typedArg("Engagements", ArgReason, engagementsReason(fb, mode))))
 	}
 	subject := eff[fText]*vals[fText] + eff[fConcepts]*vals[fConcepts] + eff[fThemes]*vals[fThemes]
 	subjW := eff[fText] + eff[fConcepts] + eff[fThemes]
@@ -54,52 +48,42 @@ func feedbackValue(fb *feedbackStats, mode Mode, eff *weightVec, vals *[numFacto
 		v = -subject / w
 	}
 	if !detail {
-		return v, ""
+		return v, nil
 	}
-	var b strings.Builder
+	mean := float64(int(float64(fb.ratingSum)/n*10+0.5)) / 10
+	rating := reason(ReasonRatedOnce, typedArg("Mean", ArgRating, mean))
+	if fb.rated != 1 {
+		rating = reason(ReasonRatedAverage, typedArg("Mean", ArgRating, mean), intArg("Count", int(fb.rated)))
+	}
+	first := rating
 	if fb.completed > 0 {
-		b.WriteString(engagementsPhrase(fb, mode))
-		b.WriteString(", ")
+		first = reason(ReasonFeedbackRatedBy, typedArg("Engagements", ArgReason, engagementsReason(fb, mode)), typedArg("Rating", ArgReason, rating))
 	}
-	mean := float64(fb.ratingSum) / n
-	if fb.rated == 1 {
-		fmt.Fprintf(&b, "rated %s (1 rating)", formatRating(mean))
-	} else {
-		fmt.Fprintf(&b, "rated %s on average (%d ratings)", formatRating(mean), fb.rated)
-	}
+	out := []Reason{first}
 	switch {
 	case fit == 0:
-		b.WriteString("; no effect without subject fit")
+		out = append(out, reason(ReasonFeedbackNoEffect))
 	case fit < 1:
-		fmt.Fprintf(&b, "; %.0f%% of its effect at this subject fit", 100*fit)
+		out = append(out, reason(ReasonFeedbackPartial, typedArg("Share", ArgPercent, fit)))
 	}
-	return v, b.String()
+	return v, out
 }
 
-// engagementsPhrase says how many engagements an expert completed and how
+// engagementsReason says how many engagements an expert completed and how
 // many in mode: "2 completed tutoring engagements", "5 completed
 // engagements, 3 in peer review".
-func engagementsPhrase(fb *feedbackStats, mode Mode) string {
+func engagementsReason(fb *feedbackStats, mode Mode) Reason {
 	n := int(fb.completed)
 	in := 0
 	if i := modeIndex(mode); i >= 0 {
 		in = min(int(fb.byMode[i]), n)
 	}
-	name := strings.ReplaceAll(string(mode), "_", " ")
-	plural := "s"
-	if n == 1 {
-		plural = ""
-	}
+	m := typedArg("Mode", ArgMode, string(mode))
 	switch in {
 	case n:
-		return fmt.Sprintf("%d completed %s engagement%s", n, name, plural)
+		return reason(ReasonEngagementsAll, intArg("Count", n), m)
 	case 0:
-		return fmt.Sprintf("%d completed engagement%s, none in %s", n, plural, name)
+		return reason(ReasonEngagementsNone, intArg("Count", n), m)
 	}
-	return fmt.Sprintf("%d completed engagements, %d in %s", n, in, name)
-}
-
-// formatRating writes a mean rating with one decimal at most: "5", "4.3".
-func formatRating(v float64) string {
-	return strconv.FormatFloat(float64(int(v*10+0.5))/10, 'f', -1, 64)
+	return reason(ReasonEngagementsSome, intArg("Count", n), intArg("In", in), m)
 }

@@ -107,7 +107,7 @@ func TestWeightsShownAsGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := got.Explanation
+	e := inEnglish(got.Explanation)
 	found := false
 	for _, c := range e.Contributions {
 		if c.Factor == matcher.FactorThemes {

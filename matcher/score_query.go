@@ -22,24 +22,27 @@ import (
 // the best practices, then each is scored on all its practices, as Explain
 // scores it.
 func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
+	p, err := ix.SuggestPage(q)
+	return p.Items, err
+}
+
+// SuggestPage is Suggest for one page of the list: q.Offset and q.Limit
+// say which, and the page says how many the whole list holds.
+func (ix *Index) SuggestPage(q Query) (Page, error) {
 	defer ix.observed("suggest", time.Now())
 	kind := q.Kind
 	if kind == "" {
 		kind = KindPractice
 	}
 	if kind != KindPractice && kind != KindExpert && kind != KindCity {
-		return nil, fmt.Errorf("suggest: %w: kind %q (practice, expert or city)", ErrInvalidQuery, kind)
-	}
-	limit := q.Limit
-	if limit == 0 {
-		limit = DefaultLimit
+		return Page{}, fmt.Errorf("suggest: %w: kind %q (practice, expert or city)", ErrInvalidQuery, kind)
 	}
 	subject, err := ix.challengeOf(&q)
 	if err != nil {
-		return nil, fmt.Errorf("suggest: %w", err)
+		return Page{}, fmt.Errorf("suggest: %w", err)
 	}
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
-		return nil, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
+		return Page{}, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
 	}
 	text := ix.subject(subject)
 
@@ -47,29 +50,43 @@ func (ix *Index) Suggest(q Query) ([]Suggestion, error) {
 	s, err := ix.newSearch(&q, subject, text, kind)
 	if err != nil {
 		ix.mu.RUnlock()
-		return nil, fmt.Errorf("suggest: %w", err)
+		return Page{}, fmt.Errorf("suggest: %w", err)
 	}
+	offset, limit := pageOf(&q)
 	var out []Suggestion
 	var ps []*pending
 	if kind == KindCity {
-		out, ps = s.suggestCities(limit)
+		out, ps = s.suggestCities(offset, limit)
 	} else {
-		for _, r := range s.run(limit) {
-			p := s.explain(&r)
+		rs := s.run(offset, limit)
+		out, ps = make([]Suggestion, 0, len(rs)), make([]*pending, 0, len(rs))
+		for i := range rs {
+			p := s.explain(&rs[i])
 			ps = append(ps, p)
-			out = append(out, Suggestion{ID: s.st.meta[r.slot].id, Kind: kind, Score: p.exp.Score})
+			out = append(out, Suggestion{ID: s.st.meta[rs[i].slot].id, Kind: kind, Score: p.exp.Score})
 		}
 	}
+	total := s.total
 	ix.mu.RUnlock()
 
 	ix.fillEvidence(subject, ps)
 	for i := range out {
 		out[i].Explanation = *ps[i].exp
 		if kind != KindCity {
-			out[i].Name = ps[i].name
+			out[i].Name, out[i].CityID = ps[i].name, ps[i].cityID
 		}
 	}
-	return out, nil
+	return Page{Items: out, Total: max(total, offset+len(out))}, nil
+}
+
+// pageOf is the offset and limit of q's page (setOptions checked them):
+// the list is ranked MaxLimit deep.
+func pageOf(q *Query) (offset, limit int) {
+	limit = q.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	return q.Offset, min(limit, MaxLimit-q.Offset)
 }
 
 // Explain scores the pair of the challenge of q and the document id (a
@@ -122,7 +139,7 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 	ix.fillEvidence(subject, []*pending{p})
 	sug := Suggestion{ID: id, Kind: kind, Score: p.exp.Score, Explanation: *p.exp}
 	if kind != KindCity {
-		sug.Name = p.name
+		sug.Name, sug.CityID = p.name, p.cityID
 	}
 	return sug, nil
 }

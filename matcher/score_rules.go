@@ -1,10 +1,8 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
 	"slices"
-	"strings"
 )
 
 // sideRef is one side of a pair as the rules see it: its metadata, its
@@ -53,14 +51,14 @@ type pairRules struct {
 // other than text and concepts, their details and the exclusion reasons.
 type pairEval struct {
 	vals     [numFactors]float64
-	details  [numFactors]string
-	reasons  []string
+	details  [numFactors][]Reason
+	reasons  []Reason
 	excluded bool
 }
 
 // exclude records a reason the pair is excluded; msg is only called when
 // the reason is to be written.
-func (pe *pairEval) exclude(r *pairRules, msg func() string) {
+func (pe *pairEval) exclude(r *pairRules, msg func() Reason) {
 	pe.excluded = true
 	if !r.quick {
 		pe.reasons = append(pe.reasons, msg())
@@ -76,45 +74,47 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 
 	// Hard rules.
 	if ch.h.city != 0 && ch.h.city == ot.h.city {
-		pe.exclude(r, func() string {
-			return fmt.Sprintf("same city: the %s is from the challenge's own city %s", otName, st.cities.name(ch.h.city))
+		pe.exclude(r, func() Reason {
+			return reason(ReasonSameCity, typedArg("Kind", ArgKind, otName), typedArg("City", ArgCity, st.cities.name(ch.h.city)))
 		})
 	}
 	if ot.h.flags&flEligible == 0 && !r.skipSubject {
-		pe.exclude(r, func() string {
+		pe.exclude(r, func() Reason {
 			if expert {
-				return "expert is paused"
+				return reason(ReasonPaused)
 			}
-			return fmt.Sprintf("%s is %s", otName, statusName(ot.m.seg, ot.m.status))
+			return reason(ReasonStatus, typedArg("Kind", ArgKind, otName), typedArg("Status", ArgStatus, statusName(ot.m.seg, ot.m.status)))
 		})
 	}
 	if r.checkChallenge && ch.h.flags&flEligible == 0 {
-		pe.exclude(r, func() string { return "challenge is " + statusName(segChallenge, ch.m.status) })
+		pe.exclude(r, func() Reason {
+			return reason(ReasonChallengeStatus, typedArg("Status", ArgStatus, statusName(segChallenge, ch.m.status)))
+		})
 	}
 	if expert && !r.skipSubject {
 		switch {
 		case ot.m.capacity <= 0:
-			pe.exclude(r, func() string { return "expert takes no engagement (capacity 0)" })
+			pe.exclude(r, func() Reason { return reason(ReasonNoCapacity) })
 		case ot.m.load >= ot.m.capacity:
-			pe.exclude(r, func() string {
-				return fmt.Sprintf("no capacity left: %d of %d engagements under way", ot.m.load, ot.m.capacity)
+			pe.exclude(r, func() Reason {
+				return reason(ReasonCapacityFull, intArg("Load", int(ot.m.load)), intArg("Capacity", int(ot.m.capacity)))
 			})
 		}
 	}
 	if expert && r.excludeHome && ch.h.country != 0 && ch.h.country == ot.h.country {
-		pe.exclude(r, func() string {
-			return "same country: the expert is from the challenge's own country " + st.countries.name(uint32(ot.h.country))
+		pe.exclude(r, func() Reason {
+			return reason(ReasonSameCountry, textArg("Country", st.countries.name(uint32(ot.h.country))))
 		})
 	}
 	if expert && ot.m.modes != 0 && ot.m.modes&modeBit(string(r.mode)) == 0 {
-		pe.exclude(r, func() string {
+		pe.exclude(r, func() Reason {
 			var ms []string
 			for _, m := range []Mode{ModeExchange, ModePeerReview, ModeTutoring} {
 				if ot.m.modes&modeBit(string(m)) != 0 {
 					ms = append(ms, string(m))
 				}
 			}
-			return fmt.Sprintf("expert does not volunteer for %s (volunteers for %s)", r.mode, strings.Join(ms, ", "))
+			return reason(ReasonMode, typedArg("Mode", ArgMode, string(r.mode)), typedArg("Modes", ArgModes, ms))
 		})
 	}
 	// A city and an expert with no language in common cannot work
@@ -123,9 +123,8 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 	// see the Spanish practices that answer it.
 	shared := sharedLang(ch.m.langs, ot.m.langs)
 	if shared < 0 && r.requireLang && expert && len(ch.m.langs) > 0 && len(ot.m.langs) > 0 {
-		pe.exclude(r, func() string {
-			return fmt.Sprintf("no shared working language: challenge city works in %s; expert speaks %s",
-				strings.Join(st.langNames(ch), ", "), strings.Join(st.langNames(ot), ", "))
+		pe.exclude(r, func() Reason {
+			return reason(ReasonNoSharedLanguage, typedArg("CityLanguages", ArgList, st.langNames(ch)), typedArg("ExpertLanguages", ArgList, st.langNames(ot)))
 		})
 	}
 
@@ -135,17 +134,16 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 	case len(ch.m.langs) == 0 || len(ot.m.langs) == 0:
 		pe.vals[fLanguage] = unknownFit
 		if r.withDetail {
-			pe.details[fLanguage] = "working languages not known"
+			pe.details[fLanguage] = reasons1(reason(ReasonLanguagesUnknown))
 		}
 	case shared >= 0:
 		pe.vals[fLanguage] = 1
 		if r.withDetail {
-			pe.details[fLanguage] = "shares " + st.langs.name(uint32(shared))
+			pe.details[fLanguage] = reasons1(reason(ReasonSharedLanguage, textArg("Language", st.langs.name(uint32(shared)))))
 		}
 	default:
 		if r.withDetail {
-			pe.details[fLanguage] = fmt.Sprintf("no language in common (%s / %s)",
-				strings.Join(st.langNames(ch), ", "), strings.Join(st.langNames(ot), ", "))
+			pe.details[fLanguage] = reasons1(reason(ReasonNoLanguage, typedArg("Challenge", ArgList, st.langNames(ch)), typedArg("Other", ArgList, st.langNames(ot))))
 		}
 	}
 	pe.vals[fGeography], pe.details[fGeography] = st.geoFit(ch, ot, r)
@@ -158,15 +156,19 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 		free := max(0, ot.m.capacity-ot.m.load)
 		pe.vals[fCapacity] = float64(free) / float64(ot.m.capacity)
 		if r.withDetail {
-			pe.details[fCapacity] = fmt.Sprintf("%d of %d engagements free", free, ot.m.capacity)
+			pe.details[fCapacity] = reasons1(reason(ReasonCapacityFree, intArg("Free", int(free)), intArg("Capacity", int(ot.m.capacity))))
 		}
 	}
 	v, det, ok := availability(ch.m, ot.m, r.today, r.withDetail)
 	pe.vals[fAvailability], pe.details[fAvailability] = v, det
 	if !ok {
-		pe.exclude(r, func() string {
+		pe.exclude(r, func() Reason {
 			_, det, _ := availability(ch.m, ot.m, r.today, true)
-			return "expert not available: " + det
+			code := ReasonUnavailableFrom
+			if det[0].Code == ReasonAvailableUntil {
+				code = ReasonUnavailableUntil
+			}
+			return Reason{Code: code, Args: det[0].Args}
 		})
 	}
 }
@@ -184,9 +186,9 @@ func sharedLang(a, b []uint16) int {
 
 // themeFit is the overlap of declared themes, |A∩B| / sqrt(|A|·|B|): a
 // document that declares every theme does not match everything.
-func (st *state) themeFit(a, b []uint16, detail bool) (float64, string) {
+func (st *state) themeFit(a, b []uint16, detail bool) (float64, []Reason) {
 	if len(a) == 0 || len(b) == 0 {
-		return 0, ""
+		return 0, nil
 	}
 	var shared []string
 	n := 0
@@ -200,18 +202,18 @@ func (st *state) themeFit(a, b []uint16, detail bool) (float64, string) {
 	}
 	v := float64(n) / math.Sqrt(float64(len(a)*len(b)))
 	if !detail || n == 0 {
-		return v, ""
+		return v, nil
 	}
-	return v, fmt.Sprintf("%d of %d themes: %s", n, len(a), strings.Join(shared, ", "))
+	return v, reasons1(reason(ReasonThemes, intArg("Count", n), intArg("Of", len(a)), typedArg("Themes", ArgThemes, shared)))
 }
 
 // skillFit is the share of the skills asked that the expert declares.
-func (st *state) skillFit(asked, has []uint32, detail bool) (float64, string) {
+func (st *state) skillFit(asked, has []uint32, detail bool) (float64, []Reason) {
 	if len(asked) == 0 {
 		if detail {
-			return unknownFit, "no skills asked"
+			return unknownFit, reasons1(reason(ReasonNoSkillsAsked))
 		}
-		return unknownFit, ""
+		return unknownFit, nil
 	}
 	var shared []string
 	n := 0
@@ -225,16 +227,16 @@ func (st *state) skillFit(asked, has []uint32, detail bool) (float64, string) {
 	}
 	v := float64(n) / float64(len(asked))
 	if !detail {
-		return v, ""
+		return v, nil
 	}
 	if n == 0 {
-		return v, fmt.Sprintf("none of the %d skills asked", len(asked))
+		return v, reasons1(reason(ReasonNoSkills, intArg("Of", len(asked))))
 	}
-	return v, fmt.Sprintf("%d of %d skills asked: %s", n, len(asked), strings.Join(shared, ", "))
+	return v, reasons1(reason(ReasonSkills, intArg("Count", n), intArg("Of", len(asked)), typedArg("Skills", ArgList, shared)))
 }
 
 // roleFitOf is how well an expert's role and seniority suit the mode.
-func (st *state) roleFitOf(m *slotMeta, r *pairRules) (float64, string) {
+func (st *state) roleFitOf(m *slotMeta, r *pairRules) (float64, []Reason) {
 	role, sen := st.roles.name(uint32(m.role)), st.roles.name(uint32(m.seniority))
 	rv, ok := roleFit[r.mode][role]
 	if !ok {
@@ -247,66 +249,62 @@ func (st *state) roleFitOf(m *slotMeta, r *pairRules) (float64, string) {
 	share := roleShare[r.mode]
 	v := share*rv + (1-share)*sv
 	if !r.withDetail {
-		return v, ""
+		return v, nil
 	}
-	if role == "" {
-		role = "role not given"
-	}
-	if sen == "" {
-		sen = "seniority not given"
-	}
-	return v, fmt.Sprintf("%s, %s, for %s", role, sen, r.mode)
+	return v, reasons1(reason(ReasonRole, typedArg("Role", ArgRole, role), typedArg("Seniority", ArgSeniority, sen), typedArg("Mode", ArgMode, string(r.mode))))
 }
 
 // geoFit favours another country, or with r.similar the same region and
 // size class.
-func (st *state) geoFit(ch, ot sideRef, r *pairRules) (float64, string) {
+func (st *state) geoFit(ch, ot sideRef, r *pairRules) (float64, []Reason) {
 	if r.similar {
 		region, size := unknownFit, unknownFit
-		var parts []string
+		var parts []Reason
 		if ch.h.region != 0 && ot.h.region != 0 {
+			code := ReasonOtherRegion
+			region = 0
 			if ch.h.region == ot.h.region {
-				region = 1
-				parts = append(parts, "same region "+st.regions.name(uint32(ot.h.region)))
-			} else {
-				region = 0
-				parts = append(parts, "other region "+st.regions.name(uint32(ot.h.region)))
+				code, region = ReasonSameRegion, 1
+			}
+			if r.withDetail {
+				parts = append(parts, reason(code, typedArg("Region", ArgRegion, st.regions.name(uint32(ot.h.region)))))
 			}
 		}
 		if ch.m.sizeClass != 0 && ot.m.sizeClass != 0 {
+			code := ReasonOtherSize
+			size = 0
 			if ch.m.sizeClass == ot.m.sizeClass {
-				size = 1
-				parts = append(parts, "same size class "+sizeClasses[ot.m.sizeClass])
-			} else {
-				size = 0
-				parts = append(parts, "other size class "+sizeClasses[ot.m.sizeClass])
+				code, size = ReasonSameSize, 1
+			}
+			if r.withDetail {
+				parts = append(parts, reason(code, typedArg("Size", ArgSize, sizeClasses[ot.m.sizeClass])))
 			}
 		}
 		v := (region + size) / 2
 		if !r.withDetail {
-			return v, ""
+			return v, nil
 		}
 		if len(parts) == 0 {
-			return v, "region and size not known"
+			return v, reasons1(reason(ReasonContextUnknown))
 		}
-		return v, strings.Join(parts, "; ")
+		return v, parts
 	}
 	if ch.h.country == 0 || ot.h.country == 0 {
 		if r.withDetail {
-			return unknownFit, "country not known"
+			return unknownFit, reasons1(reason(ReasonCountryUnknown))
 		}
-		return unknownFit, ""
+		return unknownFit, nil
 	}
 	if ch.h.country == ot.h.country {
 		if r.withDetail {
-			return 0, "same country " + st.countries.name(uint32(ot.h.country))
+			return 0, reasons1(reason(ReasonSameCountryGeo, textArg("Country", st.countries.name(uint32(ot.h.country)))))
 		}
-		return 0, ""
+		return 0, nil
 	}
 	if r.withDetail {
-		return 1, "other country " + st.countries.name(uint32(ot.h.country))
+		return 1, reasons1(reason(ReasonOtherCountry, textArg("Country", st.countries.name(uint32(ot.h.country)))))
 	}
-	return 1, ""
+	return 1, nil
 }
 
 // availabilityHorizon is the window an expert's availability is measured
@@ -316,7 +314,7 @@ const availabilityHorizon = 182
 // availability is the share of the challenge's timeframe (from today when
 // it gives no start, for six months when it gives no end) that the expert
 // is available for; ok is false when it is none.
-func availability(ch, ex *slotMeta, today int32, detail bool) (float64, string, bool) {
+func availability(ch, ex *slotMeta, today int32, detail bool) (float64, []Reason, bool) {
 	from, until := ch.from, ch.until
 	if from == noFrom {
 		from = today
@@ -334,19 +332,19 @@ func availability(ch, ex *slotMeta, today int32, detail bool) (float64, string, 
 		v = (float64(hi-lo) + 1) / span
 	}
 	if !detail {
-		return v, "", v > 0
+		return v, nil, v > 0
 	}
-	window := dayString(from) + " to " + dayString(until)
-	var det string
+	wFrom, wTo := typedArg("From", ArgDate, dayString(from)), typedArg("To", ArgDate, dayString(until))
+	var det Reason
 	switch {
 	case v >= 1:
-		det = "available over " + window
+		det = reason(ReasonAvailableOver, wFrom, wTo)
 	case v > 0:
-		det = fmt.Sprintf("available for %.0f%% of %s", 100*v, window)
+		det = reason(ReasonAvailablePartly, typedArg("Share", ArgPercent, v), wFrom, wTo)
 	case ex.until != noUntil && ex.until < from:
-		det = fmt.Sprintf("available until %s; the challenge runs %s", dayString(ex.until), window)
+		det = reason(ReasonAvailableUntil, typedArg("Until", ArgDate, dayString(ex.until)), wFrom, wTo)
 	default:
-		det = fmt.Sprintf("available from %s; the challenge runs %s", dayString(ex.from), window)
+		det = reason(ReasonAvailableFrom, typedArg("Available", ArgDate, dayString(ex.from)), wFrom, wTo)
 	}
-	return v, det, v > 0
+	return v, reasons1(det), v > 0
 }

@@ -46,6 +46,14 @@ type search struct {
 
 	touched uint32 // the sum of what touch read: kept, the reads cannot be dropped
 
+	// total is how many suggestions the whole ranked list holds, at most
+	// MaxLimit (see rank).
+	total int
+
+	// scaling is the first reason of each mode's weight scaling, made
+	// once (see weightScaling).
+	scaling [3]Reason
+
 	thisYear int       // the year of the query's today, for the recency of items
 	itemVals []float64 // scratch space for the items of one expert
 }
@@ -56,8 +64,8 @@ type result struct {
 	mode    Mode
 	eff     weightVec
 	vals    [numFactors]float64
-	details [numFactors]string
-	reasons []string // why a rule excludes the pair; only with the detail
+	details [numFactors][]Reason
+	reasons []Reason // why a rule excludes the pair; only with the detail
 	// excluded is set when a rule excludes the pair, with or without the
 	// detail.
 	excluded bool
@@ -131,8 +139,9 @@ func (s *search) modeFor(ch *slotMeta) Mode {
 
 // run ranks the target documents and returns the best limit, scored
 // exactly with the detail of their scores, best first.
-func (s *search) run(limit int) []result {
-	rs := s.rank(limit)
+func (s *search) run(offset, limit int) []result {
+	rs := s.rank(offset + limit)
+	rs = rs[min(len(rs), offset):]
 	// The same sums again, with the matched features and the details
 	// kept, for the few returned: the scores are those of rank, and so is
 	// the order.
@@ -170,6 +179,12 @@ func (s *search) rank(limit int) []ranked {
 	for {
 		left := s.collect(acc, pool)
 		scored = s.evaluateCandidates(acc, acc.cands, deferred, deferredItem, scored[:0], nil)
+		// How many the whole list holds, to the depth a list is paged to:
+		// exactly when every candidate was evaluated, else the depth.
+		s.total = min(len(scored), MaxLimit)
+		if left {
+			s.total = MaxLimit
+		}
 		// Rules may exclude many candidates (experts who do not speak the
 		// language): look further when too few are left.
 		if len(scored) >= limit+exactMargin || !left {
@@ -649,6 +664,9 @@ func (s *search) setOptions(q *Query) error {
 	}
 	if q.Limit < 0 || q.Limit > MaxLimit {
 		return fmt.Errorf("%w: limit %d is not between 1 and %d", ErrInvalidQuery, q.Limit, MaxLimit)
+	}
+	if q.Offset < 0 || q.Offset >= MaxLimit {
+		return fmt.Errorf("%w: offset %d is not between 0 and %d", ErrInvalidQuery, q.Offset, MaxLimit-1)
 	}
 	if q.Language != "" && !q.Language.Valid() {
 		return fmt.Errorf("%w: language %q is not en, fr or es", ErrInvalidQuery, q.Language)

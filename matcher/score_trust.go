@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -128,18 +127,19 @@ func (w *weightVec) shiftConcepts(t float64) {
 	w[fText] += moved
 }
 
-// trustDetail says in words what the concept weight rests on.
-func trustDetail(t trust, given float64) string {
+// trustReason says what the concept weight rests on; false when the
+// concepts weigh nothing.
+func trustReason(t trust, given float64) (Reason, bool) {
 	if given == 0 {
-		return ""
+		return Reason{}, false
 	}
-	why := fmt.Sprintf("the taxonomy covers %.0f%% of the challenge's words and %.0f%% of the document's, and the recognisable concepts they share have a specificity of %.2f",
-		100*t.covQ, 100*t.covD, t.evidence)
+	args := []Arg{typedArg("Weight", ArgNumber, given), typedArg("Query", ArgPercent, t.covQ),
+		typedArg("Doc", ArgPercent, t.covD), typedArg("Specificity", ArgDecimal2, t.evidence)}
 	switch {
 	case t.value >= 1:
-		return fmt.Sprintf("concepts keep their whole weight %.3g: %s", given, why)
+		return Reason{ReasonTrustWhole, args}, true
 	case t.value <= 0:
-		return fmt.Sprintf("the weight of concepts, %.3g, goes to text: %s", given, why)
+		return Reason{ReasonTrustNone, args}, true
 	}
-	return fmt.Sprintf("concepts keep %.0f%% of their weight %.3g, the rest goes to text: %s", 100*t.value, given, why)
+	return Reason{ReasonTrustPartial, append(args, typedArg("Share", ArgPercent, t.value))}, true
 }

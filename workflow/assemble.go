@@ -232,6 +232,9 @@ func (w *Workflows) ProposePairing(ctx context.Context, challengeID string, rule
 	if err != nil {
 		return profiles.Proposal{}, err
 	}
+	for i := range sugs {
+		w.english(&sugs[i])
+	}
 	var chosen *matcher.Suggestion
 	if rules.PartnerCityID != "" {
 		sg, err := ix.Explain(q, rules.PartnerCityID)
@@ -241,10 +244,12 @@ func (w *Workflows) ProposePairing(ctx context.Context, challengeID string, rule
 		if err != nil || sg.Explanation.Excluded {
 			reason := "the city has no practice that answers this challenge"
 			if err == nil {
+				w.english(&sg)
 				reason = strings.Join(sg.Explanation.ExclusionReasons, "; ")
 			}
 			return profiles.Proposal{}, invalid("partner_city_id", "%s", reason)
 		}
+		w.english(&sg)
 		chosen = &sg
 	} else if len(sugs) > 0 {
 		chosen = &sugs[0]

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
+	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 )
@@ -28,16 +30,77 @@ type Matching struct {
 	// buildTook is how long the last Build took, from the first read to the
 	// index ready.
 	buildTook time.Duration
+
+	reasons *Reasons
+
+	// texts, when the index reads its documents' texts through a lookup
+	// (NewMatchingOnStore), keeps the most recently read ones.
+	texts *docCache
 }
 
 // NewMatching returns a matching layer over store with an empty index; Build fills it.
 func NewMatching(store *profiles.Store, analyzer *matcher.Analyzer, log *slog.Logger, opts ...matcher.Option) *Matching {
+	m := newMatching(store, log)
+	m.ix = matcher.NewIndex(analyzer, opts...)
+	return m
+}
+
+func newMatching(store *profiles.Store, log *slog.Logger) *Matching {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Matching{store: store, ix: matcher.NewIndex(analyzer, opts...), log: log,
-		cities: map[string]cityContext{}, regions: map[string]string{}}
+	m := &Matching{store: store, log: log, cities: map[string]cityContext{}, regions: map[string]string{}}
+	// The catalogue is embedded and checked by the locale package's tests.
+	m.reasons = NewReasons(locale.MustLoad(), store.Taxonomy(), m.CityName)
+	return m
 }
+
+// StoreTexts says how an index that keeps no text (NewMatchingOnStore) reads
+// them from the store.
+type StoreTexts struct {
+	// CacheDocs is how many documents, the most recently read, are kept
+	// (DefaultCacheDocs when 0): the evidence of a suggestion list reads
+	// the texts of its ten results, and the same documents come back.
+	CacheDocs int
+	// Fallback, when not nil, is asked first for a document's texts, and
+	// the store only when it has none (the synthetic documents of the load
+	// test and the benchmarks, which are not rows).
+	Fallback func(id string) (matcher.Doc, bool)
+}
+
+// DefaultCacheDocs is how many documents' texts NewMatchingOnStore keeps by
+// default: about 20 MB of texts, against the 130 MB the index itself takes at
+// 100,000 documents.
+const DefaultCacheDocs = 10_000
+
+// NewMatchingOnStore is NewMatching with an index that keeps no text: it
+// reads the texts of a document from the store when it needs them (the
+// evidence of the results, a challenge asked about by ID), through a cache
+// of the most recent ones that the follower's writes keep current. This is
+// how the index stays under 1.5 KB a document (see docs/benchmarks.md).
+func NewMatchingOnStore(store *profiles.Store, analyzer *matcher.Analyzer, log *slog.Logger, texts StoreTexts, opts ...matcher.Option) *Matching {
+	m := newMatching(store, log)
+	n := texts.CacheDocs
+	if n <= 0 {
+		n = DefaultCacheDocs
+	}
+	m.texts = newDocCache(n)
+	lookup := m.lookup
+	if texts.Fallback != nil {
+		lookup = func(id string) (matcher.Doc, bool) {
+			if d, ok := texts.Fallback(id); ok {
+				return d, true
+			}
+			return m.lookup(id)
+		}
+	}
+	m.ix = matcher.NewIndex(analyzer, append(slices.Clone(opts), matcher.WithLookup(lookup))...)
+	return m
+}
+
+// Reasons returns what puts the index's explanations in words, with the
+// network's theme labels and city names.
+func (m *Matching) Reasons() *Reasons { return m.reasons }
 
 // Index returns the match index.
 func (m *Matching) Index() *matcher.Index { return m.ix }
@@ -202,7 +265,7 @@ func (m *Matching) apply(ctx context.Context, c profiles.Change) error {
 		return m.applyCity(ctx, c)
 	}
 	if c.Deleted {
-		m.ix.Delete(c.ID)
+		m.remove(c.ID)
 		return nil
 	}
 	var d matcher.Doc
@@ -237,13 +300,13 @@ func (m *Matching) apply(ctx context.Context, c profiles.Change) error {
 	default:
 		return nil
 	}
-	return m.ix.Upsert(d)
+	return m.upsert(d)
 }
 
 // gone removes a row that was deleted between its write and this read.
 func (m *Matching) gone(id string, err error) error {
 	if errors.Is(err, profiles.ErrNotFound) {
-		m.ix.Delete(id)
+		m.remove(id)
 		return nil
 	}
 	return err
@@ -272,7 +335,7 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 	m.mu.Unlock()
 	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{CityID: c.ID}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
-			if err := m.ix.Upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
+			if err := m.upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
 				return err
 			}
 		}
@@ -282,7 +345,7 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 	}
 	if err := m.store.ScanChallenges(ctx, profiles.ChallengeFilter{CityID: c.ID}, func(batch []profiles.Challenge) error {
 		for _, ch := range batch {
-			if err := m.ix.Upsert(challengeDoc(ch, m.city(ch.CityID))); err != nil {
+			if err := m.upsert(challengeDoc(ch, m.city(ch.CityID))); err != nil {
 				return err
 			}
 		}
@@ -304,7 +367,7 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 			return err
 		}
 		for _, e := range batch {
-			if err := m.ix.Upsert(m.expertDoc(e, loads[e.ID], fb[e.ID])); err != nil {
+			if err := m.upsert(m.expertDoc(e, loads[e.ID], fb[e.ID])); err != nil {
 				return err
 			}
 		}

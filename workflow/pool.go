@@ -137,6 +137,7 @@ func (w *Workflows) gather(ctx context.Context, ch profiles.Challenge, opt poolO
 		if !ok {
 			continue // deleted since the index last heard of it
 		}
+		w.english(&sg)
 		c := w.candidateOf(e, loads[e.ID], opt.from, opt.until)
 		c.Score = sg.Score
 		c.Declined = declined[e.ID]

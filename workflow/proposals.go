@@ -501,6 +501,9 @@ func (w *Workflows) swapPartner(p *profiles.Proposal, i int, e Edit) error {
 		return invalid("with", "a city does not pair with itself")
 	}
 	sg, err := w.ix.Index().Explain(matcher.Query{ChallengeID: p.ChallengeID, Kind: matcher.KindCity, Mode: matcher.ModeExchange}, e.With)
+	if err == nil {
+		w.english(&sg)
+	}
 	if err != nil || sg.Explanation.Excluded {
 		msg := "the city has no practice that answers this challenge"
 		if err == nil {

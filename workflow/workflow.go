@@ -6,10 +6,18 @@ import (
 	"math"
 	"time"
 
+	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/notify"
 	"matchmaker/profiles"
 )
+
+// english puts the explanation of sg in English words: what a proposal
+// stores beside the reasons themselves, which a door may say again in its
+// reader's language.
+func (w *Workflows) english(sg *matcher.Suggestion) {
+	w.reasons.Explain(locale.English, &sg.Explanation)
+}
 
 // Index is what the workflows need of the match index that follows the store:
 // the index itself and the context a document inherits from its city.
@@ -47,12 +55,24 @@ type Workflows struct {
 	now   func() time.Time
 	jobs  *jobs
 	out   *notify.Outbox
+	// reasons puts explanations in words: in English in what proposals
+	// store and in the rules' errors.
+	reasons *Reasons
 }
 
 // New returns the workflows over cfg's store and index. Review rounds are
 // queued from the start; RunJobs works them.
 func New(cfg Config) (*Workflows, error) {
 	w := &Workflows{store: cfg.Store, ix: cfg.Index, log: cfg.Logger, now: cfg.Now, out: cfg.Outbox}
+	cat, err := locale.Load()
+	if err != nil {
+		return nil, err
+	}
+	var cityName func(string) string
+	if n, ok := cfg.Index.(interface{ CityName(string) string }); ok {
+		cityName = n.CityName
+	}
+	w.reasons = NewReasons(cat, cfg.Store.Taxonomy(), cityName)
 	if w.log == nil {
 		w.log = slog.Default()
 	}

@@ -419,7 +419,10 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	if err != nil {
 		return err
 	}
-	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log, queries.Option())
+	// The index keeps no text: it reads the texts of the few documents whose
+	// evidence it shows from the store, through a cache (under 1.5 KB a
+	// document for the index itself; see docs/benchmarks.md).
+	matching := workflow.NewMatchingOnStore(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), e.log, workflow.StoreTexts{}, queries.Option())
 	follower := workflow.NewFollower(store, matching, e.log, workflow.FollowerConfig{Poll: cmd.FeedPoll})
 	if err := metrics.Register(reg, metrics.Sources{Store: store, Follower: follower, Logger: e.log}); err != nil {
 		return err

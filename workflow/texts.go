@@ -1,0 +1,121 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"matchmaker/matcher"
+	"matchmaker/profiles"
+)
+
+// docCache keeps the documents an index without texts read last. A read
+// that raced a write must not put the older version back after the write
+// put the newer: writes count in gen, and a read caches what it read only
+// when no write happened meanwhile.
+type docCache struct {
+	docs *lru.Cache[string, matcher.Doc]
+	gen  atomic.Uint64
+}
+
+func newDocCache(n int) *docCache {
+	c, err := lru.New[string, matcher.Doc](n)
+	if err != nil { // n > 0: cannot happen
+		panic(err)
+	}
+	return &docCache{docs: c}
+}
+
+// wrote records the document a write leaves (nil: deleted).
+func (c *docCache) wrote(id string, d *matcher.Doc) {
+	if c == nil {
+		return
+	}
+	c.gen.Add(1)
+	if d == nil {
+		c.docs.Remove(id)
+		return
+	}
+	c.docs.Add(id, *d)
+}
+
+// lookupTimeout bounds one read of a document's texts: the evidence of a
+// suggestion waits for it.
+const lookupTimeout = 5 * time.Second
+
+// lookup reads the document id from the cache or the store, as the index
+// holds it: the index says which kind it is. false for a document the index
+// or the store does not hold.
+func (m *Matching) lookup(id string) (matcher.Doc, bool) {
+	if d, ok := m.texts.docs.Get(id); ok {
+		return d, true
+	}
+	kind, ok := m.ix.KindOf(id)
+	if !ok {
+		return matcher.Doc{}, false
+	}
+	gen := m.texts.gen.Load()
+	ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+	defer cancel()
+	d, err := m.read(ctx, kind, id)
+	if err != nil {
+		if !errors.Is(err, profiles.ErrNotFound) {
+			m.log.Warn("reading a document's texts for the match index", "id", id, "error", err)
+		}
+		return matcher.Doc{}, false
+	}
+	if m.texts.gen.Load() == gen {
+		m.texts.docs.Add(id, d)
+	}
+	return d, true
+}
+
+// read reads the document id of kind from the store, as the index holds it.
+func (m *Matching) read(ctx context.Context, kind matcher.Kind, id string) (matcher.Doc, error) {
+	switch kind {
+	case matcher.KindPractice:
+		p, err := m.store.FindPracticeByID(ctx, id)
+		if err != nil {
+			return matcher.Doc{}, err
+		}
+		return practiceDoc(p, m.city(p.CityID)), nil
+	case matcher.KindChallenge:
+		ch, err := m.store.FindChallengeByID(ctx, id)
+		if err != nil {
+			return matcher.Doc{}, err
+		}
+		return challengeDoc(ch, m.city(ch.CityID)), nil
+	}
+	e, err := m.store.FindExpertByID(ctx, id)
+	if err != nil {
+		return matcher.Doc{}, err
+	}
+	ids := []string{id}
+	loads, err := m.store.ExpertLoads(ctx, ids)
+	if err != nil {
+		return matcher.Doc{}, err
+	}
+	fb, err := m.store.FeedbackOf(ctx, ids)
+	if err != nil {
+		return matcher.Doc{}, err
+	}
+	return m.expertDoc(e, loads[id], fb[id]), nil
+}
+
+// upsert puts d in the index and keeps the cache of texts current.
+func (m *Matching) upsert(d matcher.Doc) error {
+	if err := m.ix.Upsert(d); err != nil {
+		return err
+	}
+	m.texts.wrote(d.ID, &d)
+	return nil
+}
+
+// remove takes the document id out of the index and of the cache of texts.
+func (m *Matching) remove(id string) {
+	m.ix.Delete(id)
+	m.texts.wrote(id, nil)
+}
