@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"matchmaker/locale"
 	"matchmaker/profiles"
 )
 
@@ -167,14 +168,18 @@ func (o *Outbox) deliverHooks(ctx context.Context, outs []outcome, idx []int) {
 }
 
 // Preview renders the email of the message with id as it would be sent now,
-// for the docs and the secretariat.
-func (o *Outbox) Preview(ctx context.Context, id string) (Email, error) {
+// in lang ("" for the recipient's own), for the docs and the secretariat. It
+// changes nothing.
+func (o *Outbox) Preview(ctx context.Context, id string, lang locale.Lang) (Email, error) {
 	var row messageRow
 	if err := o.store.DB().NewSelect().Model(&row).Where("om.id = ?", id).Scan(ctx); err != nil {
 		return Email{}, fmt.Errorf("message %s: %w", id, err)
 	}
 	if row.Channel != ChannelEmail {
 		return Email{}, invalid("id", "message %s is a webhook delivery", id)
+	}
+	if lang != "" {
+		row.Lang = string(lang)
 	}
 	return o.render(ctx, row)
 }

@@ -194,7 +194,7 @@ var linkRE = regexp.MustCompile(`https?://[^\s"<>]+/links/(answer|optout)\?t=[A-
 func link(t *testing.T, m received, label string) string {
 	t.Helper()
 	for _, line := range strings.Split(m.Text, "\n") {
-		if strings.HasPrefix(line, label+": ") {
+		if strings.HasPrefix(line, label+": ") || strings.HasPrefix(line, label+" : ") {
 			if u := linkRE.FindString(line); u != "" {
 				return u
 			}
