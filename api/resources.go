@@ -333,5 +333,5 @@ func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput]
 
 // themeParam reads a theme code filter, which must name a theme of the taxonomy.
 func themeParam(q *query, s *profiles.Store) string {
-	return strings.ToLower(q.check("theme", func(code string) bool { return s.Taxonomy().Has(strings.ToLower(code)) }, "not a theme code: see GET /v1/themes"))
+	return strings.ToLower(q.check("theme", func(code string) bool { return s.Taxonomy().Has(strings.ToLower(code)) }, "%q: not a theme code: see GET /v1/themes"))
 }
