@@ -72,6 +72,7 @@ type serveCmd struct {
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
 	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
+	CORSOrigins     string        `name:"cors-origins" env:"MATCHMAKER_CORS_ORIGINS" help:"Comma-separated browser origins allowed to call the API, such as https://app.example.org (default: none; * for any)."`
 	PublicURL       string        `name:"public-url" env:"MATCHMAKER_PUBLIC_URL" help:"The address clients reach the service at, such as https://matchmaker.example.net: problem types and links in messages are absolute under it (default: problem types are relative, /problems/not-found)."`
 	MetricsAddr     string        `name:"metrics-addr" env:"MATCHMAKER_METRICS_ADDR" help:"Serve /metrics (Prometheus) on this address, such as 127.0.0.1:9090, instead of on --addr (default: on --addr)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
@@ -332,8 +333,12 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "metrics_addr", cmd.MetricsAddr, "public_url", cmd.PublicURL, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
+		"feed_poll", cmd.FeedPoll, "metrics_addr", cmd.MetricsAddr, "public_url", cmd.PublicURL, "cors_origins", cmd.CORSOrigins, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	corsOrigins, err := api.ParseCORSOrigins(cmd.CORSOrigins)
 	if err != nil {
 		return err
 	}
@@ -436,7 +441,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
-		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL})
+		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL, CORSOrigins: corsOrigins})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,
