@@ -43,6 +43,12 @@ type listResponse[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// wholeList is the answer of a list that is never paginated, in the envelope of
+// every list: all of it, and no next page.
+func wholeList[T any](items []T) listResponse[T] {
+	return listResponse[T]{Items: orEmpty(items), Total: len(items)}
+}
+
 // pageOf is the answer for one page the store found: never a null list, and the
 // cursor of the next page when there is one.
 func pageOf[T any](res profiles.ListResult[T]) listResponse[T] {

@@ -212,7 +212,7 @@ func New(cfg Config) *echo.Echo {
 			LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 					slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-					slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+					slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000), slog.String("request_id", v.RequestID))
 				return nil
 			},
 		}),

@@ -170,11 +170,26 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationsInMillis}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// durationsInMillis writes every duration of a log record, ours and the
+// libraries' (river's), as a number of milliseconds with the unit in its key:
+// "latency_ms":1.234, not "latency":"1.234ms", which a log pipeline would
+// have to parse.
+func durationsInMillis(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	key := a.Key
+	if !strings.HasSuffix(key, "_ms") {
+		key += "_ms"
+	}
+	return slog.Float64(key, float64(a.Value.Duration().Microseconds())/1000)
 }
 
 func buildVersion() string {
@@ -371,8 +386,9 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		} else {
 			e.log.Info("database already holds data: demo network not loaded", "cities", existing.Total)
 		}
-		// A key to try the writes with: printed, never logged. The one an
-		// earlier start printed is revoked, so that demo keys do not pile up.
+		// A key to try the writes with, as a log record of its own: the one
+		// key the log ever holds, of a demo network only. The one an earlier
+		// start made is revoked, so that demo keys do not pile up.
 		if err := revokeKeysNamed(ctx, store, demoKeyName); err != nil {
 			return err
 		}
@@ -380,7 +396,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "demo admin key (send it as Authorization: Bearer <key>):\n%s\n", secret)
+		e.log.Info("demo admin key: send it as Authorization: Bearer <key>", "key", secret)
 	}
 	if cmd.AdminKey != "" {
 		k, err := ensureAdminKey(ctx, store, cmd.AdminKey)
