@@ -82,6 +82,8 @@ func TestAccessRouteByRole(t *testing.T) {
 			{"GET", "/healthz", "", nil, everyone},
 			{"GET", "/readyz", "", nil, everyone},
 			{"GET", "/openapi.json", "", nil, everyone},
+			{"GET", "/metrics", "", nil, everyone},
+			{"GET", "/problems/not-found", "", nil, everyone},
 			{"GET", "/v1/themes", "", nil, everyone},
 			{"GET", "/v1/themes/waste", "", nil, everyone},
 			{"GET", "/v1/themes/waste/compare", "", nil, everyone},

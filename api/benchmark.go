@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
 
@@ -25,11 +24,6 @@ type scoreEntry struct {
 	Comment   string `json:"comment,omitempty"`
 }
 
-// scoreList lists scores.
-type scoreList struct {
-	Items []profiles.ReviewScore `json:"items"`
-}
-
 func (s *Server) saveScores(c echo.Context) error {
 	var req scoreRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -43,7 +37,7 @@ func (s *Server) saveScores(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, scoreList{Items: mine})
+	return c.JSON(http.StatusOK, wholeList(mine))
 }
 
 func (s *Server) roundBenchmark(c echo.Context) error {

@@ -92,9 +92,9 @@ func jsonProblem(err error) *Problem {
 		if n, ok := strings.CutPrefix(typ.Value, "number "); ok && want == "a number" {
 			// The right type, but a value the field cannot hold: 1e400, or 1.5
 			// for a count.
-			return badRequest(say("a field has a number it cannot hold"), profiles.FieldError{Field: field, Message: fmt.Sprintf("%s is out of range or not a whole number", n)})
+			return badRequest(say("a field has a number it cannot hold"), profiles.FieldErrorf(field, "%s is out of range or not a whole number", n))
 		}
-		return badRequest(say("a field has the wrong type"), profiles.FieldError{Field: field, Message: fmt.Sprintf("must be %s, not %s", want, typ.Value)})
+		return badRequest(say("a field has the wrong type"), wrongType(field, want, typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		if name == "" {
@@ -115,11 +115,11 @@ func jsonProblem(err error) *Problem {
 func checkUTF8(body []byte) error {
 	if !utf8.Valid(body) {
 		return badRequest(say("the body is not valid UTF-8: JSON must be sent as UTF-8"),
-			profiles.FieldError{Field: invalidUTF8Field(body), Message: "is not valid UTF-8"})
+			profiles.FieldErrorf(invalidUTF8Field(body), "is not valid UTF-8"))
 	}
 	if bytes.Contains(body, []byte(`\u`)) && hasLoneSurrogate(body) {
 		return badRequest(say("the body holds an escaped UTF-16 surrogate that is not part of a pair, such as \\ud800: it is not a character"),
-			profiles.FieldError{Field: invalidField(body, hasLoneSurrogate), Message: "holds an escaped lone surrogate (\\ud800 to \\udfff), which is not a character"})
+			profiles.FieldErrorf(invalidField(body, hasLoneSurrogate), "holds an escaped lone surrogate (\\ud800 to \\udfff), which is not a character"))
 	}
 	return nil
 }
@@ -244,6 +244,22 @@ func invalidField(body []byte, bad func(raw []byte) bool) string {
 			next()
 		}
 	}
+}
+
+// wrongType is the error of a field that wants jsonType's answer and got a
+// value of JSON type got.
+func wrongType(field, want, got string) profiles.FieldError {
+	switch want {
+	case "a string":
+		return profiles.FieldErrorf(field, "must be a string, not %s", got)
+	case "an array":
+		return profiles.FieldErrorf(field, "must be an array, not %s", got)
+	case "an object":
+		return profiles.FieldErrorf(field, "must be an object, not %s", got)
+	case "a boolean":
+		return profiles.FieldErrorf(field, "must be a boolean, not %s", got)
+	}
+	return profiles.FieldErrorf(field, "must be a number, not %s", got)
 }
 
 func jsonType(kind string) string {

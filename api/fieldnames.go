@@ -46,7 +46,7 @@ func (w *keyWalker) fail(field, format string, args ...any) {
 	if field == "" {
 		field = "(body)"
 	}
-	w.errs = append(w.errs, profiles.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	w.errs = append(w.errs, profiles.FieldErrorf(field, format, args...))
 }
 
 // value reads one JSON value whose Go type is t (nil when unknown: any keys).

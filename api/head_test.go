@@ -26,7 +26,7 @@ func TestHeadAnswersAsGet(t *testing.T) {
 		keys := x.callers(t)
 
 		paths := []string{
-			"/healthz", "/readyz", "/openapi.json",
+			"/healthz", "/readyz", "/openapi.json", "/metrics", "/problems/not-found", "/problems/nothing",
 			"/v1/themes", "/v1/themes/waste", "/v1/themes/waste/compare", "/v1/themes/nothing",
 			"/v1/cities", "/v1/cities/{dakar}", "/v1/cities/nope", "/v1/cities?region=mars",
 			"/v1/practices", "/v1/practices/{p_dakar}",

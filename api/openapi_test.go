@@ -289,3 +289,36 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 		})
 	}
 }
+
+// listEnvelopeExceptions are the lists whose envelope is still to be made the
+// same as every other's, and why.
+var listEnvelopeExceptions = map[string]string{
+	"SuggestionList": "ranked suggestions: their paging is being added with the items' names",
+}
+
+// TestOpenAPIListsShareOneEnvelope: every list the API answers is
+// {items, total, next_cursor}, paginated or not, so that a client reads every
+// list the same way.
+func TestOpenAPIListsShareOneEnvelope(t *testing.T) {
+	doc := loadOpenAPI(t)
+	lists := 0
+	for name, ref := range doc.Components.Schemas {
+		s := ref.Value
+		items := s.Properties["items"]
+		if items == nil || items.Value == nil || !items.Value.Type.Is("array") {
+			continue
+		}
+		lists++
+		if _, ok := listEnvelopeExceptions[name]; ok {
+			continue
+		}
+		props, required := schemaFields(s)
+		want := []string{"items", "next_cursor", "total"}
+		if !slices.Equal(props, want) || !slices.Equal(required, want) {
+			t.Errorf("%s: properties %v, required %v: a list is {items, total, next_cursor}", name, props, required)
+		}
+	}
+	if lists < 10 {
+		t.Fatalf("found %d list schemas", lists)
+	}
+}

@@ -63,7 +63,7 @@ func (s *Server) problemType(c echo.Context) error {
 	lang := RequestLang(c)
 	cat := locale.MustLoad()
 	data := struct {
-		Lang                                     locale.Lang
+		Lang                                      locale.Lang
 		Title, Status, Meaning, Fields, Reference string
 	}{
 		Lang:      lang,

@@ -42,11 +42,6 @@ func (s *Server) getProposal(c echo.Context) error {
 	return c.JSON(http.StatusOK, p)
 }
 
-// eventList is a proposal's history, oldest first.
-type eventList struct {
-	Items []profiles.ProposalEvent `json:"items"`
-}
-
 func (s *Server) proposalHistory(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
@@ -55,7 +50,7 @@ func (s *Server) proposalHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, eventList{Items: orEmpty(evs)})
+	return c.JSON(http.StatusOK, wholeList(evs))
 }
 
 // editRequest is one edit of a proposal by the secretariat before it is sent.
@@ -154,11 +149,6 @@ type outcomeRequest struct {
 	Rating   int    `json:"rating"`
 }
 
-// outcomeList lists a proposal's outcomes.
-type outcomeList struct {
-	Items []profiles.Outcome `json:"items"`
-}
-
 func (s *Server) createOutcome(c echo.Context) error {
 	var req outcomeRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -180,5 +170,5 @@ func (s *Server) listOutcomes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, outcomeList{Items: orEmpty(os)})
+	return c.JSON(http.StatusOK, wholeList(os))
 }

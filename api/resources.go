@@ -43,6 +43,12 @@ type listResponse[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// wholeList is the answer of a list that is never paginated, in the envelope of
+// every list: all of it, and no next page.
+func wholeList[T any](items []T) listResponse[T] {
+	return listResponse[T]{Items: orEmpty(items), Total: len(items)}
+}
+
 // pageOf is the answer for one page the store found: never a null list, and the
 // cursor of the next page when there is one.
 func pageOf[T any](res profiles.ListResult[T]) listResponse[T] {
@@ -333,5 +339,5 @@ func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput]
 
 // themeParam reads a theme code filter, which must name a theme of the taxonomy.
 func themeParam(q *query, s *profiles.Store) string {
-	return strings.ToLower(q.check("theme", func(code string) bool { return s.Taxonomy().Has(strings.ToLower(code)) }, "not a theme code: see GET /v1/themes"))
+	return strings.ToLower(q.check("theme", func(code string) bool { return s.Taxonomy().Has(strings.ToLower(code)) }, "%q: not a theme code: see GET /v1/themes"))
 }

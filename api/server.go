@@ -54,6 +54,9 @@ type Config struct {
 	// builds them over Store and the follower's index and works their jobs (review
 	// rounds) until Background ends.
 	Workflows *workflow.Workflows
+	// CORSOrigins are the browser origins that may call the API (see
+	// ParseCORSOrigins); none by default.
+	CORSOrigins []string
 	// PublicURL is the address clients reach the service at, such as
 	// https://matchmaker.example.net: problem types are absolute URIs under
 	// it. Empty: they are relative (/problems/not-found).
@@ -185,6 +188,10 @@ func New(cfg Config) *echo.Echo {
 		middleware.RequestID(),
 		negotiateLanguage,
 	)
+	if mw := cors(cfg.CORSOrigins); mw != nil {
+		// Before the keys: a preflight carries none.
+		e.Use(mw)
+	}
 	if cfg.Metrics != nil {
 		m, err := newRequestMetrics(cfg.Metrics)
 		if err != nil {
@@ -205,7 +212,7 @@ func New(cfg Config) *echo.Echo {
 			LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 					slog.String("method", v.Method), slog.String("path", v.URIPath), slog.Int("status", v.Status),
-					slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+					slog.Float64("latency_ms", float64(v.Latency.Microseconds())/1000), slog.String("request_id", v.RequestID))
 				return nil
 			},
 		}),
@@ -234,6 +241,9 @@ func New(cfg Config) *echo.Echo {
 		e.Use(perKey...)
 		e.Use(s.idempotency)
 	}
+	// Last, next to the handlers: a GET that would answer the version the
+	// client holds answers 304, after every check of who may read it.
+	e.Use(notModified)
 	for _, r := range append(s.Routes(), s.pageRoutes()...) {
 		e.Add(r.Method, r.Path, r.Handler)
 		if r.Method == http.MethodGet {

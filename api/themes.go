@@ -9,12 +9,6 @@ import (
 	"matchmaker/profiles"
 )
 
-// themeList is the taxonomy as served.
-type themeList struct {
-	Items []profiles.Theme `json:"items"`
-	Total int              `json:"total"`
-}
-
 func (s *Server) listThemes(c echo.Context) error {
 	q := newQuery(c, "kind")
 	kind := q.enum("kind", []string{"policy", "sdg"})
@@ -27,7 +21,7 @@ func (s *Server) listThemes(c echo.Context) error {
 			items = append(items, t)
 		}
 	}
-	return c.JSON(http.StatusOK, themeList{Items: items, Total: len(items)})
+	return c.JSON(http.StatusOK, wholeList(items))
 }
 
 func (s *Server) getTheme(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -78,13 +79,14 @@ type serveCmd struct {
 	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
 	SMTPURL         string        `name:"smtp-url" env:"MATCHMAKER_SMTP_URL" help:"Mail server: smtp://user:password@host:587 (STARTTLS required; ?starttls=opportunistic or none to relax), smtps://user:password@host:465 (TLS from the first byte). Empty: emails are written to the log and kept in the outbox."`
 	MailFrom        string        `name:"mail-from" env:"MATCHMAKER_MAIL_FROM" default:"matchmaker@localhost" help:"Sender address of the emails (its domain names their Message-IDs)."`
-	PublicURL       string        `name:"public-url" env:"MATCHMAKER_PUBLIC_URL" help:"Where people reach the service, for the links of the emails (default: http:// and the listen address)."`
 	SecretariatMail string        `name:"secretariat-email" env:"MATCHMAKER_SECRETARIAT_EMAIL" help:"Address of the secretariat, told when a review round's panels are ready (empty: not told by email)."`
 	LinkSecret      string        `name:"link-secret" env:"MATCHMAKER_LINK_SECRET" help:"Key that signs the links of the emails, at least 32 characters (default: one made once and kept in the database, shared by every replica)."`
 	LinkTTL         time.Duration `name:"link-ttl" env:"MATCHMAKER_LINK_TTL" default:"336h" help:"How long the answer links of an email work after it is sent."`
 	ReminderAfter   time.Duration `name:"reminder-after" env:"MATCHMAKER_REMINDER_AFTER" default:"168h" help:"How long an invitee has to answer before a reminder."`
 	MailAttempts    int           `name:"mail-attempts" env:"MATCHMAKER_MAIL_ATTEMPTS" default:"8" help:"Tries of an email or a webhook delivery before it is dead (visible in GET /v1/messages)."`
 	WebhookPrivate  bool          `name:"webhook-allow-private" env:"MATCHMAKER_WEBHOOK_ALLOW_PRIVATE" help:"Let webhook deliveries reach private, loopback and link-local addresses (refused by default)."`
+	CORSOrigins     string        `name:"cors-origins" env:"MATCHMAKER_CORS_ORIGINS" help:"Comma-separated browser origins allowed to call the API, such as https://app.example.org (default: none; * for any)."`
+	PublicURL       string        `name:"public-url" env:"MATCHMAKER_PUBLIC_URL" help:"The address clients reach the service at, such as https://matchmaker.example.net: the links of the emails and problem types are absolute under it (default: links under http:// and the listen address, problem types relative, /problems/not-found)."`
 	MetricsAddr     string        `name:"metrics-addr" env:"MATCHMAKER_METRICS_ADDR" help:"Serve /metrics (Prometheus) on this address, such as 127.0.0.1:9090, instead of on --addr (default: on --addr)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
@@ -188,11 +190,26 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	if err := lv.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("log level %q: %w", level, err)
 	}
-	opts := &slog.HandlerOptions{Level: lv}
+	opts := &slog.HandlerOptions{Level: lv, ReplaceAttr: durationsInMillis}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return slog.New(slog.NewTextHandler(w, opts)), nil
+}
+
+// durationsInMillis writes every duration of a log record, ours and the
+// libraries' (river's), as a number of milliseconds with the unit in its key:
+// "latency_ms":1.234, not "latency":"1.234ms", which a log pipeline would
+// have to parse.
+func durationsInMillis(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() != slog.KindDuration {
+		return a
+	}
+	key := a.Key
+	if !strings.HasSuffix(key, "_ms") {
+		key += "_ms"
+	}
+	return slog.Float64(key, float64(a.Value.Duration().Microseconds())/1000)
 }
 
 func buildVersion() string {
@@ -352,7 +369,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
 		"feed_poll", cmd.FeedPoll, "metrics_addr", cmd.MetricsAddr, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue,
-		"smtp_url", notify.RedactURL(cmd.SMTPURL), "mail_from", cmd.MailFrom, "public_url", cmd.PublicURL,
+		"smtp_url", notify.RedactURL(cmd.SMTPURL), "mail_from", cmd.MailFrom, "public_url", cmd.PublicURL, "cors_origins", cmd.CORSOrigins,
 		"secretariat_email", cmd.SecretariatMail, "link_secret_set", cmd.LinkSecret != "", "link_ttl", cmd.LinkTTL,
 		"reminder_after", cmd.ReminderAfter, "mail_attempts", cmd.MailAttempts, "webhook_allow_private", cmd.WebhookPrivate,
 		"version", buildVersion())
@@ -360,6 +377,15 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	if err != nil {
 		return err
 	}
+	corsOrigins, err := api.ParseCORSOrigins(cmd.CORSOrigins)
+	if err != nil {
+		return err
+	}
+	publicURL, err := parsePublicURL(cmd.PublicURL)
+	if err != nil {
+		return err
+	}
+	cmd.PublicURL = publicURL
 	outCfg, err := cmd.outboxConfig()
 	if err != nil {
 		return err
@@ -389,8 +415,9 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		} else {
 			e.log.Info("database already holds data: demo network not loaded", "cities", existing.Total)
 		}
-		// A key to try the writes with: printed, never logged. The one an
-		// earlier start printed is revoked, so that demo keys do not pile up.
+		// A key to try the writes with, as a log record of its own: the one
+		// key the log ever holds, of a demo network only. The one an earlier
+		// start made is revoked, so that demo keys do not pile up.
 		if err := revokeKeysNamed(ctx, store, demoKeyName); err != nil {
 			return err
 		}
@@ -398,7 +425,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "demo admin key (send it as Authorization: Bearer <key>):\n%s\n", secret)
+		e.log.Info("demo admin key: send it as Authorization: Bearer <key>", "key", secret)
 	}
 	if cmd.AdminKey != "" {
 		k, err := ensureAdminKey(ctx, store, cmd.AdminKey)
@@ -472,7 +499,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
 	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
-		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics})
+		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL, CORSOrigins: corsOrigins})
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           handler,
@@ -535,6 +562,20 @@ func (cmd serveCmd) outboxConfig() (notify.Config, error) {
 		cfg.Mailer = notify.NewSMTP(sc)
 	}
 	return cfg, nil
+}
+
+// parsePublicURL checks --public-url: an absolute http or https URL with no
+// query or fragment, returned without its trailing slash ("" when not set).
+func parsePublicURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("--public-url %q: give an absolute http or https URL such as https://matchmaker.example.net, without query, fragment or credentials", s)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // serveMetrics serves handler at /metrics on addr until the returned stop is

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -160,6 +162,19 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 			t.Errorf("metric name %q", name)
 		}
 	}
+	// The dashboard and docs/metrics.md are built on these names.
+	for _, doc := range []string{"../../docs/grafana-dashboard.json", "../../docs/metrics.md"} {
+		b, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range metricName.FindAllString(string(b), -1) {
+			base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+			if families[name] == nil && families[base] == nil && !strings.HasSuffix(name, "_") && !optional[base] {
+				t.Errorf("%s names %s, which the service does not expose", doc, name)
+			}
+		}
+	}
 	// No series per ID: the routes are patterns.
 	for _, m := range families["matchmaker_http_request_duration_seconds"].Metric {
 		if r := label(m, "route"); strings.Contains(r, id) || strings.Contains(r, "no-such") {
@@ -167,6 +182,12 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 		}
 	}
 }
+
+// metricName finds the service's metric names in a document.
+var metricName = regexp.MustCompile(`\b(matchmaker|go_sql|go|process)_[a-z_]+[a-z]\b`)
+
+// optional are the names that appear only once there is something to count.
+var optional = map[string]bool{"matchmaker_jobs": true, "matchmaker_outbox_messages": true}
 
 func matches(m *dto.Metric, want map[string]string) bool {
 	for k, v := range want {

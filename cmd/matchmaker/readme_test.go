@@ -40,12 +40,21 @@ func TestReadmeExamples(t *testing.T) {
 	}
 	calls, comment := 0, ""
 	vars := map[string]string{"KEY": key}
+	answers := map[string][]answer{} // the answers to the calls under each comment
+	inComment := false
 	for _, line := range strings.Split(string(readme), "\n") {
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "#") {
-			comment = line
+			// A comment of several lines is one comment.
+			if inComment {
+				comment += " " + strings.TrimSpace(strings.TrimPrefix(line, "#"))
+			} else {
+				comment = line
+			}
+			inComment = true
 			continue
 		}
+		inComment = false
 		// NAME=$(curl … | jq -r .path) keeps a value of the answer for the
 		// calls after it, as a shell would; NAME=$(curl -o /dev/null -w
 		// '%header{name}' …) keeps a header of the answer.
@@ -62,6 +71,7 @@ func TestReadmeExamples(t *testing.T) {
 		req := curlRequest(t, line, vars)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		answers[comment] = append(answers[comment], answer{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()})
 		wantProblem := strings.Contains(comment, "problem")
 		switch {
 		case wantProblem && rec.Code < 400:
@@ -86,6 +96,188 @@ func TestReadmeExamples(t *testing.T) {
 	if calls < 10 {
 		t.Fatalf("found %d curl calls in the README", calls)
 	}
+	// What the comments say of their calls holds.
+	for start, check := range readmeClaims {
+		found := false
+		for comment, as := range answers {
+			if strings.HasPrefix(comment, start) {
+				found = true
+				if err := check(as, vars); err != nil {
+					t.Errorf("%s\n  %v", comment, err)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no README comment starts with %q: update readmeClaims with the README", start)
+		}
+	}
+}
+
+// answer is the answer to one README call.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// list reads a list answer's items and total.
+func (a answer) list() (items []map[string]any, total int, next any, err error) {
+	var l struct {
+		Items      []map[string]any `json:"items"`
+		Total      int              `json:"total"`
+		NextCursor any              `json:"next_cursor"`
+	}
+	err = json.Unmarshal(a.body, &l)
+	return l.Items, l.Total, l.NextCursor, err
+}
+
+// everyItem checks that the list answer a has items, each passing ok.
+func everyItem(a answer, what string, ok func(map[string]any) bool) error {
+	items, _, _, err := a.list()
+	if err != nil || len(items) == 0 {
+		return fmt.Errorf("%s: no items (%v): %.300s", what, err, a.body)
+	}
+	for _, it := range items {
+		if !ok(it) {
+			return fmt.Errorf("%s: item %v", what, it)
+		}
+	}
+	return nil
+}
+
+func has(list any, v string) bool {
+	l, _ := list.([]any)
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// readmeClaims check what a README comment claims of the calls below it, by
+// the comment's start.
+var readmeClaims = map[string]func(as []answer, vars map[string]string) error{
+	"# the theme taxonomy in English, French and Spanish: its policy subjects, then the 17 SDGs": func(as []answer, _ map[string]string) error {
+		if err := everyItem(as[0], "policy", func(it map[string]any) bool {
+			labels, _ := it["labels"].(map[string]any)
+			return it["kind"] == "policy" && labels["en"] != nil && labels["fr"] != nil && labels["es"] != nil
+		}); err != nil {
+			return err
+		}
+		if _, total, _, _ := as[1].list(); total != 17 {
+			return fmt.Errorf("kind=sdg: %d themes, want 17", total)
+		}
+		return everyItem(as[1], "sdg", func(it map[string]any) bool { return it["kind"] == "sdg" })
+	},
+	"# cities of a region, open challenges, practices on a theme, experts who speak Spanish": func(as []answer, _ map[string]string) error {
+		for _, c := range []struct {
+			what string
+			ok   func(map[string]any) bool
+		}{
+			{"cities of Africa", func(it map[string]any) bool { return it["region"] == "africa" }},
+			{"open French challenges", func(it map[string]any) bool { return it["status"] == "open" && it["language"] == "fr" }},
+			{"practices on participatory budgeting", func(it map[string]any) bool { return has(it["themes"], "participatory_budgeting") }},
+			{"Spanish-speaking mayors", func(it map[string]any) bool { return it["role"] == "mayor" && has(it["languages"], "es") }},
+			{"Montevideo", func(it map[string]any) bool { return it["name"] == "Montevideo" }},
+		} {
+			if err := everyItem(as[0], c.what, c.ok); err != nil {
+				return err
+			}
+			as = as[1:]
+		}
+		return nil
+	},
+	"# one city, then a list two by two": func(as []answer, vars map[string]string) error {
+		first, _, next, _ := as[1].list()
+		second, _, _, _ := as[2].list()
+		if len(first) != 2 || len(second) != 2 || next == nil || first[0]["id"] == second[0]["id"] {
+			return fmt.Errorf("pages %v then %v (next_cursor %v)", first, second, next)
+		}
+		return nil
+	},
+	"# a new city, sent twice with one Idempotency-Key": func(as []answer, vars map[string]string) error {
+		if as[0].status != 201 || as[1].status != 201 || vars["CUENCA"] == "" || vars["CUENCA"] != vars["AGAIN"] || as[1].header.Get("Idempotent-Replayed") != "true" {
+			return fmt.Errorf("answers %d then %d (replayed %q), cities %s and %s", as[0].status, as[1].status,
+				as[1].header.Get("Idempotent-Replayed"), vars["CUENCA"], vars["AGAIN"])
+		}
+		return nil
+	},
+	"# a change to that city": func(as []answer, vars map[string]string) error {
+		if as[0].status != 200 || !strings.Contains(string(as[0].body), `"population":640000`) || as[1].status != 204 {
+			return fmt.Errorf("PATCH %d %s, DELETE %d", as[0].status, as[0].body, as[1].status)
+		}
+		return nil
+	},
+	"# the removed city is gone": func(as []answer, _ map[string]string) error {
+		if as[0].status != 404 {
+			return fmt.Errorf("GET answered %d", as[0].status)
+		}
+		return nil
+	},
+	"# a practice whose language is detected from its text": func(as []answer, _ map[string]string) error {
+		if !strings.Contains(string(as[0].body), `"language":"es"`) {
+			return fmt.Errorf("language not detected as es: %s", as[0].body)
+		}
+		return nil
+	},
+	"# a write without a key is refused with a problem (401)": func(as []answer, _ map[string]string) error {
+		if as[0].status != 401 {
+			return fmt.Errorf("answered %d", as[0].status)
+		}
+		return nil
+	},
+	"# bad input is answered with application/problem+json naming every bad field": func(as []answer, _ map[string]string) error {
+		return problemFields(as[0], "en", "name", "country", "region", "languages")
+	},
+	"# the same problem in French": func(as []answer, _ map[string]string) error {
+		if err := problemFields(as[0], "fr", "name", "country", "region", "languages"); err != nil {
+			return err
+		}
+		if !strings.Contains(string(as[0].body), "est obligatoire") || !strings.Contains(string(as[0].body), `"code":"required"`) {
+			return fmt.Errorf("not in French, or without codes: %s", as[0].body)
+		}
+		return nil
+	},
+	"# suggestions for Dakar's French challenge on household waste": func(as []answer, _ map[string]string) error {
+		for i, kind := range []string{"practice", "expert", "city"} {
+			if err := everyItem(as[i], kind+" suggestions", func(it map[string]any) bool {
+				score, _ := it["score"].(float64)
+				return it["kind"] == kind && score > 0 && it["explanation"] != nil
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	"# \"why not this person?\"": func(as []answer, _ map[string]string) error {
+		var s struct {
+			Explanation struct {
+				Excluded bool     `json:"excluded"`
+				Reasons  []string `json:"exclusion_reasons"`
+			} `json:"explanation"`
+		}
+		if err := json.Unmarshal(as[0].body, &s); err != nil || !s.Explanation.Excluded || len(s.Explanation.Reasons) == 0 {
+			return fmt.Errorf("not excluded with a reason: %s", as[0].body)
+		}
+		return nil
+	},
+}
+
+// problemFields checks that a is a problem in lang naming exactly fields.
+func problemFields(a answer, lang string, fields ...string) error {
+	var p api.Problem
+	if err := json.Unmarshal(a.body, &p); err != nil || a.status != 422 || a.header.Get("Content-Language") != lang {
+		return fmt.Errorf("%d %s (Content-Language %q)", a.status, a.body, a.header.Get("Content-Language"))
+	}
+	var got []string
+	for _, f := range p.Errors {
+		got = append(got, f.Field)
+	}
+	if strings.Join(got, ",") != strings.Join(fields, ",") {
+		return fmt.Errorf("fields %v, want %v", got, fields)
+	}
+	return nil
 }
 
 // curlRequest turns a README curl line into a request: -X, -H and -d, quoted the
