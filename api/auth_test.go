@@ -130,6 +130,9 @@ func TestAccessRouteByRole(t *testing.T) {
 			{"GET", "/v1/keys", "", nil, []string{"admin"}},
 			{"DELETE", "/v1/keys/nope", "", nil, []string{"admin"}},
 			{"GET", "/v1/audit", "", nil, []string{"admin"}},
+			{"POST", "/v1/imports", `{}`, nil, profileRW},
+			{"GET", "/v1/imports/nope", "", nil, profileRW},
+			{"GET", "/v1/exports/cities", "", nil, readers},
 			// Last: an allowed erasure erases.
 			{"POST", "/v1/experts/{e_english}/erase", "", nil, with(staff, "other expert")},
 		}

@@ -84,6 +84,9 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 	if err := river.AddWorkerSafely(workers, &roundWorker{w: w}); err != nil {
 		return err
 	}
+	if err := river.AddWorkerSafely(workers, &importWorker{w: w}); err != nil {
+		return err
+	}
 	client, err := river.NewClient(drv, &river.Config{
 		Logger:               w.log.With("component", "jobs"),
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},

@@ -11,11 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -44,7 +46,28 @@ func NewValidator(t testing.TB) *Validator {
 	return v
 }
 
+// registerJSONL teaches the validator the media type of JSONL exports: each
+// line must be a JSON object; the body is checked as the string it is.
+var registerJSONL sync.Once
+
 func newValidator(doc []byte) (*Validator, error) {
+	registerJSONL.Do(func() {
+		openapi3filter.RegisterBodyDecoder("application/jsonl", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return nil, err
+			}
+			for i, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+				var obj map[string]any
+				if len(b) > 0 {
+					if err := json.Unmarshal(line, &obj); err != nil {
+						return nil, fmt.Errorf("line %d is not a JSON object: %w", i+1, err)
+					}
+				}
+			}
+			return string(b), nil
+		})
+	})
 	loader := openapi3.NewLoader()
 	d, err := loader.LoadFromData(doc)
 	if err != nil {
