@@ -128,6 +128,8 @@ func TestImportAPIProblems(t *testing.T) {
 		x.run(t, []scenario{
 			{name: "JSON body", method: "POST", path: "/v1/imports", body: `{}`, status: 415},
 			{name: "no file", method: "POST", path: "/v1/imports", body: "--x--\r\n", header: []string{"Content-Type", "multipart/form-data; boundary=x"}, status: 422, fields: []string{"file"}},
+			{name: "not UTF-8", method: "POST", path: "/v1/imports", body: "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cities.csv\"\r\n\r\nname\xff\r\n--x--\r\n",
+				header: []string{"Content-Type", "multipart/form-data; boundary=x"}, status: 422, fields: []string{"file[0]"}},
 			{name: "unknown export", method: "GET", path: "/v1/exports/keys", status: 404},
 			{name: "unknown format", method: "GET", path: "/v1/exports/cities?format=xml", status: 400, fields: []string{"format"}},
 		})

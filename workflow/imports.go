@@ -1,12 +1,14 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/riverqueue/river"
 
@@ -74,6 +76,12 @@ func (w *Workflows) StartImport(ctx context.Context, files []profiles.ImportFile
 			fe.add(fmt.Sprintf("file[%d]", i), "the file %q is sent twice", f.Name)
 		}
 		names[f.Name] = true
+		// Kept as text until the job reads it: a file that is not UTF-8
+		// (or holds NUL bytes, which no text column takes) is refused now;
+		// the command line names its bad lines.
+		if !utf8.Valid(f.Body) || bytes.IndexByte(f.Body, 0) >= 0 {
+			fe.add(fmt.Sprintf("file[%d]", i), "%s is not UTF-8 text: save it as UTF-8 (CSV UTF-8 in a spreadsheet)", f.Name)
+		}
 	}
 	if err := fe.err(); err != nil {
 		return ImportView{}, err
