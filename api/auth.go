@@ -137,6 +137,10 @@ func policies() map[string]policy {
 		"POST /v1/review-rounds/:id/scores":                {body: scoringMember},
 		"GET /v1/review-rounds/:id/benchmark":              {integration: profiles.ScopeRead},
 
+		"POST /v1/imports":      {integration: profiles.ScopeReadWrite},
+		"GET /v1/imports/:id":   {integration: profiles.ScopeReadWrite},
+		"GET /v1/exports/:kind": {integration: profiles.ScopeRead},
+
 		"POST /v1/keys":       adminRoute,
 		"GET /v1/keys":        adminRoute,
 		"DELETE /v1/keys/:id": adminRoute,

@@ -141,6 +141,9 @@ func TestAccessRouteByRole(t *testing.T) {
 			{"GET", "/v1/webhooks/nope/deliveries", "", nil, readers},
 			{"GET", "/v1/messages", "", nil, staff},
 			{"POST", "/v1/messages/nope/retry", "", nil, staff},
+			{"POST", "/v1/imports", `{}`, nil, profileRW},
+			{"GET", "/v1/imports/nope", "", nil, profileRW},
+			{"GET", "/v1/exports/cities", "", nil, readers},
 			// Last: an allowed erasure erases.
 			{"POST", "/v1/experts/{e_english}/erase", "", nil, with(staff, "other expert")},
 		}

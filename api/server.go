@@ -216,8 +216,10 @@ func New(cfg Config) *echo.Echo {
 				return nil
 			},
 		}),
-		// 1 MiB exactly: echo reads "1M" as a decimal megabyte.
-		middleware.BodyLimit(strconv.Itoa(maxBodyBytes)),
+		// 1 MiB exactly: echo reads "1M" as a decimal megabyte; an import's
+		// files may be larger.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(maxBodyBytes), Skipper: isImport}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(maxImportBytes), Skipper: func(c echo.Context) bool { return !isImport(c) }}),
 		// A request never holds the database longer than this, even when its
 		// host died mid-query and TCP would wait much longer.
 		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: requestTimeout}),
@@ -313,8 +315,17 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/webhooks/:id/deliveries", s.webhookDeliveries},
 		Route{http.MethodGet, "/v1/messages", s.listMessages},
 		Route{http.MethodPost, "/v1/messages/:id/retry", s.retryMessage},
+
+		Route{http.MethodPost, "/v1/imports", s.createImport},
+		Route{http.MethodGet, "/v1/imports/:id", s.getImport},
+		Route{http.MethodGet, "/v1/exports/:kind", s.export},
 	)
 	return routes
+}
+
+// isImport reports whether the request is an import's, whose body holds files.
+func isImport(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == "/v1/imports"
 }
 
 // RouteTable lists the method and path of every route, for documentation tests.

@@ -9,6 +9,9 @@ type Meta struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	Version   int64     `json:"version"`
+	// ExternalRef is the reference the network knows the row by (its CRM's
+	// or spreadsheet's key), set by an import; "" when it has none.
+	ExternalRef string `json:"external_ref,omitempty"`
 }
 
 // Contact is private contact information for a city or an expert.

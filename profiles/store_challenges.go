@@ -135,7 +135,11 @@ func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error
 	if err != nil {
 		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
 	}
-	return row.challenge(l), nil
+	c := row.challenge(l)
+	if c.ExternalRef, err = oneRef(ctx, db, KindChallenge, id); err != nil {
+		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
+	}
+	return c, nil
 }
 
 func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -187,6 +191,9 @@ func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResu
 	items := make([]Challenge, len(rows))
 	for i := range rows {
 		items[i] = rows[i].challenge(l)
+	}
+	if err := fillRefs(ctx, s.idb(), KindChallenge, items, func(c *Challenge) *Meta { return &c.Meta }); err != nil {
+		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	return pageOf(items, total, f.Page, func(c Challenge) string { return c.ID }), nil
 }
@@ -241,6 +248,7 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 			themes: map[string][]string{id: in.Themes}, modes: map[string][]string{id: in.Modes},
 			skills: map[string][]string{id: in.SkillsNeeded},
 		})
+		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
 	if err != nil {

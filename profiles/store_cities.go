@@ -99,7 +99,11 @@ func findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
 	if err != nil {
 		return City{}, fmt.Errorf("find city %s: %w", id, err)
 	}
-	return row.city(listOrEmpty(langs, id)), nil
+	c := row.city(listOrEmpty(langs, id))
+	if c.ExternalRef, err = oneRef(ctx, db, KindCity, id); err != nil {
+		return City{}, fmt.Errorf("find city %s: %w", id, err)
+	}
+	return c, nil
 }
 
 func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -144,6 +148,9 @@ func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City],
 	items := make([]City, len(rows))
 	for i := range rows {
 		items[i] = rows[i].city(listOrEmpty(langs, rows[i].ID))
+	}
+	if err := fillRefs(ctx, s.idb(), KindCity, items, func(c *City) *Meta { return &c.Meta }); err != nil {
+		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	return pageOf(items, total, f.Page, func(c City) string { return c.ID }), nil
 }
@@ -192,6 +199,7 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		}
 		ch.add("city", id, false)
 		out = row.city(in.Languages)
+		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
 	if err != nil {

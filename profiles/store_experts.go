@@ -189,7 +189,11 @@ func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
 	if err != nil {
 		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
 	}
-	return row.expert(l), nil
+	e := row.expert(l)
+	if e.ExternalRef, err = oneRef(ctx, db, KindExpert, id); err != nil {
+		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
+	}
+	return e, nil
 }
 
 func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -245,6 +249,9 @@ func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Exp
 	for i := range rows {
 		items[i] = rows[i].expert(l)
 	}
+	if err := fillRefs(ctx, s.idb(), KindExpert, items, func(e *Expert) *Meta { return &e.Meta }); err != nil {
+		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
+	}
 	return pageOf(items, total, f.Page, func(e Expert) string { return e.ID }), nil
 }
 
@@ -295,6 +302,7 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 		}
 		ch.add("expert", id, false)
 		out = row.expert(listsOfExpert(id, in))
+		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
 	if err != nil {

@@ -626,3 +626,29 @@ func (s *Store) ExistingIDs(ctx context.Context, kind string, ids []string) (map
 	}
 	return out, nil
 }
+
+// oneRef returns the external reference of the row of kind with id, or "".
+func oneRef(ctx context.Context, db bun.IDB, kind, id string) (string, error) {
+	m, err := readRefs(ctx, db, refTables[kind], []string{id})
+	return m[id], err
+}
+
+// fillRefs sets the external reference of each of items.
+func fillRefs[T any](ctx context.Context, db bun.IDB, kind string, items []T, meta func(*T) *Meta) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = meta(&items[i]).ID
+	}
+	refs, err := readRefs(ctx, db, refTables[kind], ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		m := meta(&items[i])
+		m.ExternalRef = refs[m.ID]
+	}
+	return nil
+}

@@ -129,7 +129,11 @@ func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) 
 	if err != nil {
 		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
 	}
-	return row.practice(listOrEmpty(themes, id)), nil
+	p := row.practice(listOrEmpty(themes, id))
+	if p.ExternalRef, err = oneRef(ctx, db, KindPractice, id); err != nil {
+		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
+	}
+	return p, nil
 }
 
 func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -200,6 +204,9 @@ func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult
 	for i := range rows {
 		items[i] = rows[i].practice(listOrEmpty(themes, rows[i].ID))
 	}
+	if err := fillRefs(ctx, s.idb(), KindPractice, items, func(p *Practice) *Meta { return &p.Meta }); err != nil {
+		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
+	}
 	return pageOf(items, total, f.Page, func(p Practice) string { return p.ID }), nil
 }
 
@@ -250,6 +257,7 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 		}
 		ch.add("practice", id, false)
 		out = row.practice(in.Themes)
+		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
 	if err != nil {

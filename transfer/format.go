@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -309,7 +310,7 @@ func (r *csvReader) next() (row, error) {
 		}
 		c := cells{rec: rec, index: r.index, file: r.file, line: line}
 		out := row{line: line, ref: c.raw("external_ref"), cityRef: c.raw("city_ref"), cityID: c.get("city_id")}
-		if !utf8.ValidString(strings.Join(rec, "")) {
+		if slices.ContainsFunc(rec, func(f string) bool { return !utf8.ValidString(f) }) {
 			c.bad("", CodeEncoding, "the line is not UTF-8: save the file as UTF-8")
 			return out, &c.errs
 		}
@@ -606,7 +607,9 @@ func newThemeNames(t *profiles.Taxonomy) *themeNames {
 func (n *themeNames) codes(names []string) []string {
 	out := make([]string, len(names))
 	for i, name := range names {
-		if code, ok := n.byName[fold(name)]; ok {
+		if code, ok := n.byName[name]; ok {
+			out[i] = code // a code, as most files give
+		} else if code, ok := n.byName[fold(name)]; ok {
 			out[i] = code
 		} else {
 			out[i] = name

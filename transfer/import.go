@@ -115,6 +115,10 @@ type Options struct {
 	DryRun bool
 	// Progress, when set, is called as rows are checked and written.
 	Progress func(Progress)
+	// BeforeCommit, when set, runs in the import's transaction once every
+	// row is written, so that what records the import's end commits with
+	// its rows (or neither does). Not called on a dry run.
+	BeforeCommit func(tx *profiles.Store, rep Report) error
 }
 
 // KindCounts counts the rows of one kind an import read and what it did with
@@ -203,7 +207,15 @@ func (im *Importer) Import(ctx context.Context, sources []Source, opt Options) (
 	if opt.DryRun {
 		err = write(im.store)
 	} else {
-		err = im.store.InTx(ctx, write)
+		err = im.store.InTx(ctx, func(tx *profiles.Store) error {
+			if err := write(tx); err != nil {
+				return err
+			}
+			if opt.BeforeCommit != nil {
+				return opt.BeforeCommit(tx, rep)
+			}
+			return nil
+		})
 	}
 	if err != nil {
 		return Report{}, err
@@ -363,8 +375,11 @@ func (im *Importer) checkFile(ctx context.Context, src Source, r io.Reader, st *
 			bad = append(bad, *lineErrs...)
 		}
 		here := loc{src.Name, rw.line}
+		// Cloned: a cell is a slice of its whole line, which a map key
+		// would keep alive.
+		rw.ref, rw.cityRef, rw.cityID = strings.Clone(rw.ref), strings.Clone(rw.cityRef), strings.Clone(rw.cityID)
 		if rw.ref != "" {
-			key := strings.ToLower(strings.TrimSpace(rw.ref))
+			key := strings.Clone(strings.ToLower(strings.TrimSpace(rw.ref)))
 			if first, ok := refs[kind][key]; ok {
 				prev := exact[kind][key]
 				code, msg := CodeDuplicateRef, fmt.Sprintf("the external_ref %q is given to another row too, at %s:%d", rw.ref, first.file, first.line)

@@ -4,8 +4,8 @@
 // TeamRules, PairingRules), carries a proposal through its life (edits,
 // sending, answers with the automatic replacement of a decline, outcomes),
 // gathers candidate pools with the hard rules applied before a pool is cut,
-// runs review rounds as jobs claimed from the database, and aggregates a
-// round's rubric scores into its benchmark. It holds the in-memory match index
+// runs review rounds and imports (see package transfer) as jobs claimed from
+// the database, and aggregates a round's rubric scores into its benchmark. It holds the in-memory match index
 // and the follower that keeps it in step with the store's change feed, so that
 // every replica's index converges on the database whichever process wrote.
 //
@@ -14,7 +14,7 @@
 // *RuleError when the network's hard rules cannot be kept. A door decides what
 // they mean in its own protocol.
 //
-// workflow imports profiles, matcher and matcher/assembly (and the job queue's
-// packages). It knows no HTTP: it must not import echo, net/http, api, web or
+// workflow imports profiles, matcher, matcher/assembly and transfer (and the
+// job queue's packages). It knows no HTTP: it must not import echo, net/http, api, web or
 // cmd. The doors (api, cmd, and the pages and the import to come) call it.
 package workflow

@@ -113,6 +113,9 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 			river.NewPeriodicJob(river.PeriodicInterval(reminderPeriod), func() (river.JobArgs, *river.InsertOpts) { return reminderArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}))
 	}
+	if err := river.AddWorkerSafely(workers, &importWorker{w: w}); err != nil {
+		return err
+	}
 	client, err := river.NewClient(drv, &river.Config{
 		Logger:               w.log.With("component", "jobs"),
 		Queues:               queues,

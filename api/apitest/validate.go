@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"regexp"
@@ -45,14 +46,32 @@ func NewValidator(t testing.TB) *Validator {
 	return v
 }
 
-// The problem type pages are HTML: read as text, like text/plain.
-var registerHTML sync.Once
+// registerDecoders teaches the validator the media types the JSON decoder
+// does not read: the problem type pages are HTML, read as text like
+// text/plain; each line of a JSONL export must be a JSON object, and the body
+// is checked as the string it is.
+var registerDecoders sync.Once
 
 func newValidator(doc []byte) (*Validator, error) {
-	registerHTML.Do(func() {
+	registerDecoders.Do(func() {
 		if openapi3filter.RegisteredBodyDecoder("text/html") == nil {
 			openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 		}
+		openapi3filter.RegisterBodyDecoder("application/jsonl", func(r io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+			b, err := io.ReadAll(r)
+			if err != nil {
+				return nil, err
+			}
+			for i, line := range bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n")) {
+				var obj map[string]any
+				if len(b) > 0 {
+					if err := json.Unmarshal(line, &obj); err != nil {
+						return nil, fmt.Errorf("line %d is not a JSON object: %w", i+1, err)
+					}
+				}
+			}
+			return string(b), nil
+		})
 	})
 	loader := openapi3.NewLoader()
 	d, err := loader.LoadFromData(doc)
