@@ -58,7 +58,7 @@ func importOf(v workflow.ImportView) importResponse {
 		if v.ErrorTotal > 0 {
 			status = http.StatusUnprocessableEntity
 		}
-		p := newProblem(status, v.Detail)
+		p := newProblem(status, profiles.Said(v.Detail))
 		r.Problem = &importProblem{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail, Errors: v.Errors, ErrorTotal: v.ErrorTotal}
 	}
 	return r
@@ -74,11 +74,11 @@ func (s *Server) createImport(c echo.Context) error {
 	req := c.Request()
 	mt, params, err := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	if err != nil || mt != echo.MIMEMultipartForm || params["boundary"] == "" {
-		return newProblem(http.StatusUnsupportedMediaType, "send the files as multipart/form-data, one part named file per file")
+		return newProblem(http.StatusUnsupportedMediaType, profiles.Sayf("send the files as multipart/form-data, one part named file per file"))
 	}
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return badRequest("the body is not readable as multipart/form-data")
+		return badRequest(profiles.Sayf("the body is not readable as multipart/form-data"))
 	}
 	var (
 		files  []profiles.ImportFile
@@ -106,17 +106,17 @@ func (s *Server) createImport(c echo.Context) error {
 				dryRun = true
 			case "false", "":
 			default:
-				bad = append(bad, profiles.FieldError{Field: "dry_run", Message: "must be true or false"})
+				bad = append(bad, profiles.FieldErrorf("dry_run", "must be true or false"))
 			}
 		default:
 			if name == "" {
 				name = unnamed
 			}
-			bad = append(bad, profiles.FieldError{Field: name, Message: "unknown part; this route takes file and dry_run"})
+			bad = append(bad, profiles.FieldErrorf(name, "unknown part; this route takes file and dry_run"))
 		}
 	}
 	if len(bad) > 0 {
-		return badRequest("the request has invalid parts", bad...)
+		return badRequest(profiles.Sayf("the request has invalid parts"), bad...)
 	}
 	by := ""
 	if k := keyOf(c); k != nil {
@@ -134,9 +134,9 @@ func (s *Server) createImport(c echo.Context) error {
 func tooLargeOr(err error, msg string) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return newProblem(http.StatusRequestEntityTooLarge, fmt.Sprintf("an import sent to the API holds at most %d MiB: import larger files with the command line (matchmaker import)", maxImportBytes>>20))
+		return newProblem(http.StatusRequestEntityTooLarge, profiles.Sayf("an import sent to the API holds at most %d MiB: import larger files with the command line (matchmaker import)", maxImportBytes>>20))
 	}
-	return badRequest(msg)
+	return badRequest(profiles.Said(msg))
 }
 
 func (s *Server) getImport(c echo.Context) error {
@@ -163,7 +163,7 @@ func (s *Server) export(c echo.Context) error {
 	}
 	kind, err := transfer.ParseKind(c.Param("kind"))
 	if err != nil {
-		return newProblem(http.StatusNotFound, "no such export: the kinds are cities, practices, challenges and experts")
+		return newProblem(http.StatusNotFound, profiles.Sayf("no such export: the kinds are cities, practices, challenges and experts"))
 	}
 	f, _ := transfer.ParseFormat(format)
 	res := c.Response()
