@@ -168,11 +168,22 @@ func setupLoad(t *testing.T, db profilestest.DB, docs, queries []matcher.Doc) *l
 	for _, q := range qs {
 		env.challenges = append(env.challenges, q.ID)
 	}
-	// The index keeps its Docs, as `serve` runs it, rather than reading them
-	// through a lookup as the benchmark does: the documents the writes create
-	// must be found again without a lookup of our own.
+	// The index keeps no text, as `serve` runs it: it reads the texts of the
+	// documents it explains from the store through its cache, and those of
+	// the synthetic documents, which are not rows, from the corpus.
+	byID := make(map[string]*matcher.Doc, len(docs))
+	for i := range docs {
+		byID[docs[i].ID] = &docs[i]
+	}
+	synthetic := func(id string) (matcher.Doc, bool) {
+		if d, ok := byID[id]; ok {
+			return *d, true
+		}
+		return matcher.Doc{}, false
+	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	env.matching = workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), log)
+	env.matching = workflow.NewMatchingOnStore(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), log,
+		workflow.StoreTexts{Fallback: synthetic})
 	if err := env.matching.Index().Build(append(slices.Clone(docs), qs...), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -260,6 +260,13 @@ func SyntheticCorpus(cfg CorpusConfig) []Doc {
 		default:
 			d.Fields = []Field{{Name: "title", Text: g.text(lang, topic, 10)}, {Name: "description", Text: g.text(lang, topic, words-10)}}
 		}
+		// What a list shows: the title, or an expert's name (the index
+		// keeps it; no random draw, so that the corpus stays the same).
+		if d.Kind == KindExpert {
+			d.Name = "Expert " + d.ID
+		} else {
+			d.Name = d.Fields[0].Text
+		}
 		docs[i] = d
 	}
 	return docs

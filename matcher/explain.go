@@ -76,7 +76,7 @@ func (s *search) explain(r *result) *pending {
 		term := st.names[h.id]
 		exp.MatchedTerms = append(exp.MatchedTerms, TermMatch{
 			Term: term, Weight: round6(h.v / termSum),
-			QueryWords: slices.Clone(s.text.surfaces[term]),
+			QueryWords: shared(s.text.surfaces[term]),
 		})
 		p.terms = append(p.terms, term)
 	}
@@ -91,7 +91,7 @@ func (s *search) explain(r *result) *pending {
 			continue
 		}
 		conceptNames = append(conceptNames, c)
-		cm := ConceptMatch{Concept: c, QueryWords: slices.Clone(s.text.conceptWords[c])}
+		cm := ConceptMatch{Concept: c, QueryWords: shared(s.text.conceptWords[c])}
 		for _, cs := range m.concepts {
 			if cs.id == h.id {
 				cm.DocWords = []string{cs.s}
@@ -150,6 +150,11 @@ func (s *search) explain(r *result) *pending {
 	return p
 }
 
+// shared returns ws for an explanation without copying it: the subject's
+// words are kept for every query on it, and an append to an explanation's
+// list must not write into them (its capacity is its length).
+func shared(ws []string) []string { return ws[:len(ws):len(ws)] }
+
 // parallelEvidence is the number of explanations from which fillEvidence
 // spreads its work over the index's workers (Candidates returns hundreds;
 // a suggestion list, ten).
@@ -186,8 +191,8 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		}
 		if ok && len(p.terms) > 0 {
 			words := ix.scanParts(parts, p.lang, p.terms, -1, memo)
-			for i, t := range p.terms {
-				p.exp.MatchedTerms[i].DocWords = words[t]
+			for i := range p.terms {
+				p.exp.MatchedTerms[i].DocWords = words[i]
 			}
 		}
 		if p.item < 0 || p.exp.TrackRecord == nil {
@@ -208,8 +213,8 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		it := holder.TrackRecord[p.item]
 		p.exp.TrackRecord.Title, p.exp.TrackRecord.Year = it.Title, it.Year
 		words := ix.scanParts(parts, lang, p.itemTerms, p.item, memo)
-		for _, t := range p.itemTerms {
-			for _, w := range words[t] {
+		for i := range p.itemTerms {
+			for _, w := range words[i] {
 				if len(p.exp.TrackRecord.Words) < maxMatchedTerms {
 					p.exp.TrackRecord.Words = append(p.exp.TrackRecord.Words, w)
 				}
@@ -244,18 +249,18 @@ func (ix *Index) fetch(id string) (Doc, bool) {
 // next documents of a batch: they share most of their words, and a map
 // lookup costs a fraction of the analyser's (normalising, lower-casing, a
 // locked cache).
-func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int, memo *termMemo) map[string][]string {
+func (ix *Index) scanWords(d *Doc, lang Lang, terms []string, item int, memo *termMemo) [][]string {
 	return ix.scanParts(docParts(d), lang, terms, item, memo)
 }
 
 // scanParts is scanWords on the texts of a document, as docParts gives
-// them.
-func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int, memo *termMemo) map[string][]string {
-	words := map[string][]string{}
+// them. The words of terms[i] are in the i-th list: a dozen terms are
+// found in a slice faster than in a map.
+func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int, memo *termMemo) [][]string {
 	if len(terms) == 0 {
-		return words
+		return nil
 	}
-	want := make(map[string]bool, len(terms))
+	words := make([][]string, len(terms))
 	// The first three letters of each term, packed: a word whose first
 	// three letters (lower case, folded) are none of them cannot stand for
 	// a term, which leaves one word in ten or so to look up. A bitmap of
@@ -263,7 +268,6 @@ func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int
 	var keys []uint32
 	var first2 pairSet
 	for _, t := range terms {
-		want[t] = true
 		k := prefixKey(t)
 		keys = append(keys, k)
 		first2.add(byte(k), byte(k>>8))
@@ -274,11 +278,13 @@ func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int
 		if !slices.Contains(keys, k) && !slices.Contains(keys, k&0xffff) && !slices.Contains(keys, k&0xff) {
 			return
 		}
-		if t := memo.term(ix.an, w, lang); t != "" && want[t] {
-			if _, seen := words[t]; !seen {
-				found++
+		if t := memo.term(ix.an, w, lang); t != "" {
+			if i := slices.Index(terms, t); i >= 0 {
+				if words[i] == nil {
+					found++
+				}
+				words[i] = addWord(words[i], w)
 			}
-			words[t] = addWord(words[t], w)
 		}
 	}
 	for _, p := range parts {
@@ -288,7 +294,7 @@ func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int
 		text := p.text
 		// Once every term has a word, the rest of the text can only add
 		// other spellings: the first ones will do.
-		for i := 0; i < len(text) && found < len(want); {
+		for i := 0; i < len(text) && found < len(terms); {
 			// A word that starts with two ASCII letters whose pair begins
 			// no term is skipped without a call: most of them.
 			if i+1 < len(text) && isASCIIWordByte(text[i]) && isASCIIWordByte(text[i+1]) &&
@@ -304,7 +310,7 @@ func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int
 			i = wordAt(text, i, check)
 		}
 	}
-	if len(words) == len(want) {
+	if found == len(terms) {
 		return words
 	}
 	for _, p := range parts {
@@ -312,8 +318,8 @@ func (ix *Index) scanParts(parts []textPart, lang Lang, terms []string, item int
 			continue
 		}
 		for _, tok := range ix.an.Analyze(p.text, lang).Tokens {
-			if want[tok.Term] {
-				words[tok.Term] = addWord(words[tok.Term], tok.Surface)
+			if i := slices.Index(terms, tok.Term); i >= 0 {
+				words[i] = addWord(words[i], tok.Surface)
 			}
 		}
 	}

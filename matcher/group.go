@@ -414,9 +414,9 @@ func (ix *Index) describeGroup(st *state, docs []groupDoc, members []int, sim tr
 				want = append(want, t)
 			}
 		}
-		for t, ws := range ix.scanWords(&d, docs[i].lang, want, -1, memo) {
+		for j, ws := range ix.scanWords(&d, docs[i].lang, want, -1, memo) {
 			if len(ws) > 0 {
-				written[t] = ws[0]
+				written[want[j]] = ws[0]
 			}
 		}
 	}

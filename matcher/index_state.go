@@ -442,6 +442,9 @@ func (st *state) metaOf(d *Doc, lang Lang, intern bool) (slotMeta, hotSlot) {
 		from:      noFrom,
 		until:     noUntil,
 	}
+	if intern { // kept: not in the caller's memory
+		m.name = strings.Clone(d.Name)
+	}
 	if d.Kind == KindExpert {
 		m.fb = feedbackOf(&d.Feedback)
 	}

@@ -3,6 +3,7 @@ package workflow
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"matchmaker/locale"
@@ -20,6 +21,13 @@ type Reasons struct {
 	tax      *profiles.Taxonomy
 	cityName func(id string) string
 	ids      map[matcher.ReasonCode]string // the message ID of each code
+	// A message is put in words by the catalogue once for each language,
+	// code and count, with markers for its values, and kept as the text
+	// around its values (see template): a suggestion list says about a
+	// hundred sentences, which the catalogue's templates take half a
+	// millisecond to say.
+	templates sync.Map // templateKey → *template
+	names     sync.Map // nameKey → string
 }
 
 // NewReasons returns the renderer of reasons over the catalogue cat and the
@@ -37,19 +45,80 @@ func MessageID(c matcher.ReasonCode) string { return "explain." + string(c) }
 
 // Sentence is one reason in words in lang.
 func (r *Reasons) Sentence(lang locale.Lang, rs matcher.Reason) string {
+	var b strings.Builder
+	r.write(&b, lang, rs)
+	return b.String()
+}
+
+// write writes one reason in words in lang to b.
+func (r *Reasons) write(b *strings.Builder, lang locale.Lang, rs matcher.Reason) {
+	count := -1
+	for _, a := range rs.Args {
+		if n, ok := a.Value.(int); ok && a.Name == "Count" {
+			count = n
+		}
+	}
+	t := r.template(lang, rs, count)
+	for i, lit := range t.lits {
+		b.WriteString(lit)
+		if i == len(t.args) {
+			break
+		}
+		for _, a := range rs.Args {
+			if a.Name == t.args[i] {
+				r.writeValue(b, lang, a)
+				break
+			}
+		}
+	}
+}
+
+// template is a message with the names of its values: lits[i] is the text
+// before the value args[i], the last one the text after the last value.
+type template struct {
+	lits []string
+	args []string
+}
+
+type templateKey struct {
+	lang  locale.Lang
+	code  matcher.ReasonCode
+	count int // -1 when the message has no plural forms
+}
+
+// mark surrounds a value's name in a message said with markers.
+const mark = "\x00"
+
+// template is the message of rs in lang for count, said once by the
+// catalogue with a marker in place of each value.
+func (r *Reasons) template(lang locale.Lang, rs matcher.Reason, count int) *template {
+	key := templateKey{lang, rs.Code, count}
+	if t, ok := r.templates.Load(key); ok {
+		return t.(*template)
+	}
 	id, ok := r.ids[rs.Code]
 	if !ok {
 		id = MessageID(rs.Code)
 	}
 	data := make(map[string]any, len(rs.Args))
-	var count any
 	for _, a := range rs.Args {
-		data[a.Name] = r.value(lang, a)
-		if a.Name == "Count" {
-			count = a.Value
+		data[a.Name] = mark + a.Name + mark
+	}
+	var pc any
+	if count >= 0 {
+		pc = count
+	}
+	parts := strings.Split(r.cat.Plural(lang, id, pc, data), mark)
+	t := &template{}
+	for i, p := range parts {
+		if i%2 == 0 {
+			t.lits = append(t.lits, p)
+		} else {
+			t.args = append(t.args, p)
 		}
 	}
-	return r.cat.Plural(lang, id, count, data)
+	r.templates.Store(key, t)
+	return t
 }
 
 // Sentences are reasons in words in lang, joined with "; ".
@@ -102,31 +171,35 @@ func (r *Reasons) English(rs []matcher.Reason) []string {
 	return out
 }
 
-// value writes one argument of a reason as a reader of lang does.
-func (r *Reasons) value(lang locale.Lang, a matcher.Arg) string {
+// writeValue writes one argument of a reason as a reader of lang does.
+func (r *Reasons) writeValue(b *strings.Builder, lang locale.Lang, a matcher.Arg) {
 	switch v := a.Value.(type) {
 	case int:
-		return strconv.Itoa(v)
+		b.WriteString(strconv.Itoa(v))
 	case float64:
-		return r.number(lang, a.Type, v)
+		b.WriteString(r.number(lang, a.Type, v))
 	case string:
-		return r.name(lang, a.Type, v)
+		b.WriteString(r.name(lang, a.Type, v))
 	case []string:
-		names := make([]string, len(v))
 		for i, s := range v {
-			names[i] = r.name(lang, a.Type, s)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(r.name(lang, a.Type, s))
 		}
-		return strings.Join(names, ", ")
 	case []matcher.PracticeMatch:
-		parts := make([]string, len(v))
 		for i, p := range v {
-			parts[i] = p.ID + " (" + decimal(lang, strconv.FormatFloat(p.Score, 'f', 2, 64)) + ")"
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p.ID)
+			b.WriteString(" (")
+			b.WriteString(decimal(lang, strconv.FormatFloat(p.Score, 'f', 2, 64)))
+			b.WriteString(")")
 		}
-		return strings.Join(parts, ", ")
 	case matcher.Reason:
-		return r.Sentence(lang, v)
+		r.write(b, lang, v)
 	}
-	return ""
 }
 
 // number writes a number after its type.
@@ -193,11 +266,21 @@ func (r *Reasons) name(lang locale.Lang, t matcher.ArgType, v string) string {
 	if !ok {
 		return v
 	}
-	id := prefix + v
-	if !r.cat.Has(id) {
-		return v
+	key := nameKey{lang, prefix, v}
+	if n, ok := r.names.Load(key); ok {
+		return n.(string)
 	}
-	return r.cat.Text(lang, id, nil)
+	n := v
+	if id := prefix + v; r.cat.Has(id) {
+		n = r.cat.Text(lang, id, nil)
+	}
+	r.names.Store(key, n)
+	return n
+}
+
+type nameKey struct {
+	lang          locale.Lang
+	prefix, value string
 }
 
 // namePrefixes are the catalogue's prefixes of the names of each type of value.

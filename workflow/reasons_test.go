@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
+	"matchmaker/profiles/profilestest"
 	"matchmaker/workflow"
 )
 
@@ -107,5 +109,28 @@ func TestReasonsInWords(t *testing.T) {
 				t.Errorf("%s %s: %q", tc.reason.Code, want.lang, got)
 			}
 		}
+	}
+}
+
+// BenchmarkSayReasons puts the explanations of ten suggestions of the demo's
+// Dakar challenge in words, in French: what a suggestion list adds to the
+// matcher's work at the door.
+func BenchmarkSayReasons(b *testing.B) {
+	store := demoStore(b, profilestest.SQLiteDB(b, true))
+	m := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), quiet)
+	if err := m.Build(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert} {
+		b.Run(string(kind), func(b *testing.B) {
+			sugs, err := m.Index().Suggest(matcher.Query{ChallengeID: dakarWaste, Kind: kind, RequireSharedLanguage: new(bool)})
+			if err != nil || len(sugs) == 0 {
+				b.Fatalf("%d suggestions, %v", len(sugs), err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Reasons().Suggestions(locale.French, sugs)
+			}
+		})
 	}
 }

@@ -13,9 +13,10 @@ import (
 )
 
 // docCache keeps the documents an index without texts read last. A read
-// that raced a write must not put the older version back after the write
-// put the newer: writes count in gen, and a read caches what it read only
-// when no write happened meanwhile.
+// that raced a write must not put the older version back: a write puts the
+// version it wrote, and a read adds what it read only when the cache holds
+// nothing under its ID by then; a read that raced a delete adds nothing
+// (deletes count in gen).
 type docCache struct {
 	docs *lru.Cache[string, matcher.Doc]
 	gen  atomic.Uint64
@@ -34,8 +35,8 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 	if c == nil {
 		return
 	}
-	c.gen.Add(1)
 	if d == nil {
+		c.gen.Add(1)
 		c.docs.Remove(id)
 		return
 	}
@@ -68,7 +69,7 @@ func (m *Matching) lookup(id string) (matcher.Doc, bool) {
 		return matcher.Doc{}, false
 	}
 	if m.texts.gen.Load() == gen {
-		m.texts.docs.Add(id, d)
+		m.texts.docs.ContainsOrAdd(id, d)
 	}
 	return d, true
 }

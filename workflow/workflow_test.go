@@ -25,7 +25,7 @@ const (
 )
 
 // demoStore opens a store on db with the demo network loaded.
-func demoStore(t *testing.T, db profilestest.DB) *profiles.Store {
+func demoStore(t testing.TB, db profilestest.DB) *profiles.Store {
 	t.Helper()
 	store := profilestest.OpenStore(t, db, profiles.WithLanguageDetector(func(text string) string {
 		return string(matcher.DetectLanguage(text))
