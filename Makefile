@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 1x
 
-.PHONY: run demo build test test-short lint fmt bench fuzz clean loadtest bridge-data
+.PHONY: run demo build test test-short lint openapi-lint fmt bench fuzz clean loadtest bridge-data
 
 ## run: run the service with the demo network on the embedded SQLite default
 run:
@@ -23,13 +23,24 @@ test:
 test-short:
 	$(GO) test -count=1 $(PKGS)
 
-## lint: go.mod and go.sum tidy, go vet, gofmt and staticcheck
-lint:
+## lint: go.mod and go.sum tidy, go vet, gofmt, staticcheck and the OpenAPI
+## document's lint
+lint: openapi-lint
 	$(GO) mod tidy -diff
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) tool staticcheck $(PKGS)
+
+## openapi-lint: api/openapi.json against redocly's recommended rules
+## (redocly.yaml), no error and no warning allowed; needs Node.js (npx)
+REDOCLY ?= @redocly/cli@2.77.0
+openapi-lint:
+	@command -v npx >/dev/null || { echo "openapi-lint needs npx (Node.js and npm): apt-get install nodejs npm"; exit 1; }
+	@out=$$(npx --yes $(REDOCLY) lint --format=stylish api/openapi.json 2>&1); status=$$?; \
+	  echo "$$out" | grep -v '[║╔╚]'; \
+	  if [ $$status -ne 0 ] || echo "$$out" | grep -qE '^ +[0-9]+:[0-9]+ +(error|warning) '; then \
+	    echo "openapi-lint: api/openapi.json has errors or warnings"; exit 1; fi
 
 ## fmt: format the code
 fmt:

@@ -188,10 +188,6 @@ func New(cfg Config) *echo.Echo {
 		middleware.RequestID(),
 		negotiateLanguage,
 	)
-	if mw := cors(cfg.CORSOrigins); mw != nil {
-		// Before the keys: a preflight carries none.
-		e.Use(mw)
-	}
 	if cfg.Metrics != nil {
 		m, err := newRequestMetrics(cfg.Metrics)
 		if err != nil {
@@ -201,6 +197,10 @@ func New(cfg Config) *echo.Echo {
 			// ones too, with the status sent.
 			e.Use(m.middleware)
 		}
+	}
+	if mw := cors(cfg.CORSOrigins); mw != nil {
+		// Before the keys: a preflight carries none.
+		e.Use(mw)
 	}
 	e.Use(
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {

@@ -79,8 +79,9 @@ func newValidator(doc []byte) (*Validator, error) {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	// The legacy router needs no extra dependency (gorillamux would bring
-	// gorilla/mux) and, without servers in the document, matches the request
-	// path as it is. NewRouter validates the document first.
+	// gorilla/mux); the document's one server, "/", is the service itself, so
+	// it matches the request path as it is. NewRouter validates the document
+	// first.
 	r, err := legacy.NewRouter(d)
 	if err != nil {
 		return nil, err
