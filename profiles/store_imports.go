@@ -136,7 +136,7 @@ func (s *Store) ImportFiles(ctx context.Context, id string) ([]ImportFile, error
 func (s *Store) UpdateImportProgress(ctx context.Context, id, phase string, done, total int) error {
 	if _, err := s.idb().NewUpdate().Model((*importRow)(nil)).Set("state = ?", ImportRunning).Set("phase = ?", phase).
 		Set("rows_done = ?", done).Set("rows_total = ?", total).Set("updated_at = ?", s.timestamp()).
-		Where("id = ?", id).Where("state IN (?)", bun.In([]string{ImportQueued, ImportRunning})).Exec(ctx); err != nil {
+		Where("id = ?", id).Where("state IN (?)", bun.List([]string{ImportQueued, ImportRunning})).Exec(ctx); err != nil {
 		return fmt.Errorf("update import %s: %w", id, err)
 	}
 	return nil
@@ -156,7 +156,7 @@ func (s *Store) FinishImport(ctx context.Context, id, state string, counts, prob
 	return s.inTx(ctx, func(tx bun.Tx) error {
 		res, err := tx.NewUpdate().Model((*importRow)(nil)).Set("state = ?", state).Set("counts = ?", string(counts)).
 			Set("problems = ?", string(problems)).Set("detail = ?", detail).Set("updated_at = ?", now).Set("finished_at = ?", now).
-			Where("id = ?", id).Where("state IN (?)", bun.In([]string{ImportQueued, ImportRunning})).Exec(ctx)
+			Where("id = ?", id).Where("state IN (?)", bun.List([]string{ImportQueued, ImportRunning})).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("finish import %s: %w", id, err)
 		}

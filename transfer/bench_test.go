@@ -12,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -209,20 +208,19 @@ func benchRows(b *testing.B) int {
 	return 100_000
 }
 
-var scaledOnce sync.Map // rows → paths
-
-func scaledFiles(b *testing.B, n, bad int) []string {
-	key := fmt.Sprint(n, "/", bad)
-	if p, ok := scaledOnce.Load(key); ok {
-		return p.([]string)
+// scaledFiles writes the scaled network once per size and bad line into
+// dir, and returns the paths.
+func scaledFiles(b *testing.B, dir string, cache map[string][]string, n, bad int) []string {
+	key := fmt.Sprint(n, "-", bad)
+	if p, ok := cache[key]; ok {
+		return p
 	}
-	dir, err := os.MkdirTemp("", "import-bench")
-	if err != nil {
+	sub := filepath.Join(dir, key)
+	if err := os.Mkdir(sub, 0o700); err != nil {
 		b.Fatal(err)
 	}
-	paths := writeScaled(b, dir, n, bad)
-	scaledOnce.Store(key, paths)
-	return paths
+	cache[key] = writeScaled(b, sub, n, bad)
+	return cache[key]
 }
 
 // BenchmarkImport imports the scaled demo network (100,000 rows of four kinds
@@ -232,6 +230,7 @@ func scaledFiles(b *testing.B, n, bad int) []string {
 // checks that it is named by its line and that nothing is written.
 func BenchmarkImport(b *testing.B) {
 	n := benchRows(b)
+	dir, cache := b.TempDir(), map[string][]string{}
 	for _, dbName := range []string{"sqlite", "postgres"} {
 		newDB := func() profilestest.DB {
 			if dbName == "postgres" {
@@ -240,7 +239,7 @@ func BenchmarkImport(b *testing.B) {
 			return profilestest.SQLiteDB(b, true)
 		}
 		b.Run(dbName, func(b *testing.B) {
-			paths := scaledFiles(b, n, 0)
+			paths := scaledFiles(b, dir, cache, n, 0)
 			b.Run("fresh", func(b *testing.B) {
 				for b.Loop() {
 					b.StopTimer()
@@ -285,7 +284,7 @@ func BenchmarkImport(b *testing.B) {
 			})
 			b.Run("bad-row", func(b *testing.B) {
 				badLine := min(12_345, n/4)
-				bad := scaledFiles(b, n, badLine)
+				bad := scaledFiles(b, dir, cache, n, badLine)
 				s := openStore(b, newDB())
 				for b.Loop() {
 					_, err := transfer.NewImporter(s).Import(context.Background(), sources(bad), transfer.Options{})
