@@ -112,8 +112,7 @@ func sentencesOf(e matcher.Explanation) []string {
 // codesOf are the reason codes of an explanation, nested reasons included.
 func codesOf(e matcher.Explanation) []matcher.ReasonCode {
 	var out []matcher.ReasonCode
-	var add func(rs []matcher.Reason)
-	add = func(rs []matcher.Reason) {
+	add := func(rs []matcher.Reason) {
 		for _, r := range rs {
 			out = append(out, r.Code)
 			for _, a := range r.Args {
@@ -133,14 +132,13 @@ func codesOf(e matcher.Explanation) []matcher.ReasonCode {
 
 // sameReasons reports whether two explanations hold the same reasons.
 func sameReasons(a, b matcher.Explanation) bool {
-	ja, _ := json.Marshal([]any{a.Exclusions, a.Scaling, a.Contributions, a.Score})
 	for i := range b.Contributions {
 		b.Contributions[i].Detail = ""
 	}
 	for i := range a.Contributions {
 		a.Contributions[i].Detail = ""
 	}
-	ja, _ = json.Marshal([]any{a.Exclusions, a.Scaling, a.Contributions, a.Score})
+	ja, _ := json.Marshal([]any{a.Exclusions, a.Scaling, a.Contributions, a.Score})
 	jb, _ := json.Marshal([]any{b.Exclusions, b.Scaling, b.Contributions, b.Score})
 	return string(ja) == string(jb)
 }

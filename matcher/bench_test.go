@@ -164,6 +164,8 @@ func benchSuggest(b *testing.B, n int, kind matcher.Kind) {
 	lat := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
+	defer func() { b.ReportMetric((cpuSeconds()-cpu0)*1e6/float64(b.N), "cpu-µs/op") }()
 	for i := range b.N {
 		q := matcher.Query{Challenge: &c.queries[i%len(c.queries)], Kind: kind}
 		start := time.Now()

@@ -59,6 +59,7 @@ func (r *Reasons) write(b *strings.Builder, lang locale.Lang, rs matcher.Reason)
 		}
 	}
 	t := r.template(lang, rs, count)
+	b.Grow(t.size)
 	for i, lit := range t.lits {
 		b.WriteString(lit)
 		if i == len(t.args) {
@@ -78,6 +79,7 @@ func (r *Reasons) write(b *strings.Builder, lang locale.Lang, rs matcher.Reason)
 type template struct {
 	lits []string
 	args []string
+	size int // about the length of the sentence: its text, 12 bytes a value
 }
 
 type templateKey struct {
@@ -113,8 +115,10 @@ func (r *Reasons) template(lang locale.Lang, rs matcher.Reason, count int) *temp
 	for i, p := range parts {
 		if i%2 == 0 {
 			t.lits = append(t.lits, p)
+			t.size += len(p)
 		} else {
 			t.args = append(t.args, p)
+			t.size += 12
 		}
 	}
 	r.templates.Store(key, t)
