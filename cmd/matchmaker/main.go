@@ -25,7 +25,9 @@ import (
 	"matchmaker/demo"
 	"matchmaker/matcher"
 	"matchmaker/migrations"
+	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/web"
 	"matchmaker/workflow"
 )
 
@@ -68,6 +70,8 @@ type serveCmd struct {
 	TrustedProxies  string        `name:"trusted-proxies" env:"MATCHMAKER_TRUSTED_PROXIES" help:"Comma-separated addresses or CIDR ranges of the reverse proxies in front of the service; only their X-Forwarded-For is believed (default: none, the connection's address is the client's)."`
 	FeedPoll        time.Duration `name:"feed-poll" env:"MATCHMAKER_FEED_POLL" default:"1s" help:"How often the match index reads the change feed when no notification wakes it."`
 	RoundTimeout    time.Duration `name:"round-timeout" env:"MATCHMAKER_ROUND_TIMEOUT" default:"10m" help:"How long one run of a review round may take before it is stopped and tried again."`
+	BaseURL         string        `name:"base-url" env:"MATCHMAKER_BASE_URL" help:"Where people open the pages, such as https://matchmaker.example.org: sign-in links point there, and an https URL makes every cookie Secure (default: http://localhost and the port listened on)."`
+	SecureCookies   bool          `name:"secure-cookies" env:"MATCHMAKER_SECURE_COOKIES" help:"Mark the pages' cookies Secure even when --base-url is not https (behind a proxy that terminates TLS)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
@@ -326,7 +330,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"migrate_on_start", !cmd.NoMigrate, "log_level", e.cli.LogLevel, "log_format", e.cli.LogFormat,
 		"shutdown_timeout", cmd.ShutdownTimeout, "admin_key_set", cmd.AdminKey != "", "private_reads", cmd.PrivateReads,
 		"rate_per_address", cmd.RatePerAddress, "rate_per_key", cmd.RatePerKey, "trusted_proxies", cmd.TrustedProxies,
-		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "version", buildVersion())
+		"feed_poll", cmd.FeedPoll, "round_timeout", cmd.RoundTimeout, "round_rescue_after", cmd.RoundRescue, "base_url", cmd.BaseURL, "secure_cookies", cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://"), "version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
 	if err != nil {
 		return err
@@ -342,6 +346,12 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 			e.log.Info("database closed")
 		}
 	}()
+	// The people who sign in on the pages; their sign-in links go to the log
+	// until a mailer is wired.
+	folks, err := people.New(people.Config{Store: store, Logger: e.log, BaseURL: cmd.BaseURL})
+	if err != nil {
+		return err
+	}
 	if cmd.Demo {
 		existing, err := store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 1}})
 		if err != nil {
@@ -402,12 +412,18 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
+	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Logger: e.log,
+		SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://")})
+	if err != nil {
+		return err
+	}
+	go folks.PurgeExpired(ctx, time.Hour)
 	srv := &http.Server{
 		Addr:              cmd.Addr,
-		Handler:           handler,
+		Handler:           doors(apiHandler, pages),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -419,6 +435,14 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return fmt.Errorf("listen on %s: %w", cmd.Addr, err)
 	}
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
+	folks.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
+	if cmd.Demo {
+		// A person of each kind to sign in as: their links, written to the
+		// log as every sign-in link is while no mailer is configured.
+		if err := demoPeople(ctx, store, folks); err != nil {
+			return err
+		}
+	}
 	served := make(chan error, 1)
 	// net/http answers a request it cannot read by itself, in text/plain;
 	// the listener turns those answers into problems like every other error.
@@ -452,4 +476,37 @@ func displayAddr(addr string) string {
 		return "localhost:" + port
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// doors routes a request to the JSON API (/v1…, health, readiness and the
+// OpenAPI document) or to the pages (everything else). Paths are compared
+// as they came, uncleaned, so that the API answers exactly as it does alone.
+func doors(apiHandler, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json":
+			apiHandler.ServeHTTP(w, r)
+		default:
+			pages.ServeHTTP(w, r)
+		}
+	})
+}
+
+// demoPeople makes sure the demo has a member of the secretariat, an officer
+// of a city with a challenge and an expert, and sends each a sign-in link.
+func demoPeople(ctx context.Context, store *profiles.Store, folks *people.People) error {
+	users, err := demo.People(ctx, store)
+	if err != nil {
+		return err
+	}
+	for _, in := range users {
+		u, err := folks.Ensure(ctx, in)
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", in.Email, err)
+		}
+		if err := folks.SendLink(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }

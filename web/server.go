@@ -1,0 +1,223 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"matchmaker/locale"
+	"matchmaker/people"
+	"matchmaker/profiles"
+	"matchmaker/workflow"
+)
+
+//go:embed templates static
+var files embed.FS
+
+// Config is what the pages need from the rest of the program.
+type Config struct {
+	Store  *profiles.Store
+	People *people.People
+	// Matching and Workflows are the network's workflows the pages call
+	// (suggestions, explanations, proposals); the public pages work without.
+	Matching  *workflow.Matching
+	Workflows *workflow.Workflows
+	Logger    *slog.Logger
+	// Catalogue holds the pages' messages; nil: locale.Load().
+	Catalogue *locale.Catalogue
+	// SecureCookies marks every cookie Secure: set it when people reach the
+	// service over HTTPS (directly or through a proxy).
+	SecureCookies bool
+}
+
+// Server holds the pages' dependencies.
+type Server struct {
+	store     *profiles.Store
+	people    *people.People
+	matching  *workflow.Matching
+	flows     *workflow.Workflows
+	log       *slog.Logger
+	cat       *locale.Catalogue
+	secure    bool
+	templates *templates
+}
+
+// Route is one entry of the pages' route table. Auth says who may open it:
+// "" anyone, "user" anyone signed in, or a role (profiles.RoleCity …); the
+// staff (secretariat, admin) may open every page that asks for a role.
+type Route struct {
+	Method, Path string
+	Auth         string
+	Handler      echo.HandlerFunc
+}
+
+// New returns the handler of the pages.
+func New(cfg Config) (*echo.Echo, error) {
+	s := &Server{store: cfg.Store, people: cfg.People, matching: cfg.Matching, flows: cfg.Workflows,
+		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.cat == nil {
+		var err error
+		if s.cat, err = locale.Load(); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if s.templates, err = loadTemplates(); err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorPage
+	e.Use(
+		middleware.RequestID(),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			s.log.Error("panic in page", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
+			return err
+		}}),
+		middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+			LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true, LogRequestID: true, HandleError: true,
+			LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+				// The path of a sign-in link is its secret: it is never logged.
+				path := v.URIPath
+				if strings.HasPrefix(path, people.SignInPath+"/") {
+					path = people.SignInPath + "/…"
+				}
+				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "page",
+					slog.String("method", v.Method), slog.String("path", path), slog.Int("status", v.Status),
+					slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
+				return nil
+			},
+		}),
+		middleware.BodyLimit("1M"),
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 25 * time.Second}),
+		securityHeaders,
+	)
+	e.StaticFS("/static", static)
+	pages := e.Group("",
+		middleware.CSRFWithConfig(middleware.CSRFConfig{
+			TokenLookup:    "form:" + csrfField + ",header:" + echo.HeaderXCSRFToken,
+			ContextKey:     csrfContextKey,
+			CookieName:     "mm_csrf",
+			CookiePath:     "/",
+			CookieHTTPOnly: true,
+			CookieSecure:   s.secure,
+			CookieSameSite: http.SameSiteLaxMode,
+			CookieMaxAge:   int((24 * time.Hour).Seconds()),
+		}),
+		s.session,
+	)
+	for _, r := range s.Routes() {
+		h := r.Handler
+		if r.Auth != "" {
+			h = s.require(r.Auth, h)
+		}
+		pages.Add(r.Method, r.Path, h)
+		if r.Method == http.MethodGet {
+			pages.Add(http.MethodHead, r.Path, h)
+		}
+	}
+	return e, nil
+}
+
+// Routes is the route table of the pages: every page, in one place.
+func (s *Server) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/", "", s.home},
+		{http.MethodGet, "/lang/:lang", "", s.switchLang},
+		{http.MethodGet, "/sign-in", "", s.signInForm},
+		{http.MethodPost, "/sign-in", "", s.requestSignIn},
+		{http.MethodGet, "/sign-in/:token", "", s.confirmSignIn},
+		{http.MethodPost, "/sign-in/:token", "", s.signIn},
+		{http.MethodPost, "/sign-out", "user", s.signOut},
+	}
+}
+
+// RouteTable lists the method, path and access of every page, for tests.
+func RouteTable() []Route { return (&Server{}).Routes() }
+
+// securityHeaders forbid what no page needs: other origins' scripts, styles
+// and frames, sniffing, and the Referer to other sites.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "+
+			"frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		return next(c)
+	}
+}
+
+// errorPage answers every error of a page with a page, in the reader's
+// language: the status's own message, never an internal detail (that is
+// logged once, with the request ID).
+func (s *Server) errorPage(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "web.error.internal"
+	var he *echo.HTTPError
+	var ve *profiles.ValidationError
+	switch {
+	case errors.Is(err, profiles.ErrNotFound):
+		status, msg = http.StatusNotFound, "web.error.not_found"
+	case errors.Is(err, errForbidden), errors.Is(err, people.ErrForbidden):
+		status, msg = http.StatusForbidden, "web.error.forbidden"
+	case errors.Is(err, profiles.ErrConflict):
+		status, msg = http.StatusConflict, "web.error.conflict"
+	case errors.As(err, &ve):
+		status, msg = http.StatusUnprocessableEntity, "web.error.invalid"
+	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		status, msg = http.StatusServiceUnavailable, "web.error.unavailable"
+	case errors.As(err, &he):
+		status = he.Code
+		switch {
+		case he.Code == http.StatusNotFound:
+			msg = "web.error.not_found"
+		case he.Code == http.StatusMethodNotAllowed:
+			msg = "web.error.not_found"
+		case he.Code == http.StatusForbidden && strings.Contains(fmt.Sprint(he.Message), "csrf"):
+			msg = "web.error.csrf"
+		case he.Code == http.StatusBadRequest && strings.Contains(fmt.Sprint(he.Message), "csrf"):
+			status, msg = http.StatusForbidden, "web.error.csrf"
+		case he.Code == http.StatusRequestEntityTooLarge:
+			msg = "web.error.too_large"
+		case he.Code < 500:
+			msg = "web.error.bad_request"
+		}
+	}
+	if status >= 500 {
+		s.log.Error("page failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"method", c.Request().Method, "path", c.Path(), "error", err)
+	}
+	v := s.viewOf(c)
+	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg)}); rerr != nil {
+		s.log.Error("error page failed", "error", rerr)
+	}
+}
+
+type errorData struct {
+	Status  int
+	Message string
+}
+
+// errForbidden refuses a page to someone signed in whose role may not open it.
+var errForbidden = errors.New("forbidden")
