@@ -95,11 +95,10 @@ func (s *Server) suggestions(c echo.Context) error {
 	// a 404. Reading the row first gave the same answers for a database query
 	// on every request: an eighth of the route's CPU under load on SQLite.
 	mq.ChallengeID, mq.Kind = c.Param("id"), kind
-	items, err := s.matching.Index().Suggest(mq)
+	items, err := s.matching.Suggest(mq)
 	if err != nil {
 		return err
 	}
-	s.nameCities(items)
 	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
 }
 
@@ -125,44 +124,12 @@ func (s *Server) explain(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	ch, err := s.store.FindChallengeByID(ctx, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if mq.Kind == matcher.KindPractice {
-		// A draft is its city's and the secretariat's: to anyone else it
-		// does not exist.
-		p, err := s.store.FindPracticeByID(ctx, id)
-		if err == nil && !draftVisible(c, p) {
-			err = fmt.Errorf("practice %s: %w", id, profiles.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-	}
 	mq.ChallengeID = c.Param("id")
-	sug, err := s.matching.Index().Explain(mq, id)
-	if errors.Is(err, matcher.ErrNotFound) && mq.Kind == matcher.KindCity {
-		// The index knows a city only through its documents: one with none
-		// is not suggested, for want of a practice.
-		if _, ferr := s.store.FindCityByID(ctx, id); ferr == nil {
-			mode, _ := matcher.ParseMode(string(mq.Mode))
-			if mq.Mode == "" && len(ch.Modes) > 0 {
-				mode, _ = matcher.ParseMode(ch.Modes[0]) // the challenge's first mode, as the index answers
-			}
-			sug, err = matcher.Suggestion{ID: id, Kind: matcher.KindCity, Explanation: matcher.Explanation{
-				Mode: mode, Excluded: true, ExclusionReasons: []string{"the city has no practice in the index"},
-				Contributions: []matcher.Contribution{},
-			}}, nil
-		}
-	}
+	sug, err := s.matching.Explain(c.Request().Context(), keyOf(c).Principal(), mq, id)
 	if err != nil {
 		return err
 	}
-	one := []matcher.Suggestion{sug}
-	s.nameCities(one)
-	return c.JSON(http.StatusOK, one[0])
+	return c.JSON(http.StatusOK, sug)
 }
 
 func (s *Server) opportunities(c echo.Context) error {
@@ -199,19 +166,8 @@ func (s *Server) partners(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.nameCities(items)
+	s.matching.NameCities(items)
 	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items)})
-}
-
-// nameCities gives the city suggestions their names, which the index does not
-// keep (it knows cities through their documents), from the cities the matching
-// layer follows: no store read per item.
-func (s *Server) nameCities(items []matcher.Suggestion) {
-	for i := range items {
-		if items[i].Kind == matcher.KindCity && items[i].Name == "" {
-			items[i].Name = s.matching.CityName(items[i].ID)
-		}
-	}
 }
 
 func orEmpty[T any](items []T) []T {
