@@ -83,7 +83,7 @@ func (s *Server) signIn(c echo.Context) error {
 // homeOf is where a person lands after signing in.
 func homeOf(u *profiles.User) string {
 	if u != nil && u.Role == profiles.RoleCity {
-		return "/"
+		return "/my/city"
 	}
 	return "/"
 }

@@ -50,6 +50,53 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%.1f", 100*min(max, v)/max)
 	},
 	"add": func(a, b int) int { return a + b },
+	"mul": func(a, b int) int { return a * b },
+	"join": strings.Join,
+	// seq is the numbers from a to b.
+	"seq": func(a, b int) []int {
+		var out []int
+		for i := a; i <= b; i++ {
+			out = append(out, i)
+		}
+		return out
+	},
+	// pair hands a partial the view and one value: {{template "factor_bar" (pair $ .Explanation)}}.
+	"pair": func(v *View, x any) viewAnd { return viewAnd{V: v, X: x} },
+	// first is the first n items of a list.
+	"first": func(items []string, n int) []string { return items[:min(n, len(items))] },
+	// int reads an optional count (a population) as an int.
+	"int": func(p *int64) int {
+		if p == nil {
+			return 0
+		}
+		return int(*p)
+	},
+	// scale is v of max as a length out of width, for SVG bars.
+	"scale": func(v, max any, width float64) string {
+		fv, fm := toFloat(v), toFloat(max)
+		if fm <= 0 || fv <= 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%.1f", width*min(fv, fm)/fm)
+	},
+}
+
+// viewAnd is a view with one more value, for partials that need both.
+type viewAnd struct {
+	V *View
+	X any
+}
+
+func toFloat(v any) float64 {
+	switch n := v.(type) {
+	case int:
+		return float64(n)
+	case int64:
+		return float64(n)
+	case float64:
+		return n
+	}
+	return 0
 }
 
 // View is what every template sees: the reader's language, who is signed

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"matchmaker/locale"
+	"matchmaker/matcher"
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
@@ -49,6 +50,7 @@ type Server struct {
 	cat       *locale.Catalogue
 	secure    bool
 	templates *templates
+	net       networkCache
 }
 
 // Route is one entry of the pages' route table. Auth says who may open it:
@@ -140,6 +142,33 @@ func New(cfg Config) (*echo.Echo, error) {
 func (s *Server) Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/", "", s.home},
+		{http.MethodGet, "/cities", "", s.cities},
+		{http.MethodGet, "/cities/:id", "", s.city},
+		{http.MethodGet, "/practices", "", s.practices},
+		{http.MethodGet, "/practices/:id", "", s.practice},
+		{http.MethodGet, "/experts", "", s.experts},
+		{http.MethodGet, "/experts/:id", "", s.expert},
+		{http.MethodGet, "/search", "", s.search},
+		{http.MethodGet, "/compare", "", s.compare},
+		{http.MethodGet, "/challenges/:id", "", s.challenge},
+		{http.MethodGet, "/challenges/:id/why", "", s.why},
+
+		{http.MethodGet, "/my/city", "city", s.myCity},
+		{http.MethodGet, "/my/city/edit", "city", s.editCityForm},
+		{http.MethodPost, "/my/city/edit", "city", s.editCity},
+		{http.MethodGet, "/my/challenges/new", "city", s.newChallengeForm},
+		{http.MethodPost, "/my/challenges", "city", s.createChallenge},
+		{http.MethodGet, "/my/challenges/:id/edit", "city", s.editChallengeForm},
+		{http.MethodPost, "/my/challenges/:id/edit", "city", s.editChallenge},
+		{http.MethodGet, "/my/practices/new", "city", s.newPracticeForm},
+		{http.MethodPost, "/my/practices", "city", s.createPractice},
+		{http.MethodGet, "/my/practices/:id/edit", "city", s.editPracticeForm},
+		{http.MethodPost, "/my/practices/:id/edit", "city", s.editPractice},
+		{http.MethodPost, "/challenges/:id/pairings", "city", s.askPairing},
+		{http.MethodGet, "/proposals/:id", "user", s.proposal},
+		{http.MethodPost, "/proposals/:id/answer", "user", s.answerProposal},
+		{http.MethodPost, "/proposals/:id/outcomes", "user", s.recordOutcome},
+
 		{http.MethodGet, "/lang/:lang", "", s.switchLang},
 		{http.MethodGet, "/sign-in", "", s.signInForm},
 		{http.MethodPost, "/sign-in", "", s.requestSignIn},
@@ -176,6 +205,8 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	status, msg := http.StatusInternalServerError, "web.error.internal"
 	var he *echo.HTTPError
 	var ve *profiles.ValidationError
+	var re *workflow.RuleError
+	detail := ""
 	switch {
 	case errors.Is(err, profiles.ErrNotFound):
 		status, msg = http.StatusNotFound, "web.error.not_found"
@@ -185,6 +216,14 @@ func (s *Server) errorPage(err error, c echo.Context) {
 		status, msg = http.StatusConflict, "web.error.conflict"
 	case errors.As(err, &ve):
 		status, msg = http.StatusUnprocessableEntity, "web.error.invalid"
+		for _, f := range ve.Fields {
+			detail += f.Field + ": " + f.Message + "\n"
+		}
+	case errors.As(err, &re):
+		// The network's hard rules cannot be kept: the detail says which.
+		status, msg, detail = http.StatusConflict, "web.error.rule", re.Detail
+	case errors.Is(err, matcher.ErrInvalidQuery):
+		status, msg = http.StatusBadRequest, "web.error.bad_request"
 	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		status, msg = http.StatusServiceUnavailable, "web.error.unavailable"
 	case errors.As(err, &he):
@@ -209,7 +248,7 @@ func (s *Server) errorPage(err error, c echo.Context) {
 			"method", c.Request().Method, "path", c.Path(), "error", err)
 	}
 	v := s.viewOf(c)
-	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg)}); rerr != nil {
+	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg), Detail: detail}); rerr != nil {
 		s.log.Error("error page failed", "error", rerr)
 	}
 }
@@ -217,6 +256,9 @@ func (s *Server) errorPage(err error, c echo.Context) {
 type errorData struct {
 	Status  int
 	Message string
+	// Detail is the domain's own words on what to change (English), for the
+	// errors of a person's input; never an internal error.
+	Detail string
 }
 
 // errForbidden refuses a page to someone signed in whose role may not open it.
