@@ -244,7 +244,7 @@ func (s *Server) editChallenge(c echo.Context) error {
 // practiceForm is a practice as the form shows it.
 type practiceForm struct {
 	Title, Description, Language, Results, Lessons, Transferability, Status, Start, End string
-	Themes                                                                             []string
+	Themes                                                                              []string
 }
 
 func (s *Server) practiceFormPage(id, cityID string, version int64, in practiceForm, errs formErrors) formPage[practiceForm] {

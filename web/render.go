@@ -49,8 +49,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%.1f", 100*min(max, v)/max)
 	},
-	"add": func(a, b int) int { return a + b },
-	"mul": func(a, b int) int { return a * b },
+	"add":  func(a, b int) int { return a + b },
+	"mul":  func(a, b int) int { return a * b },
 	"join": strings.Join,
 	// seq is the numbers from a to b.
 	"seq": func(a, b int) []int {
