@@ -15,7 +15,7 @@ import (
 )
 
 // client is a browser without a browser: cookies, no redirects followed.
-func client(t *testing.T) *http.Client {
+func client(t testing.TB) *http.Client {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +23,7 @@ func client(t *testing.T) *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func get(t *testing.T, c *http.Client, u string, header ...string) (*http.Response, string) {
+func get(t testing.TB, c *http.Client, u string, header ...string) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, u, nil)
 	if err != nil {
@@ -35,7 +35,7 @@ func get(t *testing.T, c *http.Client, u string, header ...string) (*http.Respon
 	return do(t, c, req)
 }
 
-func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string) {
+func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	res, err := c.Do(req)
 	if err != nil {
@@ -48,7 +48,7 @@ func do(t *testing.T, c *http.Client, req *http.Request) (*http.Response, string
 
 var csrfField = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
-func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
+func post(t testing.TB, c *http.Client, u string, form url.Values) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -146,7 +146,7 @@ func TestPagesWithoutABrowser(t *testing.T) {
 }
 
 // signIn signs c in as email through the forms and returns the link used.
-func signIn(t *testing.T, svc *browsertest.Service, c *http.Client, email string) string {
+func signIn(t testing.TB, svc *browsertest.Service, c *http.Client, email string) string {
 	t.Helper()
 	_, body := get(t, c, svc.URL+"/sign-in")
 	m := csrfField.FindStringSubmatch(body)

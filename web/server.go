@@ -32,7 +32,10 @@ type Config struct {
 	// (suggestions, explanations, proposals); the public pages work without.
 	Matching  *workflow.Matching
 	Workflows *workflow.Workflows
-	Logger    *slog.Logger
+	// Follower keeps Matching in step with the store; a form's answer waits
+	// for it to hold the form's write, so that the next page shows it.
+	Follower *workflow.Follower
+	Logger   *slog.Logger
 	// Catalogue holds the pages' messages; nil: locale.Load().
 	Catalogue *locale.Catalogue
 	// SecureCookies marks every cookie Secure: set it when people reach the
@@ -46,6 +49,7 @@ type Server struct {
 	people    *people.People
 	matching  *workflow.Matching
 	flows     *workflow.Workflows
+	follower  *workflow.Follower
 	log       *slog.Logger
 	cat       *locale.Catalogue
 	secure    bool
@@ -64,7 +68,7 @@ type Route struct {
 
 // New returns the handler of the pages.
 func New(cfg Config) (*echo.Echo, error) {
-	s := &Server{store: cfg.Store, people: cfg.People, matching: cfg.Matching, flows: cfg.Workflows,
+	s := &Server{store: cfg.Store, people: cfg.People, matching: cfg.Matching, flows: cfg.Workflows, follower: cfg.Follower,
 		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -124,6 +128,7 @@ func New(cfg Config) (*echo.Echo, error) {
 			CookieMaxAge:   int((24 * time.Hour).Seconds()),
 		}),
 		s.session,
+		s.awaitIndex,
 	)
 	for _, r := range s.Routes() {
 		h := r.Handler
@@ -180,6 +185,31 @@ func (s *Server) Routes() []Route {
 
 // RouteTable lists the method, path and access of every page, for tests.
 func RouteTable() []Route { return (&Server{}).Routes() }
+
+// indexWait bounds how long a form's answer waits for the match index to hold
+// the form's write.
+const indexWait = 2 * time.Second
+
+// awaitIndex makes the answer to a form wait (up to indexWait) until this
+// process's match index holds what the form wrote, so that the page it leads
+// to (a new challenge's suggestions) sees the write.
+func (s *Server) awaitIndex(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.follower == nil || c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead {
+			return next(c)
+		}
+		ctx, w := profiles.TrackWrites(c.Request().Context())
+		c.SetRequest(c.Request().WithContext(ctx))
+		c.Response().Before(func() {
+			if seq := w.Position(); seq > 0 {
+				wctx, cancel := context.WithTimeout(ctx, indexWait)
+				_ = s.follower.WaitFor(wctx, seq)
+				cancel()
+			}
+		})
+		return next(c)
+	}
+}
 
 // securityHeaders forbid what no page needs: other origins' scripts, styles
 // and frames, sniffing, and the Referer to other sites.

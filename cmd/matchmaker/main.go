@@ -415,7 +415,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
-	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Logger: e.log,
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: e.log,
 		SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://")})
 	if err != nil {
 		return err

@@ -118,7 +118,7 @@ func Start(t testing.TB, db profilestest.DB) *Service {
 	}
 	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, Background: ctx,
 		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
-	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Logger: log})
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,10 +363,11 @@ func (b *Browser) Axe() {
 	}
 }
 
-// Screenshot saves the page as a PNG at path.
+// Screenshot saves what the window shows (960×720) as a PNG at path.
 func (b *Browser) Screenshot(path string) {
 	b.t.Helper()
-	png := Get(b, chromedp.FullScreenshot(100))
+	b.Do(chromedp.EmulateViewport(960, 720))
+	png := Get(b, chromedp.CaptureScreenshot())
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
