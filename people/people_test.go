@@ -288,3 +288,32 @@ func TestSignInLinks(t *testing.T) {
 		})
 	})
 }
+
+// TestErasureTakesTheAccount: erasing an expert deletes their account on the
+// pages, and with it their sessions.
+func TestErasureTakesTheAccount(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		x, err := f.store.CreateExpert(ctx, profiles.ExpertInput{Name: "Eva Expert", Role: "academic", Country: "FR", Languages: []string{"fr"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "eva@x.example", Name: "Eva Expert", Role: profiles.RoleExpert, ExpertID: x.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, token, err := f.folks.SignIn(ctx, strings.TrimPrefix(f.out.last(t).Link, "https://mm.example.org/sign-in/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.EraseExpert(ctx, x.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.FindUserByID(ctx, u.ID); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("the erased expert's account: %v, want ErrNotFound", err)
+		}
+		if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("the erased expert's session: %v, want ErrNotFound", err)
+		}
+	})
+}

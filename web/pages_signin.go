@@ -12,16 +12,22 @@ import (
 	"matchmaker/profiles"
 )
 
-// switchLang records the reader's choice of language in a cookie and goes
-// back to the page they were on. It is a link, not a form, so that it works
-// everywhere without JavaScript; it changes nothing but the reader's own
-// cookie.
+// switchLang records the reader's choice of language in a cookie (and in
+// their profile when they are signed in) and goes back to the page they were
+// on. It is a link, not a form, so that it works everywhere without
+// JavaScript; it changes nothing but the reader's own preference.
 func (s *Server) switchLang(c echo.Context) error {
 	l, ok := locale.Parse(c.Param("lang"))
 	if !ok || string(l) != strings.ToLower(c.Param("lang")) {
 		return echo.ErrNotFound
 	}
 	s.setCookie(c, langCookie, string(l), 365*24*time.Hour)
+	// A person signed in keeps the choice on every device they sign in on.
+	if u := userOf(c); u != nil && u.Lang != string(l) {
+		if err := s.people.SetLang(c.Request().Context(), u.ID, string(l)); err != nil {
+			return err
+		}
+	}
 	return redirect(c, localPath(c.QueryParam("next")))
 }
 

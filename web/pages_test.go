@@ -4,11 +4,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"matchmaker/people"
 	"matchmaker/profiles/profilestest"
 	"matchmaker/web"
 	"matchmaker/web/browsertest"
@@ -184,5 +186,32 @@ func TestRouteTableIsComplete(t *testing.T) {
 	}
 	if !seen["GET /"] {
 		t.Error("no home page")
+	}
+}
+
+// TestSignInIsThrottled: one address may ask for a handful of sign-in links,
+// then waits: each ask may send a mail.
+func TestSignInIsThrottled(t *testing.T) {
+	store := profilestest.OpenStore(t, profilestest.SQLiteDB(t, true))
+	folks, err := people.New(people.Config{Store: store, Sender: &browsertest.Outbox{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(web.Config{Store: store, People: folks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	c := client(t)
+	_, body := get(t, c, srv.URL+"/sign-in")
+	token := csrfField.FindStringSubmatch(body)[1]
+	codes := []int{}
+	for range 7 {
+		res, _ := post(t, c, srv.URL+"/sign-in", url.Values{"email": {"someone@x.example"}, "_csrf": {token}})
+		codes = append(codes, res.StatusCode)
+	}
+	if codes[0] != http.StatusOK || codes[6] != http.StatusTooManyRequests {
+		t.Errorf("statuses of seven asks in a row: %v, want 200 first and 429 last", codes)
 	}
 }

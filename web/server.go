@@ -13,6 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/time/rate"
 
 	"matchmaker/locale"
 	"matchmaker/matcher"
@@ -38,6 +39,14 @@ type Config struct {
 	Logger   *slog.Logger
 	// Catalogue holds the pages' messages; nil: locale.Load().
 	Catalogue *locale.Catalogue
+	// IPExtractor says where a request's client address comes from (the
+	// connection's, or X-Forwarded-For from trusted proxies only); nil: the
+	// connection's. The sign-in forms are rate-limited by it.
+	IPExtractor echo.IPExtractor
+	// SignInRate is how many sign-in requests a second one address may
+	// make (a burst of five); zero: 0.2, one every five seconds. Each one
+	// may send a mail.
+	SignInRate float64
 	// SecureCookies marks every cookie Secure: set it when people reach the
 	// service over HTTPS (directly or through a proxy).
 	SecureCookies bool
@@ -91,6 +100,24 @@ func New(cfg Config) (*echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorPage
+	e.IPExtractor = cfg.IPExtractor
+	if e.IPExtractor == nil {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	signInRate := cfg.SignInRate
+	if signInRate <= 0 {
+		signInRate = 0.2
+	}
+	// Asking for links and using them is throttled by address: each ask may
+	// send a mail, and each use guesses a secret.
+	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Skipper: func(c echo.Context) bool { return c.Request().Method != http.MethodPost },
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(signInRate), Burst: 5, ExpiresIn: 10 * time.Minute}),
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			return echo.NewHTTPError(http.StatusTooManyRequests)
+		},
+	})
 	e.Use(
 		middleware.RequestID(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -134,6 +161,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		h := r.Handler
 		if r.Auth != "" {
 			h = s.require(r.Auth, h)
+		}
+		if strings.HasPrefix(r.Path, "/sign-in") {
+			h = signInLimit(h)
 		}
 		pages.Add(r.Method, r.Path, h)
 		if r.Method == http.MethodGet {
@@ -269,6 +299,8 @@ func (s *Server) errorPage(err error, c echo.Context) {
 			status, msg = http.StatusForbidden, "web.error.csrf"
 		case he.Code == http.StatusRequestEntityTooLarge:
 			msg = "web.error.too_large"
+		case he.Code == http.StatusTooManyRequests:
+			msg = "web.error.too_many"
 		case he.Code < 500:
 			msg = "web.error.bad_request"
 		}

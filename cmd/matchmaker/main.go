@@ -416,7 +416,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
 	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: e.log,
-		SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://")})
+		IPExtractor: api.IPExtractor(proxies), SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://")})
 	if err != nil {
 		return err
 	}

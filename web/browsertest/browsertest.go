@@ -118,7 +118,8 @@ func Start(t testing.TB, db profilestest.DB) *Service {
 	}
 	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, Background: ctx,
 		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
-	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: log})
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: log,
+		SignInRate: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
