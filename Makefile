@@ -3,7 +3,7 @@ GO        ?= go
 PKGS      ?= ./...
 BENCHTIME ?= 1x
 
-.PHONY: run demo build test test-short lint openapi-lint fmt bench fuzz clean loadtest bridge-data
+.PHONY: run demo build test test-short lint openapi-lint fmt bench fuzz clean loadtest bridge-data screenshots
 
 ## run: run the service with the demo network on the embedded SQLite default
 run:
@@ -52,6 +52,11 @@ fmt:
 BRIDGE_SRC ?= bridge-src
 bridge-data:
 	$(GO) run ./matcher/internal/bridgegen -src $(BRIDGE_SRC) -out matcher/bridgedata
+
+## screenshots: the pictures of the main pages in English, French and Spanish
+## in docs/ui/, taken by chromium from the demo network
+screenshots:
+	MATCHMAKER_SCREENSHOTS=1 $(GO) test -run TestScreenshots -count=1 ./web/
 
 ## bench: the benchmarks, with their baselines in the same run
 bench:

@@ -326,26 +326,26 @@ func peekBody(c echo.Context) ([]byte, error) {
 	return body, nil
 }
 
+// The ownership rules below adapt the route table to the rules of
+// profiles.Principal, which the pages apply too: one policy for every door.
+
 func ownCity(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	return k.Role == profiles.RoleCity && c.Param("id") == k.CityID, nil
+	return k.Principal().OwnsCity(c.Param("id")), nil
 }
 
 func ownExpert(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	return k.Role == profiles.RoleExpert && c.Param("id") == k.ExpertID, nil
+	return k.Principal().OwnsExpert(c.Param("id")), nil
 }
 
 // bodyOfCity lets a city key send a practice or a challenge of its own city
 // only: the decoded body's city_id must be the key's (on a merge patch, both the
 // stored row's and the merged one's).
 func bodyOfCity(k *profiles.APIKey, v any) bool {
-	if k.Role != profiles.RoleCity {
-		return false
-	}
 	switch v := v.(type) {
 	case *profiles.PracticeInput:
-		return v.CityID == k.CityID
+		return k.Principal().OwnsCity(v.CityID)
 	case *profiles.ChallengeInput:
-		return v.CityID == k.CityID
+		return k.Principal().OwnsCity(v.CityID)
 	}
 	return false
 }
@@ -358,7 +358,7 @@ func practiceOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	return p.CityID == k.CityID, nil
+	return k.Principal().OwnsCity(p.CityID), nil
 }
 
 func challengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
@@ -369,101 +369,64 @@ func challengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error
 	if err != nil {
 		return false, err
 	}
-	return ch.CityID == k.CityID, nil
+	return k.Principal().OwnsCity(ch.CityID), nil
 }
 
 // pathChallengeOfCity lets a city ask a pairing for its own challenge.
 func pathChallengeOfCity(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	if k.Role != profiles.RoleCity {
-		return false, nil
-	}
-	ch, err := s.store.FindChallengeByID(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return false, err
-	}
-	return ch.CityID == k.CityID, nil
+	return challengeOfCity(s, c, k)
 }
 
 // anyParty lets city and expert keys list proposals: the handler keeps theirs.
 func anyParty(*Server, echo.Context, *profiles.APIKey) (bool, error) { return true, nil }
-
-// involved reports whether a city or an expert key is a party to a proposal: the
-// city of its challenge, or a partner city or an expert it was sent to.
-func involved(p profiles.Proposal, k *profiles.APIKey) bool {
-	switch k.Role {
-	case profiles.RoleCity:
-		if p.CityID == k.CityID {
-			return true
-		}
-		return profiles.SentToPartner(p, k.CityID)
-	case profiles.RoleExpert:
-		// Only what was sent to them: a panel still being edited, and the
-		// reserve, are the secretariat's.
-		return profiles.SentToExpert(p, k.ExpertID)
-	}
-	return false
-}
 
 func proposalParty(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
 	p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return false, err
 	}
-	return involved(p, k), nil
+	return k.Principal().PartyTo(p), nil
 }
 
 // answeringMember lets an invitee answer for themself: an expert for their seat,
 // a city for its seat as a partner.
 func answeringMember(_ *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	m := c.Param("member_id")
-	return (k.Role == profiles.RoleExpert && m == k.ExpertID) || (k.Role == profiles.RoleCity && m == k.CityID), nil
+	return k.Principal().MayAnswerFor(c.Param("member_id")), nil
 }
 
 // outcomeProposal lets the city of a proposal record outcomes on it, and an
 // expert try (outcomeSide and the store decide on which side and seat).
 func outcomeProposal(s *Server, c echo.Context, k *profiles.APIKey) (bool, error) {
-	switch k.Role {
-	case profiles.RoleExpert:
-		return true, nil
-	case profiles.RoleCity:
-		p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
-		if err != nil {
-			return false, err
-		}
-		return p.CityID == k.CityID, nil
+	if k.Role != profiles.RoleCity {
+		return k.Principal().MayRecordOutcomeOn(profiles.Proposal{}), nil
 	}
-	return false, nil
+	p, err := s.store.FindProposalByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return false, err
+	}
+	return k.Principal().MayRecordOutcomeOn(p), nil
 }
 
 // outcomeSide lets a city key record the city's outcome, and an expert key
 // their own.
 func outcomeSide(k *profiles.APIKey, v any) bool {
 	o, ok := v.(*outcomeRequest)
-	if !ok {
-		return false
-	}
-	switch k.Role {
-	case profiles.RoleExpert:
-		return o.Side == "expert" && o.ExpertID == k.ExpertID
-	case profiles.RoleCity:
-		return o.Side == "city"
-	}
-	return false
+	return ok && (k.Role == profiles.RoleCity || k.Role == profiles.RoleExpert) && k.Principal().MayRecordOutcome(o.Side, o.ExpertID)
 }
 
 // scoringMember lets a panel member record their own scores.
 func scoringMember(k *profiles.APIKey, v any) bool {
 	r, ok := v.(*scoreRequest)
-	return ok && k.Role == profiles.RoleExpert && r.ExpertID == k.ExpertID
+	return ok && k.Role == profiles.RoleExpert && k.Principal().MayScoreAs(r.ExpertID)
 }
 
 // draftsVisibleTo says whose draft practices the request may see (see
-// profiles.DraftsVisibleTo).
-func draftsVisibleTo(c echo.Context) *string { return profiles.DraftsVisibleTo(keyOf(c)) }
+// profiles.Principal.DraftsVisible).
+func draftsVisibleTo(c echo.Context) *string { return keyOf(c).Principal().DraftsVisible() }
 
 // draftVisible reports whether the request may see practice p.
 func draftVisible(c echo.Context, p profiles.Practice) bool {
-	return profiles.PracticeVisible(keyOf(c), p)
+	return keyOf(c).Principal().PracticeVisible(p)
 }
 
 // counterparts are, for the request's city or expert key, whose contact details
@@ -489,34 +452,14 @@ func (s *Server) counterpartsOf(c echo.Context, k *profiles.APIKey) (counterpart
 
 // contactVisible says whether the request may see the contact details of a city
 // (kind "city") or an expert: the secretariat and the admin, the person
-// themself, and the counterpart of an accepted proposal.
+// themself, and the counterpart of an accepted proposal
+// (profiles.Principal.ContactVisible).
 func (s *Server) contactVisible(c echo.Context, kind, id string) (bool, error) {
 	k := keyOf(c)
-	if k == nil {
-		return false, nil
-	}
-	switch k.Role {
-	case profiles.RoleAdmin, profiles.RoleSecretariat:
-		return true, nil
-	case profiles.RoleCity:
-		if kind == "city" && id == k.CityID {
-			return true, nil
-		}
-	case profiles.RoleExpert:
-		if kind == "expert" && id == k.ExpertID {
-			return true, nil
-		}
-	default:
-		return false, nil
-	}
-	cp, err := s.counterpartsOf(c, k)
-	if err != nil {
-		return false, err
-	}
-	if kind == "city" {
-		return cp.cities[id], nil
-	}
-	return cp.experts[id], nil
+	return k.Principal().ContactVisible(kind, id, func() (profiles.Counterparts, error) {
+		cp, err := s.counterpartsOf(c, k)
+		return profiles.Counterparts{Cities: cp.cities, Experts: cp.experts}, err
+	})
 }
 
 // redactCities hides the contact details the request may not see.
@@ -558,16 +501,7 @@ func (s *Server) redactExperts(c echo.Context, es []profiles.Expert) error {
 // is the partner; for an expert, those that were sent to them (a seat of theirs
 // invited, accepted or declined), never a panel still being edited.
 func withKeyScope(c echo.Context, f *profiles.ProposalFilter) {
-	k := keyOf(c)
-	if k == nil {
-		return
-	}
-	switch k.Role {
-	case profiles.RoleCity:
-		f.PartyCityID = k.CityID
-	case profiles.RoleExpert:
-		f.SentToExpertID = k.ExpertID
-	}
+	keyOf(c).Principal().ScopeProposals(f)
 }
 
 // keyResponse is a new key with its secret, shown once.

@@ -92,11 +92,11 @@ type Server struct {
 	metricsHandler http.Handler
 }
 
-// ipExtractor says where a request's client address comes from: the
+// IPExtractor says where a request's client address comes from: the
 // connection, or X-Forwarded-For when the connection is a trusted proxy's.
 // echo's defaults would trust loopback and private networks too: none is
 // trusted here unless configured. X-Real-IP is never read.
-func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+func IPExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	if len(trusted) == 0 {
 		return echo.ExtractIPDirect()
 	}
@@ -179,7 +179,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.IPExtractor = IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = errorHandler(s.log, speaker{cat: locale.MustLoad(), base: cfg.PublicURL})
 	e.Use(
 		// First, so that every answer to a HEAD, errors included, is the

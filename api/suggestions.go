@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -65,7 +64,7 @@ func readerLanguage(c echo.Context) locale.Lang {
 // words in the reader's language.
 func (s *Server) inWords(c echo.Context, items []matcher.Suggestion) {
 	lang := readerLanguage(c)
-	s.nameCities(items)
+	s.matching.NameCities(items)
 	s.matching.Reasons().Suggestions(lang, items)
 }
 
@@ -179,38 +178,8 @@ func (s *Server) explain(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	ch, err := s.store.FindChallengeByID(ctx, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	if mq.Kind == matcher.KindPractice {
-		// A draft is its city's and the secretariat's: to anyone else it
-		// does not exist.
-		p, err := s.store.FindPracticeByID(ctx, id)
-		if err == nil && !draftVisible(c, p) {
-			err = fmt.Errorf("practice %s: %w", id, profiles.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-	}
 	mq.ChallengeID = c.Param("id")
-	sug, err := s.matching.Index().Explain(mq, id)
-	if errors.Is(err, matcher.ErrNotFound) && mq.Kind == matcher.KindCity {
-		// The index knows a city only through its documents: one with none
-		// is not suggested, for want of a practice.
-		if _, ferr := s.store.FindCityByID(ctx, id); ferr == nil {
-			mode, _ := matcher.ParseMode(string(mq.Mode))
-			if mq.Mode == "" && len(ch.Modes) > 0 {
-				mode, _ = matcher.ParseMode(ch.Modes[0]) // the challenge's first mode, as the index answers
-			}
-			sug, err = matcher.Suggestion{ID: id, Kind: matcher.KindCity, Explanation: matcher.Explanation{
-				Mode: mode, Excluded: true, Exclusions: []matcher.Reason{{Code: matcher.ReasonCityNoPractice}},
-				Contributions: []matcher.Contribution{},
-			}}, nil
-		}
-	}
+	sug, err := s.matching.Explain(c.Request().Context(), keyOf(c).Principal(), mq, id)
 	if err != nil {
 		return err
 	}
@@ -258,22 +227,6 @@ func (s *Server) partners(c echo.Context) error {
 	}
 	s.inWords(c, page.Items)
 	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
-}
-
-// nameCities gives the city suggestions their names, and the others the name
-// of their city, which the index does not keep (it knows cities by ID), from
-// the cities the matching layer follows: no store read per item. The two
-// cities of each direction of a partnership are named too.
-func (s *Server) nameCities(items []matcher.Suggestion) {
-	for i := range items {
-		it := &items[i]
-		if it.Kind == matcher.KindCity && it.Name == "" {
-			it.Name = s.matching.CityName(it.ID)
-		}
-		if it.CityID != "" && it.CityName == "" {
-			it.CityName = s.matching.CityName(it.CityID)
-		}
-	}
 }
 
 func orEmpty[T any](items []T) []T {

@@ -108,32 +108,6 @@ type ExpertExport struct {
 	Audit     []AuditEntry  `json:"audit"` // writes made with their keys
 }
 
-// DraftsVisibleTo says whose draft practices the holder of key k (nil: an
-// anonymous reader) may see: a draft is its city's and the secretariat's. Nil
-// means every city's (the secretariat and admin), a city's ID its own, and ""
-// none; it is PracticeFilter.DraftsOf.
-func DraftsVisibleTo(k *APIKey) *string {
-	none := ""
-	switch {
-	case k == nil:
-		return &none
-	case k.Role == RoleAdmin || k.Role == RoleSecretariat:
-		return nil
-	case k.Role == RoleCity:
-		return &k.CityID
-	}
-	return &none
-}
-
-// PracticeVisible reports whether the holder of key k may see practice p.
-func PracticeVisible(k *APIKey, p Practice) bool {
-	if p.Status != "draft" {
-		return true
-	}
-	city := DraftsVisibleTo(k)
-	return city == nil || *city == p.CityID
-}
-
 // sentStatuses are the states of a seat whose holder was sent the proposal:
 // invited, and then accepted or declined. A seat still "proposed", or
 // "withdrawn" before sending, was never sent.

@@ -246,6 +246,11 @@ func (s *Store) EraseExpert(ctx context.Context, id string) (pseudonym string, e
 				return fmt.Errorf("anonymise %s: %w", u.table, err)
 			}
 		}
+		// Their account on the pages goes with them: name, address, sessions
+		// and sign-in links (these two by the foreign key's cascade).
+		if _, err := db.NewDelete().TableExpr("users").Where("expert_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("erase user of expert %s: %w", id, err)
+		}
 		changed, err := tx.eraseFromJSON(ctx, id, pseudonym)
 		if err != nil {
 			return err

@@ -31,7 +31,9 @@ import (
 	"matchmaker/metrics"
 	"matchmaker/migrations"
 	"matchmaker/notify"
+	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/web"
 	"matchmaker/workflow"
 )
 
@@ -88,6 +90,7 @@ type serveCmd struct {
 	CORSOrigins     string        `name:"cors-origins" env:"MATCHMAKER_CORS_ORIGINS" help:"Comma-separated browser origins allowed to call the API, such as https://app.example.org (default: none; * for any)."`
 	PublicURL       string        `name:"public-url" env:"MATCHMAKER_PUBLIC_URL" help:"The address clients reach the service at, such as https://matchmaker.example.net: the links of the emails and problem types are absolute under it (default: links under http:// and the listen address, problem types relative, /problems/not-found)."`
 	MetricsAddr     string        `name:"metrics-addr" env:"MATCHMAKER_METRICS_ADDR" help:"Serve /metrics (Prometheus) on this address, such as 127.0.0.1:9090, instead of on --addr (default: on --addr)."`
+	SecureCookies   bool          `name:"secure-cookies" env:"MATCHMAKER_SECURE_COOKIES" help:"Mark the pages' cookies Secure even when --public-url is not https (behind a proxy that terminates TLS)."`
 	RoundRescue     time.Duration `name:"round-rescue-after" env:"MATCHMAKER_ROUND_RESCUE_AFTER" help:"How long a round stays claimed by a replica that stopped answering (killed, cut off) before another replica takes it over; longer than --round-timeout (default: the timeout and one minute)."`
 }
 
@@ -372,6 +375,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		"smtp_url", notify.RedactURL(cmd.SMTPURL), "mail_from", cmd.MailFrom, "public_url", cmd.PublicURL, "cors_origins", cmd.CORSOrigins,
 		"secretariat_email", cmd.SecretariatMail, "link_secret_set", cmd.LinkSecret != "", "link_ttl", cmd.LinkTTL,
 		"reminder_after", cmd.ReminderAfter, "mail_attempts", cmd.MailAttempts, "webhook_allow_private", cmd.WebhookPrivate,
+		"secure_cookies", cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://"),
 		"version", buildVersion())
 	proxies, err := api.ParseTrustedProxies(cmd.TrustedProxies)
 	if err != nil {
@@ -401,6 +405,12 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 			e.log.Info("database closed")
 		}
 	}()
+	// The people who sign in on the pages; their sign-in links go to the log
+	// until a mailer is wired.
+	folks, err := people.New(people.Config{Store: store, Logger: e.log, BaseURL: cmd.PublicURL})
+	if err != nil {
+		return err
+	}
 	if cmd.Demo {
 		existing, err := store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 1}})
 		if err != nil {
@@ -497,12 +507,18 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
-	handler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
+	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL, CORSOrigins: corsOrigins})
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: e.log,
+		IPExtractor: api.IPExtractor(proxies), SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://")})
+	if err != nil {
+		return err
+	}
+	go folks.PurgeExpired(ctx, time.Hour)
 	srv := &http.Server{
 		Addr:              cmd.Addr,
-		Handler:           handler,
+		Handler:           doors(apiHandler, pages),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -514,6 +530,14 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return fmt.Errorf("listen on %s: %w", cmd.Addr, err)
 	}
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
+	folks.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
+	if cmd.Demo {
+		// A person of each kind to sign in as: their links, written to the
+		// log as every sign-in link is while no mailer is configured.
+		if err := demoPeople(ctx, store, folks); err != nil {
+			return err
+		}
+	}
 	served := make(chan error, 1)
 	// net/http answers a request it cannot read by itself, in text/plain;
 	// the listener turns those answers into problems like every other error.
@@ -609,4 +633,37 @@ func displayAddr(addr string) string {
 		return "localhost:" + port
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// doors routes a request to the JSON API (/v1…, health, readiness and the
+// OpenAPI document) or to the pages (everything else). Paths are compared
+// as they came, uncleaned, so that the API answers exactly as it does alone.
+func doors(apiHandler, pages http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json":
+			apiHandler.ServeHTTP(w, r)
+		default:
+			pages.ServeHTTP(w, r)
+		}
+	})
+}
+
+// demoPeople makes sure the demo has a member of the secretariat, an officer
+// of a city with a challenge and an expert, and sends each a sign-in link.
+func demoPeople(ctx context.Context, store *profiles.Store, folks *people.People) error {
+	users, err := demo.People(ctx, store)
+	if err != nil {
+		return err
+	}
+	for _, in := range users {
+		u, err := folks.Ensure(ctx, in)
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", in.Email, err)
+		}
+		if err := folks.SendLink(ctx, u); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -126,6 +126,21 @@ func TestServeDemoAndShutdown(t *testing.T) {
 			t.Errorf("%s: %d rows in the demo network, want at least %d", path, list.Total, min)
 		}
 	}
+	// The pages answer beside the API, and the demo printed a sign-in link
+	// for a person of each kind.
+	resp, err = http.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("GET /: %d %s, want 200 and a page", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	for _, role := range []string{"secretariat", "city", "expert"} {
+		if !strings.Contains(logs.String(), `"role":"`+role+`","link":"`+base+`/sign-in/mm_`) {
+			t.Errorf("no sign-in link for the demo's %s user in the log", role)
+		}
+	}
 	cancel()
 	select {
 	case err := <-done:

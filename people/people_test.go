@@ -1,0 +1,319 @@
+package people_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"matchmaker/people"
+	"matchmaker/profiles"
+	"matchmaker/profiles/profilestest"
+)
+
+// clock is a clock the test moves by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// outbox keeps the links sent.
+type outbox struct {
+	mu   sync.Mutex
+	sent []people.SignIn
+}
+
+func (o *outbox) SendSignIn(_ context.Context, m people.SignIn) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sent = append(o.sent, m)
+	return nil
+}
+
+func (o *outbox) last(t *testing.T) people.SignIn {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if len(o.sent) == 0 {
+		t.Fatal("no sign-in link was sent")
+	}
+	return o.sent[len(o.sent)-1]
+}
+
+func (o *outbox) count() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.sent)
+}
+
+type fixture struct {
+	store  *profiles.Store
+	folks  *people.People
+	out    *outbox
+	clock  *clock
+	cityID string
+}
+
+func setup(t *testing.T, body func(t *testing.T, f fixture)) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		c := &clock{now: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}
+		s := profilestest.OpenStore(t, db, profiles.WithClock(c.Now))
+		city, err := s.CreateCity(context.Background(), profiles.CityInput{Name: "Lyon", Country: "FR", Region: "europe", Languages: []string{"fr"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &outbox{}
+		folks, err := people.New(people.Config{Store: s, Sender: out, BaseURL: "https://mm.example.org/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body(t, fixture{store: s, folks: folks, out: out, clock: c, cityID: city.ID})
+	})
+}
+
+func fieldsOf(err error) []string {
+	var ve *profiles.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	var out []string
+	for _, f := range ve.Fields {
+		out = append(out, f.Field)
+	}
+	slices.Sort(out)
+	return out
+}
+
+var (
+	secretariat = &profiles.Principal{Role: profiles.RoleSecretariat}
+	admin       = &profiles.Principal{Role: profiles.RoleAdmin}
+)
+
+func TestInvite(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		officer := profiles.UserInput{Email: "Ana@Lyon.example", Name: "Ana", Role: profiles.RoleCity, CityID: f.cityID}
+		for _, tc := range []struct {
+			name string
+			by   *profiles.Principal
+			in   profiles.UserInput
+		}{
+			{"anonymous", nil, officer},
+			{"a city officer", &profiles.Principal{Role: profiles.RoleCity, CityID: f.cityID}, officer},
+			{"an expert", &profiles.Principal{Role: profiles.RoleExpert, ExpertID: "x"}, officer},
+			{"the secretariat inviting an admin", secretariat, profiles.UserInput{Email: "root@x.example", Name: "Root", Role: profiles.RoleAdmin}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := f.folks.Invite(ctx, tc.by, "someone", tc.in); !errors.Is(err, people.ErrForbidden) {
+					t.Errorf("invite: %v, want ErrForbidden", err)
+				}
+			})
+		}
+		if f.out.count() != 0 {
+			t.Fatalf("refused invitations sent %d links", f.out.count())
+		}
+
+		u, err := f.folks.Invite(ctx, secretariat, "sam", officer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Email != "ana@lyon.example" || u.InvitedBy != "sam" {
+			t.Errorf("user = %+v: want the email lower-cased and the inviter kept", u)
+		}
+		if l := f.out.last(t); l.User.ID != u.ID || !strings.HasPrefix(l.Link, "https://mm.example.org/sign-in/mm_") {
+			t.Errorf("link %q for %s, want one for the new user under the base URL", l.Link, l.User.ID)
+		}
+		if _, err := f.folks.Invite(ctx, admin, "root", profiles.UserInput{Email: "root@x.example", Name: "Root", Role: profiles.RoleAdmin}); err != nil {
+			t.Errorf("an admin inviting an admin: %v", err)
+		}
+
+		// Every bad field at once; a case variant of a taken address is taken.
+		_, err = f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "ANA@lyon.example", Name: " ", Role: profiles.RoleCity, Lang: "de"})
+		if got := fieldsOf(err); !slices.Equal(got, []string{"city_id", "email", "lang", "name"}) {
+			t.Errorf("fields = %v (%v), want city_id, email, lang, name", got, err)
+		}
+		_, err = f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "x@y.example", Name: "X", Role: profiles.RoleExpert, CityID: f.cityID, ExpertID: "nope"})
+		if got := fieldsOf(err); !slices.Equal(got, []string{"city_id", "expert_id"}) {
+			t.Errorf("fields = %v (%v), want city_id, expert_id", got, err)
+		}
+		_, err = f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "not an address", Name: "X", Role: "integration"})
+		if got := fieldsOf(err); !slices.Equal(got, []string{"email", "role"}) {
+			t.Errorf("fields = %v (%v), want email, role", got, err)
+		}
+	})
+}
+
+func TestSignInLinks(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		u, err := f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "ana@lyon.example", Name: "Ana", Role: profiles.RoleCity, CityID: f.cityID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secret := func(l people.SignIn) string { return strings.TrimPrefix(l.Link, "https://mm.example.org/sign-in/") }
+
+		t.Run("once", func(t *testing.T) {
+			s := secret(f.out.last(t))
+			got, sess, token, err := f.folks.SignIn(ctx, s)
+			if err != nil || got.ID != u.ID || token == "" || !sess.ExpiresAt.After(f.clock.Now()) {
+				t.Fatalf("sign in: %v %+v %+v", err, got, sess)
+			}
+			if _, _, _, err := f.folks.SignIn(ctx, s); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("second use: %v, want ErrNotFound", err)
+			}
+			if su, _, err := f.folks.Session(ctx, token); err != nil || su.ID != u.ID {
+				t.Errorf("session: %v %+v", err, su)
+			}
+			if err := f.folks.SignOut(ctx, token); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("session after sign-out: %v, want ErrNotFound", err)
+			}
+		})
+
+		t.Run("unknown and tampered", func(t *testing.T) {
+			for _, s := range []string{"", "mm_nothing", strings.Repeat("a", 5000), secret(f.out.last(t)) + "x"} {
+				if _, _, _, err := f.folks.SignIn(ctx, s); !errors.Is(err, profiles.ErrNotFound) {
+					t.Errorf("sign in with %.20q: %v, want ErrNotFound", s, err)
+				}
+			}
+		})
+
+		t.Run("expired", func(t *testing.T) {
+			if err := f.folks.RequestSignIn(ctx, "ANA@lyon.example "); err != nil {
+				t.Fatal(err)
+			}
+			s := secret(f.out.last(t))
+			f.clock.add(people.DefaultLinkTTL + time.Second)
+			if _, _, _, err := f.folks.SignIn(ctx, s); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("expired link: %v, want ErrNotFound", err)
+			}
+		})
+
+		t.Run("session expires", func(t *testing.T) {
+			if err := f.folks.RequestSignIn(ctx, u.Email); err != nil {
+				t.Fatal(err)
+			}
+			_, _, token, err := f.folks.SignIn(ctx, secret(f.out.last(t)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.clock.add(people.DefaultSessionTTL + time.Second)
+			if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("expired session: %v, want ErrNotFound", err)
+			}
+			if n, err := f.store.PurgeSignIns(ctx); err != nil || n == 0 {
+				t.Errorf("purge: %d rows, %v; want the expired rows gone", n, err)
+			}
+		})
+
+		t.Run("concurrent redemptions", func(t *testing.T) {
+			if err := f.folks.RequestSignIn(ctx, u.Email); err != nil {
+				t.Fatal(err)
+			}
+			s := secret(f.out.last(t))
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			wins := 0
+			for range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					_, _, _, err := f.folks.SignIn(ctx, s)
+					if err != nil && !errors.Is(err, profiles.ErrNotFound) {
+						t.Errorf("concurrent sign in: %v", err)
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if err == nil {
+						wins++
+					}
+				}()
+			}
+			wg.Wait()
+			if wins != 1 {
+				t.Errorf("%d redemptions of one link succeeded, want 1", wins)
+			}
+		})
+
+		t.Run("no account, disabled", func(t *testing.T) {
+			n := f.out.count()
+			if err := f.folks.RequestSignIn(ctx, "nobody@lyon.example"); err != nil {
+				t.Errorf("unknown address: %v, want no error (the form tells no one who has an account)", err)
+			}
+			if err := f.folks.RequestSignIn(ctx, u.Email); err != nil {
+				t.Fatal(err)
+			}
+			s := secret(f.out.last(t))
+			_, _, token, err := f.folks.SignIn(ctx, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.folks.RequestSignIn(ctx, u.Email); err != nil {
+				t.Fatal(err)
+			}
+			pending := secret(f.out.last(t))
+			if err := f.store.DisableUser(ctx, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("session of a disabled user: %v, want ErrNotFound", err)
+			}
+			if _, _, _, err := f.folks.SignIn(ctx, pending); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("link of a disabled user: %v, want ErrNotFound", err)
+			}
+			before := f.out.count()
+			if err := f.folks.RequestSignIn(ctx, u.Email); err != nil || f.out.count() != before {
+				t.Errorf("a disabled user was sent a link (%v)", err)
+			}
+			if before != n+2 {
+				t.Errorf("%d links sent, want 2 (none to the unknown address)", before-n)
+			}
+		})
+	})
+}
+
+// TestErasureTakesTheAccount: erasing an expert deletes their account on the
+// pages, and with it their sessions.
+func TestErasureTakesTheAccount(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		x, err := f.store.CreateExpert(ctx, profiles.ExpertInput{Name: "Eva Expert", Role: "academic", Country: "FR", Languages: []string{"fr"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "eva@x.example", Name: "Eva Expert", Role: profiles.RoleExpert, ExpertID: x.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, token, err := f.folks.SignIn(ctx, strings.TrimPrefix(f.out.last(t).Link, "https://mm.example.org/sign-in/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.EraseExpert(ctx, x.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.store.FindUserByID(ctx, u.ID); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("the erased expert's account: %v, want ErrNotFound", err)
+		}
+		if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("the erased expert's session: %v, want ErrNotFound", err)
+		}
+	})
+}

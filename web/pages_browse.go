@@ -1,0 +1,281 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/profiles"
+	"matchmaker/workflow"
+)
+
+// The pages anyone may read: cities, practices and experts' public profiles
+// by theme, region and language; search; the comparison of a theme; the
+// network by region.
+
+// filters are a list page's filters, read from the query: a value that is not
+// one of the choices is dropped, as a form's select would never send it.
+type filters struct {
+	Q        string
+	Region   string
+	Language string
+	Theme    string
+	After    string
+}
+
+func (s *Server) filtersOf(c echo.Context) filters {
+	f := filters{Q: strings.TrimSpace(c.QueryParam("q")), After: c.QueryParam("after")}
+	if len([]rune(f.Q)) > 200 {
+		f.Q = string([]rune(f.Q)[:200])
+	}
+	if r := c.QueryParam("region"); slices.Contains(profiles.Regions, r) {
+		f.Region = r
+	}
+	if l := c.QueryParam("language"); slices.Contains(filterLangs, l) {
+		f.Language = l
+	}
+	if t := c.QueryParam("theme"); t != "" && s.store.Taxonomy().Has(t) {
+		f.Theme = t
+	}
+	return f
+}
+
+// filterLangs are the languages a list can be filtered by: the network's.
+var filterLangs = []string{"en", "fr", "es"}
+
+// listPage is one page of a list with its filters and the choices of the
+// filter form.
+type listPage[T any] struct {
+	Filters filters
+	Items   []T
+	Total   int
+	// Next is the query of the next page, or "".
+	Next    string
+	Regions []string
+	Langs   []string
+	Themes  []profiles.Theme
+	// Names maps city IDs to their names, for the items that show a city.
+	Names map[string]string
+}
+
+func withChoices[T any](s *Server, f filters, res profiles.ListResult[T], base string) listPage[T] {
+	lp := listPage[T]{Filters: f, Items: res.Items, Total: res.Total, Regions: profiles.Regions, Langs: filterLangs,
+		Themes: s.store.Taxonomy().Themes(), Names: map[string]string{}}
+	if res.Next != "" {
+		q := make([]string, 0, 5)
+		for k, v := range map[string]string{"q": f.Q, "region": f.Region, "language": f.Language, "theme": f.Theme} {
+			if v != "" {
+				q = append(q, k+"="+url.QueryEscape(v))
+			}
+		}
+		slices.Sort(q)
+		q = append(q, "after="+url.QueryEscape(res.Next))
+		lp.Next = base + "?" + strings.Join(q, "&")
+	}
+	return lp
+}
+
+const pageSize = 24
+
+func (s *Server) cities(c echo.Context) error {
+	f := s.filtersOf(c)
+	res, err := s.store.FindCities(c.Request().Context(), profiles.CityFilter{Region: f.Region, Language: f.Language, Q: f.Q,
+		Page: profiles.Page{Limit: pageSize, After: f.After}})
+	if err != nil {
+		return err
+	}
+	lp := withChoices(s, f, res, "/cities")
+	lp.Themes = nil // cities have no themes: their practices and challenges do
+	return s.render(c, http.StatusOK, "cities", "web.cities.title", lp)
+}
+
+// cityData is a city's page.
+type cityData struct {
+	City       profiles.City
+	Practices  []profiles.Practice
+	Challenges []profiles.Challenge
+	// Contact is shown to whoever may see it (profiles.Principal.ContactVisible).
+	Contact *profiles.Contact
+	CanEdit bool
+}
+
+func (s *Server) city(c echo.Context) error {
+	ctx := c.Request().Context()
+	p := principalOf(c)
+	city, err := s.store.FindCityByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	prs, err := s.store.FindPractices(ctx, profiles.PracticeFilter{CityID: city.ID, DraftsOf: p.DraftsVisible(), Page: profiles.Page{Limit: profiles.MaxLimit}})
+	if err != nil {
+		return err
+	}
+	chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: city.ID, Page: profiles.Page{Limit: profiles.MaxLimit}})
+	if err != nil {
+		return err
+	}
+	d := cityData{City: city, Practices: prs.Items, Challenges: chs.Items, CanEdit: p.MayEditCity(city.ID)}
+	if ok, err := s.contactVisible(ctx, p, "city", city.ID); err != nil {
+		return err
+	} else if ok {
+		d.Contact = city.Contact
+	}
+	return s.render(c, http.StatusOK, "city", "web.city.title", d)
+}
+
+// contactVisible applies the principal's rule on contact details.
+func (s *Server) contactVisible(ctx context.Context, p *profiles.Principal, kind, id string) (bool, error) {
+	return p.ContactVisible(kind, id, func() (profiles.Counterparts, error) {
+		cities, experts, err := s.store.Counterparts(ctx, p.CityID, p.ExpertID)
+		return profiles.Counterparts{Cities: cities, Experts: experts}, err
+	})
+}
+
+func (s *Server) practices(c echo.Context) error {
+	f := s.filtersOf(c)
+	ctx := c.Request().Context()
+	res, err := s.store.FindPractices(ctx, profiles.PracticeFilter{Region: f.Region, Language: f.Language, Theme: f.Theme, Q: f.Q,
+		DraftsOf: principalOf(c).DraftsVisible(), Page: profiles.Page{Limit: pageSize, After: f.After}})
+	if err != nil {
+		return err
+	}
+	lp := withChoices(s, f, res, "/practices")
+	for _, p := range res.Items {
+		lp.Names[p.CityID] = s.cityName(p.CityID)
+	}
+	return s.render(c, http.StatusOK, "practices", "web.practices.title", lp)
+}
+
+// cityName is the name of a city from the matching layer's cities: no store
+// read per item.
+func (s *Server) cityName(id string) string {
+	if s.matching == nil {
+		return ""
+	}
+	return s.matching.CityName(id)
+}
+
+// practiceData is a practice's page.
+type practiceData struct {
+	Practice profiles.Practice
+	CityName string
+	CanEdit  bool
+}
+
+func (s *Server) practice(c echo.Context) error {
+	p := principalOf(c)
+	pr, err := s.store.FindPracticeByID(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	if !p.PracticeVisible(pr) {
+		return profiles.ErrNotFound
+	}
+	return s.render(c, http.StatusOK, "practice", "web.practice.title",
+		practiceData{Practice: pr, CityName: s.cityName(pr.CityID), CanEdit: p.MayEditCity(pr.CityID)})
+}
+
+func (s *Server) experts(c echo.Context) error {
+	f := s.filtersOf(c)
+	res, err := s.store.FindExperts(c.Request().Context(), profiles.ExpertFilter{Region: f.Region, Language: f.Language, Theme: f.Theme, Q: f.Q,
+		Page: profiles.Page{Limit: pageSize, After: f.After}})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, "experts", "web.experts.title", withChoices(s, f, res, "/experts"))
+}
+
+// expertData is an expert's public profile.
+type expertData struct {
+	Expert   profiles.Expert
+	CityName string
+	Contact  *profiles.Contact
+}
+
+func (s *Server) expert(c echo.Context) error {
+	ctx := c.Request().Context()
+	x, err := s.store.FindExpertByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	d := expertData{Expert: x}
+	if x.CityID != nil {
+		d.CityName = s.cityName(*x.CityID)
+	}
+	if ok, err := s.contactVisible(ctx, principalOf(c), "expert", x.ID); err != nil {
+		return err
+	} else if ok {
+		d.Contact = x.Contact
+	}
+	x.Contact = nil
+	return s.render(c, http.StatusOK, "expert", "web.expert.title", d)
+}
+
+// searchData is the answer of a search in cities, practices and experts.
+type searchData struct {
+	Q          string
+	Cities     []profiles.City
+	Practices  []profiles.Practice
+	Experts    []profiles.Expert
+	Challenges []profiles.Challenge
+	Names      map[string]string
+}
+
+func (s *Server) search(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := s.filtersOf(c)
+	d := searchData{Q: f.Q, Names: map[string]string{}}
+	if f.Q != "" {
+		page := profiles.Page{Limit: 10}
+		cs, err := s.store.FindCities(ctx, profiles.CityFilter{Q: f.Q, Page: page})
+		if err != nil {
+			return err
+		}
+		ps, err := s.store.FindPractices(ctx, profiles.PracticeFilter{Q: f.Q, DraftsOf: principalOf(c).DraftsVisible(), Page: page})
+		if err != nil {
+			return err
+		}
+		xs, err := s.store.FindExperts(ctx, profiles.ExpertFilter{Q: f.Q, Page: page})
+		if err != nil {
+			return err
+		}
+		chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{Q: f.Q, Page: page})
+		if err != nil {
+			return err
+		}
+		d.Cities, d.Practices, d.Experts, d.Challenges = cs.Items, ps.Items, xs.Items, chs.Items
+		for _, p := range ps.Items {
+			d.Names[p.CityID] = s.cityName(p.CityID)
+		}
+		for _, ch := range chs.Items {
+			d.Names[ch.CityID] = s.cityName(ch.CityID)
+		}
+	}
+	return s.render(c, http.StatusOK, "search", "web.search.title", d)
+}
+
+// compareData is the comparison of a theme's practices, side by side.
+type compareData struct {
+	Themes     []profiles.Theme
+	Theme      string
+	Region     string
+	Regions    []string
+	Comparison *workflow.Comparison
+}
+
+func (s *Server) compare(c echo.Context) error {
+	f := s.filtersOf(c)
+	d := compareData{Themes: s.store.Taxonomy().Themes(), Theme: f.Theme, Region: f.Region, Regions: profiles.Regions}
+	if f.Theme != "" && s.matching != nil {
+		cmp, err := s.matching.Compare(c.Request().Context(), workflow.CompareRequest{Theme: f.Theme, Region: f.Region})
+		if err != nil {
+			return err
+		}
+		d.Comparison = &cmp
+	}
+	return s.render(c, http.StatusOK, "compare", "web.compare.title", d)
+}
