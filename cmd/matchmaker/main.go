@@ -405,12 +405,6 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 			e.log.Info("database closed")
 		}
 	}()
-	// The people who sign in on the pages; their sign-in links go to the log
-	// until a mailer is wired.
-	folks, err := people.New(people.Config{Store: store, Logger: e.log, BaseURL: cmd.PublicURL})
-	if err != nil {
-		return err
-	}
 	if cmd.Demo {
 		existing, err := store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 1}})
 		if err != nil {
@@ -487,6 +481,13 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	if !outbox.Mailing() {
 		e.log.Info("no mail server configured (MATCHMAKER_SMTP_URL): emails are written to the log and kept in the outbox")
+	}
+	// The people who sign in on the pages; their sign-in links are emails of
+	// the outbox (and log records while no mail server is configured).
+	folks, err := people.New(people.Config{Store: store, Logger: e.log, BaseURL: cmd.PublicURL,
+		Sender: outboxSignIn{out: outbox, store: store, log: people.LogSender{Log: e.log}}})
+	if err != nil {
+		return err
 	}
 	// The workflows every door calls.
 	flows, err := workflow.New(workflow.Config{Store: store, Logger: e.log, Index: matching, Outbox: outbox,

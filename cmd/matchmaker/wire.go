@@ -1,9 +1,63 @@
 package main
 
-import "matchmaker/matcher"
+import (
+	"context"
+	"fmt"
+
+	"matchmaker/locale"
+	"matchmaker/matcher"
+	"matchmaker/notify"
+	"matchmaker/people"
+	"matchmaker/profiles"
+)
 
 // detectLanguage is the matcher's language detection in the shape the store takes:
 // profiles does not import the matcher.
 func detectLanguage(text string) string {
 	return string(matcher.DetectLanguage(text))
+}
+
+// outboxSignIn sends the pages' sign-in links as emails through the outbox,
+// in the person's language (their choice, else their city's or their expert
+// profile's first language). Without a mail server the outbox keeps the
+// message and the link is also written to the log, which is then the only
+// way to it (the demo's).
+type outboxSignIn struct {
+	out   *notify.Outbox
+	store *profiles.Store
+	log   people.LogSender
+}
+
+// SendSignIn queues the link's email, and logs it when no mail server is set.
+func (s outboxSignIn) SendSignIn(ctx context.Context, m people.SignIn) error {
+	lang := s.langOf(ctx, m.User)
+	if err := s.out.QueueSignIn(ctx, s.store.DB(), m.User.Email, m.User.Name, lang, m.Link, m.ExpiresAt); err != nil {
+		return fmt.Errorf("queue the sign-in email of %s: %w", m.User.ID, err)
+	}
+	if !s.out.Mailing() {
+		return s.log.SendSignIn(ctx, m)
+	}
+	return nil
+}
+
+func (s outboxSignIn) langOf(ctx context.Context, u profiles.User) locale.Lang {
+	var profile []string
+	switch {
+	case u.CityID != "":
+		if c, err := s.store.FindCityByID(ctx, u.CityID); err == nil {
+			profile = c.Languages
+		}
+	case u.ExpertID != "":
+		if e, err := s.store.FindExpertByID(ctx, u.ExpertID); err == nil {
+			profile = e.Languages
+		}
+	}
+	candidates := []string{u.Lang}
+	for _, l := range profile {
+		if _, ok := locale.Parse(l); ok {
+			candidates = append(candidates, l)
+			break
+		}
+	}
+	return locale.Negotiate(candidates...)
 }
