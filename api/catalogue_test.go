@@ -46,6 +46,7 @@ var untranslated = map[string]string{
 	"listener.go cannedAsProblem": "the answer net/http gives itself to a request it could not read, before any handler: English",
 	"problem.go toProblem":        "an echo error's message (from a middleware of echo), or the matcher's words for a bad option",
 	"server.go NotReadyf":         "hands its format on after \"not ready: \", as the table has it",
+	"problem.go textOr":           "the English detail of an error built without its Text (a literal ConflictError{Detail: …})",
 }
 
 // untranslatedFormats are constant formats said in English on purpose.

@@ -130,13 +130,13 @@ func toProblem(err error) *Problem {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &re):
-		return newProblem(http.StatusUnprocessableEntity, re.Text, re.Fields...)
+		return newProblem(http.StatusUnprocessableEntity, textOr(re.Text, re.Detail), re.Fields...)
 	case errors.As(err, &ve):
 		return newProblem(http.StatusUnprocessableEntity, say("%d field(s) are invalid: see errors", len(ve.Fields)), ve.Fields...)
 	case errors.As(err, &se):
-		return newProblem(http.StatusPreconditionFailed, se.Text)
+		return newProblem(http.StatusPreconditionFailed, textOr(se.Text, se.Detail))
 	case errors.As(err, &ce):
-		return newProblem(http.StatusConflict, ce.Text)
+		return newProblem(http.StatusConflict, textOr(ce.Text, ce.Detail))
 	case errors.Is(err, matcher.ErrClosed):
 		return newProblem(http.StatusConflict, say("the challenge is closed: suggestions are made for open challenges only"))
 	case errors.Is(err, matcher.ErrInvalidQuery):
@@ -163,6 +163,15 @@ func toProblem(err error) *Problem {
 		}
 	}
 	return newProblem(http.StatusInternalServerError, say("something went wrong on our side; the request ID identifies it in our logs"))
+}
+
+// textOr is t, or the English detail when the error was built without its
+// Text (a literal ConflictError{Detail: …}): said as it is, never left empty.
+func textOr(t profiles.Text, detail string) profiles.Text {
+	if t.English == "" {
+		return profiles.Said(detail)
+	}
+	return t
 }
 
 // invalidQueryDetail keeps the matcher's own words for a bad option: they name it.

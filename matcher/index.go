@@ -90,7 +90,8 @@ func WithWorkers(n int) Option {
 }
 
 // WithQueryObserver makes the index tell observe how long each query took,
-// named by its kind: "suggest", "explain", "opportunities", "partners" or
+// named by its kind: "suggest", "explain", "opportunities", "partners",
+// "candidates" (the long lists panels, teams and rounds choose from) or
 // "group". observe is called on the query's goroutine and must be quick and
 // safe for concurrent use (a Prometheus histogram's Observe is both).
 func WithQueryObserver(observe func(query string, took time.Duration)) Option {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Candidates limits.
@@ -44,6 +45,7 @@ const (
 // candidates each rule removed. It returns the errors of Suggest, and one
 // wrapping ErrInvalidQuery for n out of its bounds.
 func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
+	defer ix.observed("candidates", time.Now())
 	if n == 0 {
 		n = DefaultCandidates
 	}

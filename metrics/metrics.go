@@ -31,7 +31,7 @@ type Queries struct {
 func NewQueries(reg prometheus.Registerer) (*Queries, error) {
 	q := &Queries{latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: Namespace, Subsystem: "matcher", Name: "query_duration_seconds",
-		Help:    "How long the match index took to answer a query, by kind of query (suggest, explain, opportunities, partners, group).",
+		Help:    "How long the match index took to answer a query, by kind of query (suggest, explain, opportunities, partners, candidates, group).",
 		Buckets: queryBuckets,
 	}, []string{"query"})}
 	if err := reg.Register(q.latency); err != nil {

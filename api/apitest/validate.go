@@ -14,6 +14,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -182,6 +183,13 @@ func (v *Validator) checkUnrouted(req *http.Request, status int, header http.Hea
 // matches a path with a trailing slash that echo does not route, such as
 // /v1/cities/: such a request has no operation.
 func (v *Validator) find(req *http.Request) (*routers.Route, map[string]string, bool) {
+	// The document's server is "/": a request sent to a real address
+	// (http://127.0.0.1:port/…) is matched on its path alone.
+	if req.URL.Host != "" || req.URL.Scheme != "" {
+		req = req.Clone(context.Background())
+		req.URL = &url.URL{Path: req.URL.Path, RawPath: req.URL.RawPath, RawQuery: req.URL.RawQuery}
+		req.Host = ""
+	}
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
 		return nil, nil, false
