@@ -17,6 +17,9 @@
 // skills a challenge needs an expert covers, across languages), and Group
 // (practices grouped by subject for comparison).
 //
+// Explanations hold no sentence: each reason is a stable code with its values
+// (Reason, ReasonCodes), which a door says in the reader's language.
+//
 // The package imports no project package, neither bun nor echo: it works on
 // plain values handed to it, so that it can be tested, benchmarked and reused
 // without a database or a server. Its only dependencies are the standard

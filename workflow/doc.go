@@ -14,7 +14,12 @@
 // *RuleError when the network's hard rules cannot be kept. A door decides what
 // they mean in its own protocol.
 //
-// workflow imports profiles, matcher, matcher/assembly and transfer (and the
-// job queue's packages). It knows no HTTP: it must not import echo, net/http, api, web or
+// It also puts the matcher's explanations in words (Reasons), in the reader's
+// language from the locale catalogue, for every door alike, and can run the
+// index without texts, reading them from the store through a cache
+// (NewMatchingOnStore), as serve does.
+//
+// workflow imports profiles, matcher, matcher/assembly, locale, notify and transfer (and the job
+// queue's packages). It knows no HTTP: it must not import echo, net/http, api, web or
 // cmd. The doors (api, cmd, and the pages and the import to come) call it.
 package workflow
