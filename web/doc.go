@@ -54,7 +54,18 @@
 // must work without JavaScript, htmx only refreshing parts
 // (s.renderPart renders one {{define}} block of a page for an hx-request).
 // Errors become an error page in the reader's language (errorPage); the
-// detail of a 5xx is logged with the request ID, never shown.
+// detail of a 5xx is logged with the request ID, never shown. A form's
+// answer waits (awaitIndex, up to two seconds) until the match index holds
+// what the form wrote, so that the page it redirects to shows it. Field
+// errors come back as formErrors (errorsOf) and are shown beside their
+// fields and in a summary (partial "form_errors").
+//
+// # Pictures
+//
+// Charts are server-rendered SVG in the template, with role="img", a label
+// that says the numbers, and the same numbers in a table or a list beside
+// them: the network by region (home.html) and a score's factors
+// (partial "factor_bar" in partials/explain.html, fed by View.Segments).
 //
 // # Language
 //

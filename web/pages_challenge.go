@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -57,7 +59,10 @@ type challengeData struct {
 	Query string
 }
 
-type option struct{ ID, Name string }
+type option struct {
+	ID, Name string
+	cityID   string
+}
 
 // WhyLink is the address of the explanation of suggestion id with the
 // page's kind and weights.
@@ -130,8 +135,36 @@ func (s *Server) challenge(c echo.Context) error {
 }
 
 // candidates are the rows of a kind a reader can ask "why not?" about: the
-// first hundred by name order of the store.
+// first hundred by name (published practices only: a draft is its own city's,
+// and its own city's practices are never suggested for its challenge). The
+// lists are public and change slowly, so they are kept for a minute.
 func (s *Server) candidates(c echo.Context, kind string, ch profiles.Challenge) ([]option, error) {
+	all, err := s.candidateList(c, kind)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]option, 0, len(all))
+	for _, o := range all {
+		if o.cityID != ch.CityID || kind == "experts" {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// candidateCache keeps the candidate lists of "why not?" by kind.
+type candidateCache struct {
+	mu    sync.Mutex
+	at    map[string]time.Time
+	lists map[string][]option
+}
+
+func (s *Server) candidateList(c echo.Context, kind string) ([]option, error) {
+	s.cand.mu.Lock()
+	defer s.cand.mu.Unlock()
+	if at, ok := s.cand.at[kind]; ok && time.Since(at) < time.Minute {
+		return s.cand.lists[kind], nil
+	}
 	ctx := c.Request().Context()
 	page := profiles.Page{Limit: profiles.MaxLimit}
 	var out []option
@@ -142,7 +175,7 @@ func (s *Server) candidates(c echo.Context, kind string, ch profiles.Challenge) 
 			return nil, err
 		}
 		for _, x := range res.Items {
-			out = append(out, option{x.ID, x.Name})
+			out = append(out, option{ID: x.ID, Name: x.Name})
 		}
 	case "cities":
 		res, err := s.store.FindCities(ctx, profiles.CityFilter{Page: page})
@@ -150,20 +183,23 @@ func (s *Server) candidates(c echo.Context, kind string, ch profiles.Challenge) 
 			return nil, err
 		}
 		for _, x := range res.Items {
-			if x.ID != ch.CityID {
-				out = append(out, option{x.ID, x.Name})
-			}
+			out = append(out, option{ID: x.ID, Name: x.Name, cityID: x.ID})
 		}
 	default:
-		res, err := s.store.FindPractices(ctx, profiles.PracticeFilter{DraftsOf: principalOf(c).DraftsVisible(), Page: page})
+		none := ""
+		res, err := s.store.FindPractices(ctx, profiles.PracticeFilter{DraftsOf: &none, Page: page})
 		if err != nil {
 			return nil, err
 		}
 		for _, x := range res.Items {
-			out = append(out, option{x.ID, x.Title})
+			out = append(out, option{ID: x.ID, Name: x.Title, cityID: x.CityID})
 		}
 	}
 	slices.SortFunc(out, func(a, b option) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	if s.cand.at == nil {
+		s.cand.at, s.cand.lists = map[string]time.Time{}, map[string][]option{}
+	}
+	s.cand.at[kind], s.cand.lists[kind] = time.Now(), out
 	return out, nil
 }
 

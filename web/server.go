@@ -64,6 +64,7 @@ type Server struct {
 	secure    bool
 	templates *templates
 	net       networkCache
+	cand      candidateCache
 }
 
 // Route is one entry of the pages' route table. Auth says who may open it:
