@@ -26,14 +26,16 @@ func TestJSONLogs(t *testing.T) {
 		done <- run(ctx, []string{"--database-url", filepath.Join(t.TempDir(), "m.db"), "--log-format", "json",
 			"serve", "--demo", "--addr", addr}, &out, &out)
 	}()
+	// Start-up builds the match index of the demo network: seconds, or a
+	// minute on a loaded machine under the race detector.
 	ready := false
-	for i := 0; i < 300 && !ready; i++ {
+	for deadline := time.Now().Add(3 * time.Minute); !ready && time.Now().Before(deadline); {
 		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			res.Body.Close()
 			ready = res.StatusCode == http.StatusOK
 		}
 		if !ready {
-			time.Sleep(50 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	if !ready {

@@ -62,8 +62,10 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 		res.Body.Close()
 		return res.StatusCode
 	}
+	// Start-up builds the match index of the demo network: seconds, or a
+	// minute on a loaded machine under the race detector.
 	ready := false
-	for i := 0; i < 300 && !ready; i++ {
+	for deadline := time.Now().Add(3 * time.Minute); !ready && time.Now().Before(deadline); {
 		if res, err := http.Get(base + "/readyz"); err == nil {
 			res.Body.Close()
 			ready = res.StatusCode == http.StatusOK
