@@ -138,7 +138,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 // Routes is the route table of the pages: every page, in one place.
 func (s *Server) Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{http.MethodGet, "/", "", s.home},
 		{http.MethodGet, "/lang/:lang", "", s.switchLang},
 		{http.MethodGet, "/sign-in", "", s.signInForm},
@@ -146,7 +146,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/sign-in/:token", "", s.confirmSignIn},
 		{http.MethodPost, "/sign-in/:token", "", s.signIn},
 		{http.MethodPost, "/sign-out", "user", s.signOut},
-	}
+	}, s.staffRoutes()...)
 }
 
 // RouteTable lists the method, path and access of every page, for tests.
