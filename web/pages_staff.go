@@ -22,9 +22,10 @@ import (
 // is one call of the workflows, the same the JSON API makes (api/panels.go,
 // api/proposals.go).
 
-// staffRoutes are the secretariat's pages.
+// staffRoutes are the secretariat's pages, then the experts' (and the
+// volunteers').
 func (s *Server) staffRoutes() []Route {
-	return []Route{
+	return append([]Route{
 		{http.MethodGet, "/staff", profiles.RoleSecretariat, s.staffDashboard},
 		{http.MethodPost, "/staff/challenges/:id/panels", profiles.RoleSecretariat, s.staffBuildPanel},
 		{http.MethodPost, "/staff/challenges/:id/teams", profiles.RoleSecretariat, s.staffBuildTeam},
@@ -39,7 +40,7 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/keys", profiles.RoleSecretariat, s.staffCreateKey},
 		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleSecretariat, s.staffRevokeKey},
 		{http.MethodGet, "/staff/audit", profiles.RoleSecretariat, s.staffAudit},
-	}
+	}, s.expertRoutes()...)
 }
 
 // formProblem is what a page says of a form the workflows refused: a
