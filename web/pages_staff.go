@@ -40,7 +40,7 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/keys", profiles.RoleSecretariat, s.staffCreateKey},
 		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleSecretariat, s.staffRevokeKey},
 		{http.MethodGet, "/staff/audit", profiles.RoleSecretariat, s.staffAudit},
-	}, s.expertRoutes()...)
+	}, append(s.expertRoutes(), s.volunteerRoutes()...)...)
 }
 
 // formProblem is what a page says of a form the workflows refused: a

@@ -17,6 +17,7 @@ import (
 	"matchmaker/locale"
 	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/volunteers"
 	"matchmaker/workflow"
 )
 
@@ -34,6 +35,9 @@ type Config struct {
 	Logger    *slog.Logger
 	// Catalogue holds the pages' messages; nil: locale.Load().
 	Catalogue *locale.Catalogue
+	// Volunteers takes experts' applications; nil: built on Store and
+	// People, its links written to the log.
+	Volunteers *volunteers.Volunteers
 	// SecureCookies marks every cookie Secure: set it when people reach the
 	// service over HTTPS (directly or through a proxy).
 	SecureCookies bool
@@ -49,6 +53,8 @@ type Server struct {
 	cat       *locale.Catalogue
 	secure    bool
 	templates *templates
+	// volunteers takes experts' applications (pages_volunteer.go).
+	volunteers *volunteers.Volunteers
 }
 
 // Route is one entry of the pages' route table. Auth says who may open it:
@@ -63,9 +69,15 @@ type Route struct {
 // New returns the handler of the pages.
 func New(cfg Config) (*echo.Echo, error) {
 	s := &Server{store: cfg.Store, people: cfg.People, matching: cfg.Matching, flows: cfg.Workflows,
-		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies}
+		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies, volunteers: cfg.Volunteers}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.volunteers == nil && s.store != nil {
+		var err error
+		if s.volunteers, err = volunteers.New(volunteers.Config{Store: s.store, People: s.people, Logger: s.log}); err != nil {
+			return nil, err
+		}
 	}
 	if s.cat == nil {
 		var err error
@@ -98,6 +110,9 @@ func New(cfg Config) (*echo.Echo, error) {
 				path := v.URIPath
 				if strings.HasPrefix(path, people.SignInPath+"/") {
 					path = people.SignInPath + "/…"
+				}
+				if strings.HasPrefix(path, volunteers.ConfirmPath+"/") {
+					path = volunteers.ConfirmPath + "/…"
 				}
 				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "page",
 					slog.String("method", v.Method), slog.String("path", path), slog.Int("status", v.Status),

@@ -27,6 +27,7 @@ import (
 	"matchmaker/migrations"
 	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/volunteers"
 	"matchmaker/web"
 	"matchmaker/workflow"
 )
@@ -415,7 +416,13 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies})
-	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Logger: e.log,
+	// Volunteers' applications; their confirmation links go to the log until
+	// a mailer is wired.
+	vols, err := volunteers.New(volunteers.Config{Store: store, People: folks, Logger: e.log, BaseURL: cmd.BaseURL})
+	if err != nil {
+		return err
+	}
+	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Logger: e.log, Volunteers: vols,
 		SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.BaseURL, "https://")})
 	if err != nil {
 		return err
@@ -436,6 +443,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
 	folks.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
+	vols.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
 	if cmd.Demo {
 		// A person of each kind to sign in as: their links, written to the
 		// log as every sign-in link is while no mailer is configured.
