@@ -13,7 +13,7 @@ import (
 	"matchmaker/web/browsertest"
 )
 
-// screenshot saves the page shown as docs/ui/<name>.<lang>.png when
+// screenshot saves the window shown as docs/ui/<name>.<lang>.png when
 // UPDATE_SCREENSHOTS=1, from the SQLite run only (the pages are the same on
 // both databases).
 func screenshot(t *testing.T, svc *browsertest.Service, b *browsertest.Browser, name string) {
@@ -25,7 +25,11 @@ func screenshot(t *testing.T, svc *browsertest.Service, b *browsertest.Browser, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b.Screenshot(filepath.Join(dir, name+"."+b.Lang+".png"))
+	// The window, not the whole page: small pictures of what a person sees first.
+	png := browsertest.Get(b, chromedp.CaptureScreenshot())
+	if err := os.WriteFile(filepath.Join(dir, name+"."+b.Lang+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // count is the number of elements a CSS selector matches on the page shown.
