@@ -267,7 +267,7 @@ func (s *Server) staffSaveScores(c echo.Context) error {
 		}
 		return s.renderRound(c, http.StatusUnprocessableEntity, problem, false)
 	}
-	return redirect(c, "/staff/rounds/"+url.PathEscape(r.ID)+"?saved=1#scores")
+	return redirect(c, "/staff/rounds/"+url.PathEscape(r.ID)+"?saved=1#benchmark")
 }
 
 // F is *v, or 0.

@@ -117,6 +117,7 @@ func TestSecretariatJourney(t *testing.T) {
 					t.Errorf("%d benchmark charts, want one per criterion (2): %s", n, b.Text("#benchmark"))
 				}
 				b.Axe()
+				b.Do(chromedp.ScrollIntoView(chromedp.CSS("#benchmark")))
 				screenshot(t, svc, b, "staff-round")
 			})
 		}
