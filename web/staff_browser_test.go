@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -101,9 +103,17 @@ func TestSecretariatJourney(t *testing.T) {
 					chromedp.SendKeys(chromedp.CSS("#criterion-0"), "Leadership"),
 					chromedp.SendKeys(chromedp.CSS("#criterion-1"), "Participation"),
 					chromedp.Click(chromedp.CSS("#new-round button[type='submit']")),
-					// htmx polls the progress and reloads the page when the round is over.
-					chromedp.WaitVisible(chromedp.CSS("#round-progress[data-status='done']")),
+					chromedp.WaitVisible(chromedp.CSS("#round-progress")),
 				)
+				// htmx polls the progress and reloads the page when the round is
+				// over. The round is a job of its own: on a busy machine (-race,
+				// other builds) it may take longer than one step of the browser.
+				wait, cancel := context.WithTimeout(b.Context(), 3*time.Minute)
+				err := chromedp.Do(wait, chromedp.WaitVisible(chromedp.CSS("#round-progress[data-status='done']")))
+				cancel()
+				if err != nil {
+					t.Fatalf("the round did not finish on the page: %v", err)
+				}
 				b.Axe()
 				b.Do(
 					chromedp.Evaluate[chromedp.Void](`document.querySelectorAll("form.score-sheet")[0].querySelectorAll("input[type=number]").forEach((e, i) => e.value = 3 + i)`),
