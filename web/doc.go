@@ -90,7 +90,7 @@
 // in each of en, fr and es, asserts on what a person sees, and calls b.Axe().
 // See browser_test.go.
 //
-// web imports the application layer (workflow, people), profiles, matcher
+// web imports the application layer (workflow, people, volunteers), profiles, matcher
 // (its result types) and locale. It must not import api or cmd, and api must
 // not import it.
 package web

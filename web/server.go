@@ -19,6 +19,7 @@ import (
 	"matchmaker/matcher"
 	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/volunteers"
 	"matchmaker/workflow"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	// make (a burst of five); zero: 0.2, one every five seconds. Each one
 	// may send a mail.
 	SignInRate float64
+	// Volunteers takes experts' applications; nil: built on Store and
+	// People, its links written to the log.
+	Volunteers *volunteers.Volunteers
 	// SecureCookies marks every cookie Secure: set it when people reach the
 	// service over HTTPS (directly or through a proxy).
 	SecureCookies bool
@@ -65,6 +69,8 @@ type Server struct {
 	templates *templates
 	net       networkCache
 	cand      candidateCache
+	// volunteers takes experts' applications (pages_volunteer.go).
+	volunteers *volunteers.Volunteers
 }
 
 // Route is one entry of the pages' route table. Auth says who may open it:
@@ -79,9 +85,15 @@ type Route struct {
 // New returns the handler of the pages.
 func New(cfg Config) (*echo.Echo, error) {
 	s := &Server{store: cfg.Store, people: cfg.People, matching: cfg.Matching, flows: cfg.Workflows, follower: cfg.Follower,
-		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies}
+		log: cfg.Logger, cat: cfg.Catalogue, secure: cfg.SecureCookies, volunteers: cfg.Volunteers}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.volunteers == nil && s.store != nil {
+		var err error
+		if s.volunteers, err = volunteers.New(volunteers.Config{Store: s.store, People: s.people, Logger: s.log}); err != nil {
+			return nil, err
+		}
 	}
 	if s.cat == nil {
 		var err error
@@ -133,6 +145,9 @@ func New(cfg Config) (*echo.Echo, error) {
 				if strings.HasPrefix(path, people.SignInPath+"/") {
 					path = people.SignInPath + "/…"
 				}
+				if strings.HasPrefix(path, volunteers.ConfirmPath+"/") {
+					path = volunteers.ConfirmPath + "/…"
+				}
 				s.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "page",
 					slog.String("method", v.Method), slog.String("path", path), slog.Int("status", v.Status),
 					slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID))
@@ -176,7 +191,7 @@ func New(cfg Config) (*echo.Echo, error) {
 
 // Routes is the route table of the pages: every page, in one place.
 func (s *Server) Routes() []Route {
-	return []Route{
+	return append([]Route{
 		{http.MethodGet, "/", "", s.home},
 		{http.MethodGet, "/cities", "", s.cities},
 		{http.MethodGet, "/cities/:id", "", s.city},
@@ -211,7 +226,7 @@ func (s *Server) Routes() []Route {
 		{http.MethodGet, "/sign-in/:token", "", s.confirmSignIn},
 		{http.MethodPost, "/sign-in/:token", "", s.signIn},
 		{http.MethodPost, "/sign-out", "user", s.signOut},
-	}
+	}, s.staffRoutes()...)
 }
 
 // RouteTable lists the method, path and access of every page, for tests.

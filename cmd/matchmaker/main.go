@@ -33,6 +33,7 @@ import (
 	"matchmaker/notify"
 	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/volunteers"
 	"matchmaker/web"
 	"matchmaker/workflow"
 )
@@ -511,8 +512,15 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL, CORSOrigins: corsOrigins})
+	// Volunteers' applications; their confirmation links are emails of the
+	// outbox (and log records while no mail server is configured).
+	vols, err := volunteers.New(volunteers.Config{Store: store, People: folks, Logger: e.log, BaseURL: cmd.PublicURL,
+		Sender: outboxConfirm{out: outbox, store: store, log: volunteers.LogSender{Log: e.log}}})
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: e.log,
-		IPExtractor: api.IPExtractor(proxies), SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://")})
+		Volunteers: vols, IPExtractor: api.IPExtractor(proxies), SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://")})
 	if err != nil {
 		return err
 	}
@@ -532,6 +540,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	e.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+displayAddr(ln.Addr().String()))
 	folks.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
+	vols.SetBaseURL("http://" + displayAddr(ln.Addr().String()))
 	if cmd.Demo {
 		// A person of each kind to sign in as: their links, written to the
 		// log as every sign-in link is while no mailer is configured.

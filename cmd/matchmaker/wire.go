@@ -9,6 +9,7 @@ import (
 	"matchmaker/notify"
 	"matchmaker/people"
 	"matchmaker/profiles"
+	"matchmaker/volunteers"
 )
 
 // detectLanguage is the matcher's language detection in the shape the store takes:
@@ -60,4 +61,26 @@ func (s outboxSignIn) langOf(ctx context.Context, u profiles.User) locale.Lang {
 		}
 	}
 	return locale.Negotiate(candidates...)
+}
+
+// outboxConfirm sends a volunteer's confirmation link as an email of the
+// outbox, in the language they applied in, and to the log while no mail
+// server is configured.
+type outboxConfirm struct {
+	out   *notify.Outbox
+	store *profiles.Store
+	log   volunteers.LogSender
+}
+
+// SendApplicationLink queues the link's email, and logs it when no mail
+// server is set.
+func (s outboxConfirm) SendApplicationLink(ctx context.Context, m volunteers.Confirmation) error {
+	a := m.Application
+	if err := s.out.QueueConfirmEmail(ctx, s.store.DB(), a.Email, a.Name, locale.Negotiate(a.Lang), m.Link, m.ExpiresAt); err != nil {
+		return fmt.Errorf("queue the confirmation email of application %s: %w", a.ID, err)
+	}
+	if !s.out.Mailing() {
+		return s.log.SendApplicationLink(ctx, m)
+	}
+	return nil
 }

@@ -36,6 +36,7 @@ import (
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/volunteers"
 	"matchmaker/web"
 	"matchmaker/workflow"
 )
@@ -58,6 +59,28 @@ type Service struct {
 type Outbox struct {
 	mu   sync.Mutex
 	sent []people.SignIn
+	// applications are the links that confirm volunteers' applications.
+	applications []volunteers.Confirmation
+}
+
+// SendApplicationLink keeps m.
+func (o *Outbox) SendApplicationLink(_ context.Context, m volunteers.Confirmation) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.applications = append(o.applications, m)
+	return nil
+}
+
+// LastApplicationLink returns the newest application link sent to email, or "".
+func (o *Outbox) LastApplicationLink(email string) string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i := len(o.applications) - 1; i >= 0; i-- {
+		if o.applications[i].Application.Email == profiles.NormalizeEmail(email) {
+			return o.applications[i].Link
+		}
+	}
+	return ""
 }
 
 // SendSignIn keeps m.
@@ -118,8 +141,12 @@ func Start(t testing.TB, db profilestest.DB) *Service {
 	}
 	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, Background: ctx,
 		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
+	vols, err := volunteers.New(volunteers.Config{Store: store, People: folks, Sender: outbox, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: log,
-		SignInRate: 1000})
+		SignInRate: 1000, Volunteers: vols})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +157,7 @@ func Start(t testing.TB, db profilestest.DB) *Service {
 		wg.Wait()
 	})
 	folks.SetBaseURL(srv.URL)
+	vols.SetBaseURL(srv.URL)
 	svc := &Service{URL: srv.URL, DB: db, Store: store, People: folks, Outbox: outbox, Users: map[string]profiles.User{}}
 	ins, err := demo.People(ctx, store)
 	if err != nil {
