@@ -123,6 +123,7 @@ func (s *Server) challenge(c echo.Context) error {
 		if err != nil && !errors.Is(err, matcher.ErrNotFound) {
 			return err
 		}
+		s.inWords(c, items)
 		d.Suggestions = items
 	}
 	if c.Request().Header.Get("HX-Request") == "true" && c.Request().Header.Get("HX-Target") == "suggestions" {
@@ -239,6 +240,9 @@ func (s *Server) why(c echo.Context) error {
 	if sug.Name == "" {
 		sug.Name = s.nameOf(c, kind, id)
 	}
+	one := []matcher.Suggestion{sug}
+	s.inWords(c, one)
+	sug = one[0]
 	d := whyData{Challenge: ch, Kind: kind, Suggestion: sug, Back: "/challenges/" + ch.ID + "?" + keep.Encode(),
 		Owner: p.MayEditCity(ch.CityID), Practices: map[string]string{}}
 	for _, pm := range sug.Explanation.Practices {

@@ -107,6 +107,7 @@ func (s *Server) renderExpert(c echo.Context, status int, e profiles.Expert, f e
 	if s.matching != nil {
 		items, err := s.matching.Index().Opportunities(e.ID, matcher.Query{Limit: 10})
 		if err == nil {
+			s.inWords(c, items)
 			data.Opportunities = items
 		}
 	}
