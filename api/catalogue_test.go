@@ -28,6 +28,7 @@ var formatSinks = map[string]int{
 	"matchmaker/workflow.conflict":               0,
 	"matchmaker/workflow.invalid":                1,
 	"matchmaker/workflow.ruleError":              1,
+	"matchmaker/notify.invalid":                  1,
 	"matchmaker/api.say":                         0,
 	"matchmaker/api.NotReadyf":                   0,
 	"matchmaker/api.unauthorized":                0,
@@ -47,6 +48,7 @@ var untranslated = map[string]string{
 	"problem.go toProblem":        "an echo error's message (from a middleware of echo), or the matcher's words for a bad option",
 	"server.go NotReadyf":         "hands its format on after \"not ready: \", as the table has it",
 	"problem.go textOr":           "the English detail of an error built without its Text (a literal ConflictError{Detail: …})",
+	"imports.go domainText":       "a validation error met while an import writes, after every row passed the same validation: a fault of the service, said as it comes",
 }
 
 // untranslatedFormats are constant formats said in English on purpose.

@@ -90,6 +90,8 @@ type Server struct {
 	statuses   map[string]int // the success status of each write route
 
 	metricsHandler http.Handler
+
+	sp speaker // says problems in the reader's language
 }
 
 // IPExtractor says where a request's client address comes from: the
@@ -180,7 +182,8 @@ func New(cfg Config) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = IPExtractor(cfg.TrustedProxies)
-	e.HTTPErrorHandler = errorHandler(s.log, speaker{cat: locale.MustLoad(), base: cfg.PublicURL})
+	s.sp = speaker{cat: locale.MustLoad(), base: cfg.PublicURL}
+	e.HTTPErrorHandler = errorHandler(s.log, s.sp)
 	e.Use(
 		// First, so that every answer to a HEAD, errors included, is the
 		// answer to the GET without its body.

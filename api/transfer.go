@@ -50,7 +50,9 @@ type importProblem struct {
 	ErrorTotal int                 `json:"error_total"`
 }
 
-func importOf(v workflow.ImportView) importResponse {
+// importOf is v as the API shows it, a failed import's problem said in the
+// reader's language.
+func (s *Server) importOf(c echo.Context, v workflow.ImportView) importResponse {
 	r := importResponse{ID: v.ID, State: v.State, DryRun: v.DryRun, Phase: v.Phase, RowsDone: v.RowsDone, RowsTotal: v.RowsTotal,
 		Report: v.Report, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt, FinishedAt: v.FinishedAt}
 	if v.State == profiles.ImportFailed {
@@ -58,7 +60,8 @@ func importOf(v workflow.ImportView) importResponse {
 		if v.ErrorTotal > 0 {
 			status = http.StatusUnprocessableEntity
 		}
-		p := newProblem(status, profiles.Said(v.Detail))
+		p := newProblem(status, v.Text)
+		s.sp.localize(p, RequestLang(c))
 		r.Problem = &importProblem{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail, Errors: v.Errors, ErrorTotal: v.ErrorTotal}
 	}
 	return r
@@ -91,11 +94,11 @@ func (s *Server) createImport(c echo.Context) error {
 			break
 		}
 		if err != nil {
-			return tooLargeOr(err, "the body is not readable as multipart/form-data")
+			return tooLargeOr(err, profiles.Sayf("the body is not readable as multipart/form-data"))
 		}
 		body, err := io.ReadAll(part)
 		if err != nil {
-			return tooLargeOr(err, "a part of the body could not be read")
+			return tooLargeOr(err, profiles.Sayf("a part of the body could not be read"))
 		}
 		switch name := part.FormName(); name {
 		case "file":
@@ -127,16 +130,16 @@ func (s *Server) createImport(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/v1/imports/"+v.ID)
-	return c.JSON(http.StatusAccepted, importOf(v))
+	return c.JSON(http.StatusAccepted, s.importOf(c, v))
 }
 
-// tooLargeOr is 413 when err is the body limit's, a 400 with msg otherwise.
-func tooLargeOr(err error, msg string) error {
+// tooLargeOr is 413 when err is the body limit's, a 400 saying msg otherwise.
+func tooLargeOr(err error, msg profiles.Text) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return newProblem(http.StatusRequestEntityTooLarge, profiles.Sayf("an import sent to the API holds at most %d MiB: import larger files with the command line (matchmaker import)", maxImportBytes>>20))
 	}
-	return badRequest(profiles.Said(msg))
+	return badRequest(msg)
 }
 
 func (s *Server) getImport(c echo.Context) error {
@@ -147,7 +150,7 @@ func (s *Server) getImport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, importOf(v))
+	return c.JSON(http.StatusOK, s.importOf(c, v))
 }
 
 // export streams every row of one kind, a page at a time, with contact details

@@ -200,13 +200,13 @@ func (o *Outbox) queueAddressed(ctx context.Context, db bun.IDB, kind, to, name 
 	var fe []profiles.FieldError
 	to = strings.TrimSpace(to)
 	if !validAddress(to) {
-		fe = append(fe, profiles.FieldError{Field: "to", Message: "must be an email address"})
+		fe = append(fe, profiles.FieldErrorf("to", "must be an email address"))
 	}
 	if !strings.HasPrefix(link, "https://") && !strings.HasPrefix(link, "http://") {
-		fe = append(fe, profiles.FieldError{Field: "link", Message: "must be an http or https URL"})
+		fe = append(fe, profiles.FieldErrorf("link", "must be an http or https URL"))
 	}
 	if _, ok := locale.Parse(string(lang)); !ok {
-		fe = append(fe, profiles.FieldError{Field: "lang", Message: "must be en, fr or es"})
+		fe = append(fe, profiles.FieldErrorf("lang", "must be en, fr or es"))
 	}
 	if len(fe) > 0 {
 		return &profiles.ValidationError{Fields: fe}

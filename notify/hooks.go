@@ -189,24 +189,24 @@ type webhookEventRow struct {
 // carries the signing secret, the only time it is shown.
 func (o *Outbox) CreateWebhook(ctx context.Context, in WebhookInput, createdBy string) (Webhook, error) {
 	var fe []profiles.FieldError
-	if err := o.hooks.checkURL(in.URL); err != nil {
-		fe = append(fe, profiles.FieldError{Field: "url", Message: err.Error()})
+	if bad, ok := o.hooks.checkURL(in.URL); !ok {
+		fe = append(fe, bad)
 	}
 	seen := map[string]bool{}
 	if len(in.Events) == 0 {
-		fe = append(fe, profiles.FieldError{Field: "events", Message: "name at least one event type: " + strings.Join(Events, ", ")})
+		fe = append(fe, profiles.FieldErrorf("events", "name at least one event type: %s", strings.Join(Events, ", ")))
 	}
 	for i, e := range in.Events {
 		switch {
 		case !slices.Contains(Events, e):
-			fe = append(fe, profiles.FieldError{Field: fmt.Sprintf("events[%d]", i), Message: fmt.Sprintf("unknown event type %q: one of %s", e, strings.Join(Events, ", "))})
+			fe = append(fe, profiles.FieldErrorf(fmt.Sprintf("events[%d]", i), "unknown event type %q: one of %s", e, strings.Join(Events, ", ")))
 		case seen[e]:
-			fe = append(fe, profiles.FieldError{Field: fmt.Sprintf("events[%d]", i), Message: fmt.Sprintf("%q is named twice", e)})
+			fe = append(fe, profiles.FieldErrorf(fmt.Sprintf("events[%d]", i), "%q is named twice", e))
 		}
 		seen[e] = true
 	}
 	if len([]rune(in.Description)) > 500 {
-		fe = append(fe, profiles.FieldError{Field: "description", Message: "at most 500 characters"})
+		fe = append(fe, profiles.FieldErrorf("description", "at most 500 characters"))
 	}
 	if len(fe) > 0 {
 		return Webhook{}, &profiles.ValidationError{Fields: fe}
@@ -381,8 +381,11 @@ type hookClient struct {
 	client *http.Client
 }
 
+// forbiddenAddress says why the guard refuses an address.
+const forbiddenAddress = "the address is private, loopback or link-local: refused"
+
 // errForbiddenAddress is a delivery to an address the guard refuses.
-var errForbiddenAddress = errors.New("the address is private, loopback or link-local: refused")
+var errForbiddenAddress = errors.New(forbiddenAddress)
 
 func newHookClient(cfg HookConfig) *hookClient {
 	if cfg.Timeout <= 0 {
@@ -435,34 +438,35 @@ func forbidden(a netip.Addr) bool {
 var cgnat = netip.MustParsePrefix("100.64.0.0/10")
 
 // checkURL refuses, when a subscription is made, what can never be delivered:
-// another scheme, credentials, a literal address the guard refuses.
-func (h *hookClient) checkURL(raw string) error {
+// another scheme, credentials, a literal address the guard refuses. It
+// returns the field error of url and false when it refuses raw.
+func (h *hookClient) checkURL(raw string) (profiles.FieldError, bool) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return errors.New("must be an absolute http or https URL")
+		return profiles.FieldErrorf("url", "must be an absolute http or https URL"), false
 	}
 	if len(raw) > 2048 {
-		return errors.New("at most 2048 characters")
+		return profiles.FieldErrorf("url", "at most 2048 characters"), false
 	}
 	if u.User != nil {
-		return errors.New("must not carry credentials: the signature authenticates the service")
+		return profiles.FieldErrorf("url", "must not carry credentials: the signature authenticates the service"), false
 	}
 	if u.Fragment != "" {
-		return errors.New("must not have a fragment")
+		return profiles.FieldErrorf("url", "must not have a fragment"), false
 	}
 	host := u.Hostname()
 	if a, err := netip.ParseAddr(host); err == nil && !h.cfg.AllowPrivate && forbidden(a) {
-		return errForbiddenAddress
+		return profiles.FieldErrorf("url", forbiddenAddress), false
 	}
 	if !h.cfg.AllowPrivate && (strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost")) {
-		return errForbiddenAddress
+		return profiles.FieldErrorf("url", forbiddenAddress), false
 	}
 	if p := u.Port(); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return errors.New("has a bad port")
+			return profiles.FieldErrorf("url", "has a bad port"), false
 		}
 	}
-	return nil
+	return profiles.FieldError{}, true
 }
 
 // post delivers one webhook message, signed.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -256,7 +255,7 @@ func (o *Outbox) timestamp() time.Time { return o.now().UTC().Truncate(time.Micr
 // ValidationError and the other errors of notify are the profiles ones, so
 // that every door maps them the same way.
 func invalid(field, format string, args ...any) error {
-	return &profiles.ValidationError{Fields: []profiles.FieldError{{Field: field, Message: fmt.Sprintf(format, args...)}}}
+	return &profiles.ValidationError{Fields: []profiles.FieldError{profiles.FieldErrorf(field, format, args...)}}
 }
 
 // withoutCancel is ctx for the bookkeeping that must end even when the

@@ -196,7 +196,7 @@ func put[T any](ctx context.Context, s *Store, k bulkKind[T], puts []Put[T]) (Pu
 		}
 		ins[i] = in
 		if len(p.Ref) > MaxRefLen || strings.ContainsFunc(p.Ref, func(r rune) bool { return r < ' ' }) {
-			return PutResult{}, &ValidationError{Fields: []FieldError{{Field: "external_ref", Message: fmt.Sprintf("must be at most %d bytes without control characters", MaxRefLen)}}}
+			return PutResult{}, &ValidationError{Fields: []FieldError{FieldErrorf("external_ref", "must be at most %d bytes without control characters", MaxRefLen)}}
 		}
 	}
 	var res PutResult
@@ -207,7 +207,7 @@ func put[T any](ctx context.Context, s *Store, k bulkKind[T], puts []Put[T]) (Pu
 		for _, p := range puts {
 			if p.ID != "" {
 				if seen[p.ID] {
-					return &ConflictError{Detail: fmt.Sprintf("%s %s is given twice in one import", k.kind, p.ID)}
+					return Conflictf("%s %s is given twice in one import", k.kind, p.ID)
 				}
 				seen[p.ID] = true
 				ids = append(ids, p.ID)

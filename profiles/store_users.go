@@ -90,13 +90,17 @@ func (s *Store) checkUser(ctx context.Context, db bun.IDB, in UserInput) (UserIn
 	in.CityID = idField(e, "city_id", in.CityID)
 	in.ExpertID = idField(e, "expert_id", in.ExpertID)
 	in.InvitedBy = strings.TrimSpace(in.InvitedBy)
-	bound := func(field, id, role, table, what string) error {
+	bound := func(field, id, role, table string) error {
 		switch {
 		case e.has(field):
 		case known && in.Role == role && id == "":
 			e.add(field, "is required for a %s user", role)
 		case known && in.Role != role && id != "":
-			e.add(field, "must be empty: only a %s user is bound to %s", role, what)
+			if role == RoleCity {
+				e.add(field, "must be empty: only a city user is bound to a city")
+			} else {
+				e.add(field, "must be empty: only an expert user is bound to an expert profile")
+			}
 		case id != "":
 			ok, err := rowExists(ctx, db, table, id)
 			if err != nil {
@@ -108,10 +112,10 @@ func (s *Store) checkUser(ctx context.Context, db bun.IDB, in UserInput) (UserIn
 		}
 		return nil
 	}
-	if err := bound("city_id", in.CityID, RoleCity, "cities", "a city"); err != nil {
+	if err := bound("city_id", in.CityID, RoleCity, "cities"); err != nil {
 		return in, err
 	}
-	if err := bound("expert_id", in.ExpertID, RoleExpert, "experts", "an expert profile"); err != nil {
+	if err := bound("expert_id", in.ExpertID, RoleExpert, "experts"); err != nil {
 		return in, err
 	}
 	if !e.has("email") {

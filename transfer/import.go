@@ -68,11 +68,15 @@ type ImportError struct {
 }
 
 // Error names the first bad row and counts the others.
-func (e *ImportError) Error() string {
+func (e *ImportError) Error() string { return e.Text().English }
+
+// Text is Error's sentence, to say in the reader's language (the first bad
+// row is quoted as it is written: file:line: field: message).
+func (e *ImportError) Text() profiles.Text {
 	if e.Total == 1 {
-		return "1 bad row, nothing imported: " + e.Errors[0].String()
+		return profiles.Sayf("1 bad row, nothing imported: %s", e.Errors[0].String())
 	}
-	return fmt.Sprintf("%d bad rows, nothing imported; the first: %s", e.Total, e.Errors[0].String())
+	return profiles.Sayf("%d bad rows, nothing imported; the first: %s", e.Total, e.Errors[0].String())
 }
 
 // Source is one file of an import: its name (which may say its kind and
@@ -558,7 +562,7 @@ func (im *Importer) writeBatch(ctx context.Context, s *profiles.Store, f checked
 		}
 		id, ok := cities[rw.cityRef]
 		if !ok {
-			return "", &profiles.ConflictError{Detail: fmt.Sprintf("%s:%d: the city %q was deleted while the import ran: import again", f.src.Name, rw.line, rw.cityRef)}
+			return "", profiles.Conflictf("%s:%d: the city %q was deleted while the import ran: import again", f.src.Name, rw.line, rw.cityRef)
 		}
 		return id, nil
 	}

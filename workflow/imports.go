@@ -50,12 +50,18 @@ type ImportView struct {
 	// transfer.MaxReportedErrors), ErrorTotal how many there are.
 	Errors     []transfer.RowError
 	ErrorTotal int
+	// Text is why a failed import failed (Detail), to say in the reader's
+	// language.
+	Text profiles.Text
 }
 
-// importProblems is how an import's bad rows are stored.
+// importProblems is how an import's failure is stored: its bad rows, and the
+// code and parameters of its detail (the English is the import's Detail).
 type importProblems struct {
 	Total  int                 `json:"total"`
 	Errors []transfer.RowError `json:"errors"`
+	Code   string              `json:"code,omitempty"`
+	Params map[string]any      `json:"params,omitempty"`
 }
 
 // StartImport stores an import of files and queues its job. createdBy names
@@ -126,8 +132,13 @@ func viewOf(im profiles.Import) (ImportView, error) {
 		if err := json.Unmarshal(im.Problems, &p); err != nil {
 			return ImportView{}, fmt.Errorf("read import %s: %w", im.ID, err)
 		}
-		v.Errors, v.ErrorTotal = p.Errors, p.Total
+		if p.Errors != nil {
+			v.Errors = p.Errors
+		}
+		v.ErrorTotal = p.Total
+		v.Text.Code, v.Text.Params = p.Code, p.Params
 	}
+	v.Text.English = im.Detail
 	return v, nil
 }
 
@@ -204,22 +215,29 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) er
 		return err
 	}
 	var bad *transfer.ImportError
+	var text profiles.Text
+	stored := importProblems{Errors: []transfer.RowError{}}
 	detail := ""
-	var problems []byte
 	switch {
 	case errors.As(err, &bad):
-		detail = bad.Error()
-		if problems, err = json.Marshal(importProblems{Total: bad.Total, Errors: bad.Errors}); err != nil {
-			return err
-		}
+		text = bad.Text()
+		detail = text.English
+		stored.Total, stored.Errors = bad.Total, bad.Errors
 	case isDomainError(err):
+		text = domainText(err)
 		detail = err.Error()
 	default:
 		w.log.Error("import failed", "import", id, "attempt", job.Attempt, "error", err)
 		if job.Attempt < job.MaxAttempts {
 			return err
 		}
-		detail = "the import could not be written; nothing of it was kept"
+		text = profiles.Sayf("the import could not be written; nothing of it was kept")
+		detail = text.English
+	}
+	stored.Code, stored.Params = text.Code, text.Params
+	problems, err := json.Marshal(stored)
+	if err != nil {
+		return err
 	}
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -228,6 +246,20 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) er
 	}
 	w.log.Info("import refused", "import", id, "detail", detail)
 	return nil
+}
+
+// domainText is the sentence of a domain error (see isDomainError) that
+// stopped an import, to say in the reader's language: a conflict's own Text
+// (without the file name the import wraps it in: the English detail keeps
+// it). A validation error is said in English as it comes: the import checks
+// every row with the same validation before it writes any, so one met while
+// writing is a fault of the service, not a sentence with a code.
+func domainText(err error) profiles.Text {
+	var ce *profiles.ConflictError
+	if errors.As(err, &ce) && ce.Text.Code != "" {
+		return ce.Text
+	}
+	return profiles.Said(err.Error())
 }
 
 // isDomainError reports whether err says what is wrong in words a person can
