@@ -17,7 +17,7 @@ build:
 ## TEST_DATABASE_URL (default: the local server); under CI=true an unreachable
 ## PostgreSQL fails the run instead of skipping
 test:
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 ## test-short: the tests without the race detector, for a quick loop
 test-short:

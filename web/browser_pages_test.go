@@ -29,15 +29,23 @@ func TestCityOfficerJourney(t *testing.T) {
 			t.Run(l.code, func(t *testing.T) {
 				w := words[l.code]
 				b := svc.Browser(t, l.code)
+				// A page's markup does not depend on the database: axe checks
+				// the pages of this journey on SQLite, the journey itself runs
+				// on both.
+				axe := func() {
+					if svc.DB.Name == "sqlite" {
+						b.Axe()
+					}
+				}
 				u := b.SignInAs(profiles.RoleCity)
 				if loc := b.Location(); loc != "/my/city" {
 					t.Fatalf("after sign-in: at %s, want /my/city", loc)
 				}
-				b.Axe()
+				axe()
 
 				// Post a challenge.
 				b.Open("/my/challenges/new")
-				b.Axe()
+				axe()
 				b.Do(
 					chromedp.SendKeys(chromedp.CSS("#f-title"), "Household waste sorting in dense neighbourhoods "+l.code),
 					chromedp.SendKeys(chromedp.CSS("#f-description"), "Our city collects household waste in dense informal neighbourhoods "+
@@ -60,7 +68,7 @@ func TestCityOfficerJourney(t *testing.T) {
 				if got := b.Text("#sug-heading"); got != w.suggestions {
 					t.Errorf("suggestions heading = %q, want %q", got, w.suggestions)
 				}
-				b.Axe()
+				axe()
 
 				// Open the first suggestion's reasons.
 				b.Do(
@@ -73,7 +81,7 @@ func TestCityOfficerJourney(t *testing.T) {
 				if got := b.Text("table tbody tr th"); got == "" {
 					t.Error("the reasons show no factor")
 				}
-				b.Axe()
+				axe()
 
 				// Partner cities, with another weight: htmx refreshes the list
 				// in place.
@@ -92,7 +100,7 @@ func TestCityOfficerJourney(t *testing.T) {
 				if after := b.Location(); after != before {
 					t.Errorf("changing a weight left the page for %s", after)
 				}
-				b.Axe()
+				axe()
 				b.Do(
 					chromedp.Click(chromedp.CSS("#suggestions form[action$='/pairings'] button")),
 					chromedp.WaitVisible(chromedp.CSS("#proposal-heading")),
@@ -100,15 +108,15 @@ func TestCityOfficerJourney(t *testing.T) {
 				if loc := b.Location(); !strings.HasPrefix(loc, "/proposals/") {
 					t.Fatalf("after asking for a pairing: at %s (%s), want the proposal's page", loc, b.Text("main"))
 				}
-				b.Axe()
+				axe()
 				b.Open("/my/city")
 				if got := b.Text("#pp-heading + table tbody"); !strings.Contains(got, "dense neighbourhoods "+l.code) {
 					t.Errorf("the proposal is not on %s's page: %q", u.Name, got)
 				}
 				b.Open("/my/city/edit")
-				b.Axe()
+				axe()
 				b.Open("/my/practices/new")
-				b.Axe()
+				axe()
 			})
 		}
 	})
