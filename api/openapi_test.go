@@ -290,11 +290,9 @@ func TestOpenAPIRequestSchemas(t *testing.T) {
 	}
 }
 
-// listEnvelopeExceptions are the lists whose envelope is still to be made the
-// same as every other's, and why.
-var listEnvelopeExceptions = map[string]string{
-	"SuggestionList": "ranked suggestions: their paging is being added with the items' names",
-}
+// listEnvelopeExceptions are the lists whose envelope is not the same as every
+// other's, and why: none.
+var listEnvelopeExceptions = map[string]string{}
 
 // TestOpenAPIListsShareOneEnvelope: every list the API answers is
 // {items, total, next_cursor}, paginated or not, so that a client reads every
