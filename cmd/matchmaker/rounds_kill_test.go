@@ -127,10 +127,7 @@ func TestRoundOfAKilledReplicaIsFinishedByAnother(t *testing.T) {
 // longer on a loaded one, which is not what the test checks.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	var deadline <-chan time.Time
-	if d, set := t.Deadline(); set {
-		deadline = time.After(time.Until(d) - time.Until(d)/20)
-	}
+	deadline := testDeadline(t)
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for !ok() {
@@ -140,4 +137,21 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		case <-tick.C:
 		}
 	}
+}
+
+// testDeadline is closed a little before the test's deadline (go test
+// -timeout), so that a wait that never ends fails saying what it waited for
+// instead of a panic; with no timeout, it is never closed. The waits of the
+// tests that run the binary end there rather than at a limit sized for an
+// idle machine. A benchmark has no deadline: its waits end with go test's.
+func testDeadline(t testing.TB) <-chan time.Time {
+	dt, ok := t.(interface{ Deadline() (time.Time, bool) })
+	if !ok {
+		return nil
+	}
+	d, ok := dt.Deadline()
+	if !ok {
+		return nil
+	}
+	return time.After(time.Until(d) - time.Until(d)/20)
 }
