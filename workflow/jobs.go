@@ -54,7 +54,9 @@ type JobConfig struct {
 	// PollInterval is how often an idle worker looks for jobs (1 s).
 	PollInterval time.Duration
 	// OutboxPoll is how often the outbox worker looks for due messages
-	// (1 s); OutboxWorkers how many outbox jobs one process runs at once (2).
+	// (1 s), and how often the outbox's queue is polled for its next job
+	// (never more often than PollInterval); OutboxWorkers how many outbox
+	// jobs one process runs at once (2).
 	OutboxPoll    time.Duration
 	OutboxWorkers int
 	// NoOutbox leaves the outbox to other replicas (and to tests that
@@ -106,7 +108,14 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 		if err := river.AddWorkerSafely(workers, &reminderWorker{w: w}); err != nil {
 			return err
 		}
-		queues[outboxQueue] = river.QueueConfig{MaxWorkers: cfg.OutboxWorkers}
+		// The outbox's jobs come once a period and work for all of it: its
+		// queue is polled at the outbox's own pace, not at the rounds'. Each
+		// poll of a queue is a write on SQLite, and a fast PollInterval set
+		// for the rounds would otherwise double the polls for nothing, and
+		// slow the rounds on a busy machine.
+		outboxPoll := max(cfg.OutboxPoll, cfg.PollInterval)
+		queues[outboxQueue] = river.QueueConfig{MaxWorkers: cfg.OutboxWorkers,
+			FetchPollInterval: outboxPoll, FetchCooldown: min(outboxPoll, time.Second)}
 		periodic = append(periodic,
 			river.NewPeriodicJob(river.PeriodicInterval(outboxPeriod), func() (river.JobArgs, *river.InsertOpts) { return outboxArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),

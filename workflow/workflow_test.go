@@ -161,10 +161,18 @@ func TestStoredRulesOfEarlierVersionsRead(t *testing.T) {
 	})
 }
 
-// waitRound polls the round until it is done or failed.
-func waitRound(t *testing.T, w *workflow.Workflows, id string) workflow.RoundView {
+// waitRound waits until the round is done or failed. It looks again at every
+// commit of the store (the round's panels are one) and every second besides
+// (a failed round records no change), for as long as the test may run: a
+// round takes seconds on an idle machine and minutes under the race detector
+// on a loaded one, and neither is what the tests check.
+func waitRound(t *testing.T, store *profiles.Store, w *workflow.Workflows, id string) workflow.RoundView {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
+	commits, stop := store.Commits()
+	defer stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	deadline := testDeadline(t)
 	for {
 		v, err := w.Round(context.Background(), id)
 		if err != nil {
@@ -173,11 +181,24 @@ func waitRound(t *testing.T, w *workflow.Workflows, id string) workflow.RoundVie
 		if v.Status == profiles.RoundDone || v.Status == profiles.RoundFailed {
 			return v
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("round %s still %s at %.2f", id, v.Status, v.Progress)
+		select {
+		case <-commits:
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("round %s still %s at %.2f when the test's time ran out", id, v.Status, v.Progress)
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// testDeadline is closed a little before the test's deadline (go test
+// -timeout), so that a wait that never ends fails with what it waited for
+// instead of a panic; with no timeout, it is never closed.
+func testDeadline(t *testing.T) <-chan time.Time {
+	d, ok := t.Deadline()
+	if !ok {
+		return nil
+	}
+	return time.After(time.Until(d) - time.Until(d)/20)
 }
 
 // roundPanels counts the stored panels of a round, per challenge.
@@ -219,7 +240,7 @@ func TestRoundsRunOnceAcrossReplicas(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		for _, id := range ids {
-			v := waitRound(t, b, id)
+			v := waitRound(t, store, b, id)
 			if v.Status != profiles.RoundDone || len(v.Panels) == 0 {
 				t.Fatalf("round %s: %s with %d panels (%s)", id, v.Status, len(v.Panels), v.Error)
 			}
@@ -258,7 +279,7 @@ func TestRoundOfAKilledReplicaIsFinishedByAnother(t *testing.T) {
 		}
 		other := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond, Timeout: 20 * time.Second, RescueAfter: 30 * time.Second})
 		runJobs(t, other)
-		v := waitRound(t, other, r.ID)
+		v := waitRound(t, store, other, r.ID)
 		if v.Status != profiles.RoundDone || len(v.Panels) == 0 {
 			t.Fatalf("round: %s with %d panels (%s)", v.Status, len(v.Panels), v.Error)
 		}
@@ -304,7 +325,7 @@ func TestRoundSaysWhatItDid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := waitRound(t, w, r.ID)
+		v := waitRound(t, store, w, r.ID)
 		if v.Status != profiles.RoundDone || len(v.Panels) != 1 || v.Panels[0].ChallengeID != dakarWaste {
 			t.Fatalf("round: %s, panels %+v (%s)", v.Status, v.Panels, v.Error)
 		}
@@ -341,7 +362,7 @@ func TestRoundLeftWithoutAJobRuns(t *testing.T) {
 		b := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond})
 		runJobs(t, a)
 		runJobs(t, b)
-		v := waitRound(t, a, r.ID)
+		v := waitRound(t, store, a, r.ID)
 		if v.Status != profiles.RoundDone || len(v.Panels) != 1 {
 			t.Fatalf("round: %s with %d panels (%s)", v.Status, len(v.Panels), v.Error)
 		}

@@ -286,27 +286,30 @@ func (r *replica) read(path, position string) (int, []string, http.Header, []byt
 	return status, ids, h, b
 }
 
-// eventually reads path without a token until ok holds, up to 30 s.
+// eventually reads path without a token until ok holds, for as long as the
+// test may run.
 func (r *replica) eventually(what, path string, ok func(int, []string) bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := testDeadline(r.t)
 	for {
 		status, ids, _, b := r.read(path, "")
 		if ok(status, ids) {
 			return
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%s: %s did not converge within 30 s: %d %s", what, r.base, status, b)
+		select {
+		case <-deadline:
+			r.t.Fatalf("%s: %s did not converge before the test's time ran out: %d %s", what, r.base, status, b)
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 // strict reads path with the token pos: every answer is either right or 503
-// with Retry-After (then it asks again, up to 30 s); a wrong answer fails.
+// with Retry-After (then it asks again, for as long as the test may run); a
+// wrong answer fails.
 func (r *replica) strict(what, path string, pos int64, ok func(int, []string) bool) {
 	r.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := testDeadline(r.t)
 	for {
 		status, ids, h, b := r.read(path, strconv.FormatInt(pos, 10))
 		if status != http.StatusServiceUnavailable {
@@ -318,10 +321,11 @@ func (r *replica) strict(what, path string, pos int64, ok func(int, []string) bo
 		if h.Get("Retry-After") == "" {
 			r.t.Fatalf("%s: 503 without Retry-After: %s", what, b)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("%s: %s still not at position %d after 30 s: %s", what, r.base, pos, b)
+		select {
+		case <-deadline:
+			r.t.Fatalf("%s: %s still not at position %d when the test's time ran out: %s", what, r.base, pos, b)
+		case <-time.After(20 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -131,7 +131,7 @@ func startService(t testing.TB, bin, dsn string, env ...string) *service {
 			s.cmd.Process.Kill()
 		}
 	})
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := testDeadline(t)
 	for {
 		res, err := s.client.Get(s.base + "/readyz")
 		if err == nil {
@@ -143,12 +143,10 @@ func startService(t testing.TB, bin, dsn string, env ...string) *service {
 		select {
 		case err := <-s.done:
 			t.Fatalf("the service exited before it was ready: %v\n%s", err, s.logs)
-		default:
+		case <-deadline:
+			t.Fatalf("the service is not ready when the test's time ran out\n%s", s.logs)
+		case <-time.After(50 * time.Millisecond):
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the service is not ready after 15s\n%s", s.logs)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
