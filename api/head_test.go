@@ -38,6 +38,7 @@ func TestHeadAnswersAsGet(t *testing.T) {
 			"/v1/review-rounds", "/v1/review-rounds/{round}", "/v1/review-rounds/{round}/benchmark",
 			"/v1/keys", "/v1/audit",
 			"/v1/webhooks", "/v1/webhooks/nope", "/v1/webhooks/nope/deliveries", "/v1/messages", "/v1/messages?state=dead",
+			"/v1/imports/nope", "/v1/exports/cities", "/v1/exports/experts?format=jsonl",
 		}
 		covered := map[string]bool{}
 		for _, path := range paths {

@@ -274,4 +274,5 @@ var textCodes = map[string]string{
 	"unknown role %q (one of %s)":                                          "rules.role_unknown",
 	"unknown theme code %s: see GET /v1/themes":                            "theme.unknown",
 	"unknown value %q: one of %s":                                          "enum.unknown",
+	"the privacy terms must be accepted":                                   "application.consent",
 }

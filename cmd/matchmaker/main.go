@@ -651,7 +651,8 @@ func displayAddr(addr string) string {
 func doors(apiHandler, pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json":
+		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json" ||
+			p == "/metrics" || strings.HasPrefix(p, "/problems/") || strings.HasPrefix(p, "/links/"):
 			apiHandler.ServeHTTP(w, r)
 		default:
 			pages.ServeHTTP(w, r)

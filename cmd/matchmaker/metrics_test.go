@@ -81,7 +81,7 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 		t.Fatalf("GET /v1/cities: %d", s)
 	}
 	get("/v1/cities/no-such-city")
-	get("/no/such/route/" + strings.Repeat("x", 20))
+	get("/v1/no/such/route/" + strings.Repeat("x", 20))
 	res, err := http.Get(base + "/v1/challenges?status=open&limit=1")
 	if err != nil {
 		t.Fatal(err)
