@@ -147,7 +147,7 @@ func policies() map[string]policy {
 		"GET /v1/audit":       adminRoute,
 
 		// Webhooks: the staff's and integrations' (an integration key
-		// reaches its own subscriptions only: see ownWebhook).
+		// reaches its own subscriptions only: notify takes the owner).
 		"POST /v1/webhooks":               {integration: profiles.ScopeReadWrite},
 		"GET /v1/webhooks":                {integration: profiles.ScopeRead},
 		"GET /v1/webhooks/:id":            {integration: profiles.ScopeRead},

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -25,18 +24,6 @@ func webhookOwner(c echo.Context) string {
 	return ""
 }
 
-// ownWebhook finds the subscription of the path, refusing another
-// integration's as if it did not exist.
-func (s *Server) ownWebhook(c echo.Context) (notify.Webhook, error) {
-	w, err := s.outbox().WebhookByID(c.Request().Context(), c.Param("id"))
-	if err != nil {
-		return w, err
-	}
-	if owner := webhookOwner(c); owner != "" && w.CreatedBy != owner {
-		return notify.Webhook{}, fmt.Errorf("webhook %s: %w", c.Param("id"), profiles.ErrNotFound)
-	}
-	return w, nil
-}
 
 func (s *Server) createWebhook(c echo.Context) error {
 	var in notify.WebhookInput
@@ -72,7 +59,7 @@ func (s *Server) getWebhook(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	w, err := s.ownWebhook(c)
+	w, err := s.outbox().WebhookByID(c.Request().Context(), c.Param("id"), webhookOwner(c))
 	if err != nil {
 		return err
 	}
@@ -83,10 +70,7 @@ func (s *Server) deleteWebhook(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	if _, err := s.ownWebhook(c); err != nil {
-		return err
-	}
-	w, err := s.outbox().DeleteWebhook(c.Request().Context(), c.Param("id"))
+	w, err := s.outbox().DeleteWebhook(c.Request().Context(), c.Param("id"), webhookOwner(c))
 	if err != nil {
 		return err
 	}
@@ -97,10 +81,7 @@ func (s *Server) pingWebhook(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
 	}
-	if _, err := s.ownWebhook(c); err != nil {
-		return err
-	}
-	m, err := s.outbox().PingWebhook(c.Request().Context(), c.Param("id"))
+	m, err := s.outbox().PingWebhook(c.Request().Context(), c.Param("id"), webhookOwner(c))
 	if err != nil {
 		return err
 	}
@@ -137,7 +118,7 @@ func (s *Server) webhookDeliveries(c echo.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if _, err := s.ownWebhook(c); err != nil {
+	if _, err := s.outbox().WebhookByID(c.Request().Context(), c.Param("id"), webhookOwner(c)); err != nil {
 		return err
 	}
 	res, err := s.outbox().Messages(c.Request().Context(), f)

@@ -143,7 +143,7 @@ func (o *Outbox) deliverHooks(ctx context.Context, outs []outcome, idx []int) {
 		r := outs[i].row
 		w, ok := subs[r.RecipientID]
 		if !ok {
-			row, err := o.webhookRow(ctx, o.store.DB(), r.RecipientID)
+			row, err := o.webhookRow(ctx, o.store.DB(), r.RecipientID, "")
 			if err != nil {
 				outs[i].err, outs[i].permanent = err, errors.Is(err, profiles.ErrNotFound)
 				continue

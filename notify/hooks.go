@@ -286,18 +286,27 @@ func (o *Outbox) webhookOf(ctx context.Context, db bun.IDB, r webhookRow) (Webho
 	return Webhook{ID: r.ID, URL: r.URL, Events: evs, Description: r.Description, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
-func (o *Outbox) webhookRow(ctx context.Context, db bun.IDB, id string) (webhookRow, error) {
+// webhookRow reads the subscription with id. An owner other than "" reaches
+// only the subscriptions it created: another's is not found, as if it did not
+// exist, so that an integration cannot learn which IDs others hold.
+func (o *Outbox) webhookRow(ctx context.Context, db bun.IDB, id, owner string) (webhookRow, error) {
 	var r webhookRow
-	err := db.NewSelect().Model(&r).Where("wh.id = ?", id).Scan(ctx)
+	q := db.NewSelect().Model(&r).Where("wh.id = ?", id)
+	if owner != "" {
+		q = q.Where("wh.created_by = ?", owner)
+	}
+	err := q.Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("webhook %s: %w", id, profiles.ErrNotFound)
 	}
 	return r, err
 }
 
-// WebhookByID returns the subscription with id, without its secret.
-func (o *Outbox) WebhookByID(ctx context.Context, id string) (Webhook, error) {
-	r, err := o.webhookRow(ctx, o.store.DB(), id)
+// WebhookByID returns the subscription with id, without its secret. An owner
+// other than "" (an integration key's ID) finds only its own subscriptions;
+// the staff pass "".
+func (o *Outbox) WebhookByID(ctx context.Context, id, owner string) (Webhook, error) {
+	r, err := o.webhookRow(ctx, o.store.DB(), id, owner)
 	if err != nil {
 		return Webhook{}, err
 	}
@@ -305,11 +314,12 @@ func (o *Outbox) WebhookByID(ctx context.Context, id string) (Webhook, error) {
 }
 
 // DeleteWebhook ends the subscription with id; its pending deliveries die
-// with it (they stay in the outbox as dead, for the record).
-func (o *Outbox) DeleteWebhook(ctx context.Context, id string) (Webhook, error) {
+// with it (they stay in the outbox as dead, for the record). An owner other
+// than "" may end only a subscription it created.
+func (o *Outbox) DeleteWebhook(ctx context.Context, id, owner string) (Webhook, error) {
 	var w Webhook
 	err := o.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		r, err := o.webhookRow(ctx, tx, id)
+		r, err := o.webhookRow(ctx, tx, id, owner)
 		if err != nil {
 			return err
 		}
@@ -330,11 +340,12 @@ func (o *Outbox) DeleteWebhook(ctx context.Context, id string) (Webhook, error) 
 }
 
 // PingWebhook queues a webhook.ping delivery to the subscription with id and
-// returns the message.
-func (o *Outbox) PingWebhook(ctx context.Context, id string) (Message, error) {
+// returns the message. An owner other than "" may ping only a subscription it
+// created.
+func (o *Outbox) PingWebhook(ctx context.Context, id, owner string) (Message, error) {
 	var msgID string
 	err := o.store.DB().RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := o.webhookRow(ctx, tx, id); err != nil {
+		if _, err := o.webhookRow(ctx, tx, id, owner); err != nil {
 			return err
 		}
 		ids, err := o.insert(ctx, tx, []item{{channel: ChannelWebhook, kind: EventPing, recipKind: RecipientWebhook, recipID: id,

@@ -36,7 +36,7 @@ func TestWebhookRetriesAfterErrorsAndTimeouts(t *testing.T) {
 			t.Fatalf("secret %q", wh.Secret)
 		}
 		rcv.secret = wh.Secret
-		m, err := o.PingWebhook(ctx, wh.ID)
+		m, err := o.PingWebhook(ctx, wh.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,10 +62,10 @@ func TestWebhookRetriesAfterErrorsAndTimeouts(t *testing.T) {
 		if list, _ := o.Webhooks(ctx, "key2", profiles.Page{}); list.Total != 0 {
 			t.Errorf("another key lists %d webhooks", list.Total)
 		}
-		if _, err := o.PingWebhook(ctx, wh.ID); err != nil {
+		if _, err := o.PingWebhook(ctx, wh.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := o.DeleteWebhook(ctx, wh.ID); err != nil {
+		if _, err := o.DeleteWebhook(ctx, wh.ID, ""); err != nil {
 			t.Fatal(err)
 		}
 		if dead, _ := o.Messages(ctx, notify.MessageFilter{State: notify.StateDead}); dead.Total != 1 {
@@ -114,7 +114,7 @@ func TestWebhookAddressGuard(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := lax.PingWebhook(ctx, wh.ID)
+		m, err := lax.PingWebhook(ctx, wh.ID, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,6 +134,42 @@ func TestWebhookAddressGuard(t *testing.T) {
 		got, _ = lax.MessageByID(ctx, m.ID)
 		if got.State != notify.StateDead || !strings.Contains(got.LastError, "302") || hit.Load() != 1 {
 			t.Errorf("a redirect: %+v, %d requests", got, hit.Load())
+		}
+	})
+}
+
+// An integration reaches only the subscriptions it created: another's is not
+// found by any operation, and the staff ("") reach every one.
+func TestWebhookOwnerReachesOnlyItsOwn(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		ctx := context.Background()
+		store := profilestest.OpenStore(t, db)
+		o, err := notify.New(notify.Config{Store: store, Logger: quiet, Now: newClock().Now,
+			Hooks: notify.HookConfig{AllowPrivate: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wh, err := o.CreateWebhook(ctx, notify.WebhookInput{URL: "http://127.0.0.1:9/hook", Events: []string{notify.EventProposalAccepted}}, "key1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.WebhookByID(ctx, wh.ID, "key2"); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("another owner reads it: %v", err)
+		}
+		if _, err := o.PingWebhook(ctx, wh.ID, "key2"); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("another owner pings it: %v", err)
+		}
+		if _, err := o.DeleteWebhook(ctx, wh.ID, "key2"); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("another owner deletes it: %v", err)
+		}
+		if got, err := o.WebhookByID(ctx, wh.ID, "key1"); err != nil || got.ID != wh.ID {
+			t.Errorf("its owner reads %+v, %v", got, err)
+		}
+		if got, err := o.WebhookByID(ctx, wh.ID, ""); err != nil || got.ID != wh.ID {
+			t.Errorf("the staff read %+v, %v", got, err)
+		}
+		if _, err := o.DeleteWebhook(ctx, wh.ID, "key1"); err != nil {
+			t.Errorf("its owner deletes it: %v", err)
 		}
 	})
 }
