@@ -24,7 +24,6 @@ func webhookOwner(c echo.Context) string {
 	return ""
 }
 
-
 func (s *Server) createWebhook(c echo.Context) error {
 	var in notify.WebhookInput
 	if err := bindJSON(c, &in); err != nil {
