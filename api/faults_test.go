@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -30,119 +29,6 @@ import (
 // (never 500) and /readyz must say not ready; once it is back, requests must
 // succeed again without a restart. PostgreSQL is taken away through a TCP relay
 // the test owns, so that the server the other tests share keeps running.
-
-// relay forwards TCP connections from a local port to a database server. cut
-// drops every connection and refuses new ones, as a stopped server does; restore
-// accepts again on the same port, as a restarted one does; blackhole accepts
-// connections and never answers, as an unreachable host that drops packets does.
-type relay struct {
-	upstream string
-	addr     string
-
-	mu    sync.Mutex
-	ln    net.Listener // nil while cut
-	hold  bool         // accept, but neither forward nor answer
-	conns map[net.Conn]struct{}
-}
-
-func startRelay(t *testing.T, upstream string) *relay {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &relay{upstream: upstream, addr: ln.Addr().String(), ln: ln, conns: map[net.Conn]struct{}{}}
-	go r.accept(ln)
-	t.Cleanup(r.cut)
-	return r
-}
-
-func (r *relay) accept(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go r.forward(c)
-	}
-}
-
-func (r *relay) forward(c net.Conn) {
-	r.mu.Lock()
-	if r.hold {
-		r.conns[c] = struct{}{} // closed by the next cut
-		r.mu.Unlock()
-		return
-	}
-	r.mu.Unlock()
-	u, err := net.DialTimeout("tcp", r.upstream, 5*time.Second)
-	if err != nil {
-		c.Close()
-		return
-	}
-	if !r.track(c, u) {
-		c.Close()
-		u.Close()
-		return
-	}
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(u, c); done <- struct{}{} }()
-	go func() { io.Copy(c, u); done <- struct{}{} }()
-	<-done
-	c.Close()
-	u.Close()
-	r.mu.Lock()
-	delete(r.conns, c)
-	delete(r.conns, u)
-	r.mu.Unlock()
-}
-
-// track records a relayed pair, unless the relay was cut meanwhile.
-func (r *relay) track(cs ...net.Conn) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ln == nil {
-		return false
-	}
-	for _, c := range cs {
-		r.conns[c] = struct{}{}
-	}
-	return true
-}
-
-func (r *relay) cut() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ln != nil {
-		r.ln.Close()
-		r.ln = nil
-	}
-	for c := range r.conns {
-		c.Close()
-		delete(r.conns, c)
-	}
-}
-
-func (r *relay) restore(t *testing.T) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ln, err := net.Listen("tcp", r.addr)
-	if err != nil {
-		t.Fatalf("relay: listen again on %s: %v", r.addr, err)
-	}
-	r.ln, r.hold = ln, false
-	go r.accept(ln)
-}
-
-func (r *relay) blackhole(t *testing.T) {
-	t.Helper()
-	r.cut()
-	r.restore(t)
-	r.mu.Lock()
-	r.hold = true
-	r.mu.Unlock()
-}
 
 // faultAPI is a real HTTP server over a store, with the readiness check the
 // service wires in cmd: the database answers a ping.
@@ -280,15 +166,11 @@ func eventually(t *testing.T, d time.Duration, what string, f func() bool) time.
 // pgDSN rewrites a PostgreSQL DSN to reach the server at addr (when not empty)
 // and to name its connections app, so that the test can find and kill its own
 // backends and no one else's. It also returns the server's own address.
-func pgDSN(t *testing.T, dsn, addr, app string) (string, string) {
+func pgDSN(t *testing.T, dsn, addr, app string) string {
 	t.Helper()
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
-	}
-	server := u.Host
-	if u.Port() == "" {
-		server = net.JoinHostPort(u.Hostname(), "5432")
 	}
 	if addr != "" {
 		u.Host = addr
@@ -296,7 +178,7 @@ func pgDSN(t *testing.T, dsn, addr, app string) (string, string) {
 	q := u.Query()
 	q.Set("application_name", app)
 	u.RawQuery = q.Encode()
-	return u.String(), server
+	return u.String()
 }
 
 func openFaultStore(t *testing.T, dsn string, dialect profiles.Dialect) *profiles.Store {
@@ -310,9 +192,8 @@ func openFaultStore(t *testing.T, dsn string, dialect profiles.Dialect) *profile
 // again within seconds, with no restart.
 func TestPostgresGoesAwayAndComesBack(t *testing.T) {
 	db := profilestest.PostgresDB(t, true)
-	_, server := pgDSN(t, db.DSN, "", "")
-	rl := startRelay(t, server)
-	dsn, _ := pgDSN(t, db.DSN, rl.addr, profilestest.Name("faults"))
+	rl, _ := profilestest.StartRelay(t, db.DSN)
+	dsn := pgDSN(t, db.DSN, rl.Addr(), profilestest.Name("faults"))
 	store := openFaultStore(t, dsn, profiles.Postgres)
 	a := newFaultAPI(t, store)
 
@@ -324,7 +205,7 @@ func TestPostgresGoesAwayAndComesBack(t *testing.T) {
 		t.Fatalf("readyz with the database up: %d %s", r.status, r.body)
 	}
 
-	rl.cut()
+	rl.Cut()
 	cutAt := time.Now()
 	for _, tc := range []struct{ name, method, path, body string }{
 		{"get", "GET", "/v1/cities/" + id, ""},
@@ -342,7 +223,7 @@ func TestPostgresGoesAwayAndComesBack(t *testing.T) {
 	}
 	t.Logf("every request answered 503 while the database was gone (%s)", time.Since(cutAt).Round(time.Millisecond))
 
-	rl.restore(t)
+	rl.Restore(t)
 	took := eventually(t, 10*time.Second, "ready again after the database came back", func() bool {
 		return a.do(t, "GET", "/readyz", "").status == 200
 	})
@@ -365,9 +246,8 @@ func TestPostgresGoesAwayAndComesBack(t *testing.T) {
 // kernel gives up on the connection.
 func TestPostgresUnreachable(t *testing.T) {
 	db := profilestest.PostgresDB(t, true)
-	_, server := pgDSN(t, db.DSN, "", "")
-	rl := startRelay(t, server)
-	dsn, _ := pgDSN(t, db.DSN, rl.addr, profilestest.Name("faults"))
+	rl, _ := profilestest.StartRelay(t, db.DSN)
+	dsn := pgDSN(t, db.DSN, rl.Addr(), profilestest.Name("faults"))
 	store := openFaultStore(t, dsn+"&connect_timeout=1", profiles.Postgres)
 	a := newFaultAPI(t, store)
 	id, r := a.createCity(t, "Montevideo")
@@ -375,7 +255,7 @@ func TestPostgresUnreachable(t *testing.T) {
 		t.Fatalf("create with the database up: %d %s", r.status, r.body)
 	}
 
-	rl.blackhole(t)
+	rl.Blackhole(t)
 	for _, tc := range []struct{ name, method, path, body string }{
 		{"readyz", "GET", "/readyz", ""},
 		{"get", "GET", "/v1/cities/" + id, ""},
@@ -393,8 +273,8 @@ func TestPostgresUnreachable(t *testing.T) {
 		t.Logf("%s: 503 after %s", tc.name, d.Round(time.Millisecond))
 	}
 
-	rl.cut()
-	rl.restore(t)
+	rl.Cut()
+	rl.Restore(t)
 	took := eventually(t, 10*time.Second, "serving again after the host came back", func() bool {
 		return a.do(t, "GET", "/v1/cities/"+id, "").status == 200
 	})
@@ -406,7 +286,7 @@ func TestPostgresUnreachable(t *testing.T) {
 // one request that was using it, with 503, and every later request succeeds.
 func TestPostgresBackendsKilled(t *testing.T) {
 	app := profilestest.Name("faults")
-	dsn, _ := pgDSN(t, profilestest.PostgresDB(t, true).DSN, "", app)
+	dsn := pgDSN(t, profilestest.PostgresDB(t, true).DSN, "", app)
 	store := openFaultStore(t, dsn, profiles.Postgres)
 	a := newFaultAPI(t, store)
 	admin, err := sql.Open("pgx", profilestest.PostgresURL())

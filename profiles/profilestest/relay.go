@@ -13,15 +13,20 @@ import (
 // that a test can take the server away from one client and give it back while
 // the server keeps running for the others. Cut drops every connection and
 // refuses new ones, as a stopped server does; Restore accepts again on the same
-// port, as a restarted one does.
+// port, as a restarted one does; Blackhole accepts connections and never
+// answers, as an unreachable host that drops packets does.
 type Relay struct {
 	upstream string
 	addr     string
 
 	mu    sync.Mutex
 	ln    net.Listener // nil while cut
+	hold  bool         // accept, but neither forward nor answer
 	conns map[net.Conn]struct{}
 }
+
+// Addr is the relay's local address, host:port.
+func (r *Relay) Addr() string { return r.addr }
 
 // StartRelay relays a local port to the PostgreSQL server of dsn until the test
 // ends, and returns it with dsn rewritten to go through it.
@@ -57,6 +62,13 @@ func (r *Relay) accept(ln net.Listener) {
 }
 
 func (r *Relay) forward(c net.Conn) {
+	r.mu.Lock()
+	if r.hold {
+		r.conns[c] = struct{}{} // closed by the next Cut
+		r.mu.Unlock()
+		return
+	}
+	r.mu.Unlock()
 	u, err := net.DialTimeout("tcp", r.upstream, 5*time.Second)
 	if err != nil {
 		c.Close()
@@ -118,6 +130,17 @@ func (r *Relay) Restore(t testing.TB) {
 	if err != nil {
 		t.Fatalf("relay: listen again on %s: %v", r.addr, err)
 	}
-	r.ln = ln
+	r.ln, r.hold = ln, false
 	go r.accept(ln)
+}
+
+// Blackhole drops every relayed connection, then accepts new ones and never
+// answers them.
+func (r *Relay) Blackhole(t testing.TB) {
+	t.Helper()
+	r.Cut()
+	r.Restore(t)
+	r.mu.Lock()
+	r.hold = true
+	r.mu.Unlock()
 }
