@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -100,6 +102,29 @@ func checkRequired(t *testing.T, where string, s *openapi3.Schema, seen map[*ope
 	}
 	for i, sub := range slices.Concat(s.AllOf, s.AnyOf, s.OneOf) {
 		checkRequired(t, fmt.Sprintf("%s/(sub-schema %d)", where, i), sub.Value, seen)
+	}
+}
+
+// The document's licence says what the repository grants: with no LICENSE
+// file at its root, none (a LicenseRef naming that, since OpenAPI wants an
+// identifier or a URL); once a licence is chosen, the document must name it.
+func TestOpenAPILicenceIsTheRepositorys(t *testing.T) {
+	lic := loadOpenAPI(t).Info.License
+	if lic == nil || lic.Name == "" {
+		t.Fatal("info.license is missing: redocly's info-license rule wants one")
+	}
+	var file string
+	for _, name := range []string{"LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING"} {
+		if _, err := os.Stat(filepath.Join("..", name)); err == nil {
+			file = name
+		}
+	}
+	none := lic.Identifier == "LicenseRef-none-granted"
+	switch {
+	case file == "" && !none:
+		t.Errorf("info.license is %q (%s), but the repository has no LICENSE file: no licence is granted", lic.Name, lic.Identifier)
+	case file != "" && none:
+		t.Errorf("the repository has %s now: info.license must name its licence", file)
 	}
 }
 

@@ -67,6 +67,12 @@ type Config struct {
 	// MetricsHandler answers GET /metrics on this listener; nil when the
 	// metrics are served on their own address or not at all (404).
 	MetricsHandler http.Handler
+	// RequestTimeout bounds the work of one request (25 s when zero; the
+	// server's write timeout in cmd is longer, so that the answer is still
+	// a problem). An export is not bounded as a whole, since a large one
+	// takes longer: it is cut when it stalls for this long instead (no row
+	// read, or the client takes no data).
+	RequestTimeout time.Duration
 	// Background bounds the background work New starts itself (review
 	// rounds when it builds the workflows, the purge of idempotency keys).
 	// Nil means it runs until it ends.
@@ -90,6 +96,7 @@ type Server struct {
 	statuses   map[string]int // the success status of each write route
 
 	metricsHandler http.Handler
+	requestTimeout time.Duration
 
 	sp speaker // says problems in the reader's language
 }
@@ -132,8 +139,7 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// requestTimeout bounds the work of one request; the server's write timeout
-// (30 s in cmd) is longer, so that the answer is still a problem.
+// requestTimeout is the default of Config.RequestTimeout.
 const requestTimeout = 25 * time.Second
 
 // Route is one entry of the route table.
@@ -146,7 +152,10 @@ type Route struct {
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
 		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
-		statuses: successStatuses(), metricsHandler: cfg.MetricsHandler}
+		statuses: successStatuses(), metricsHandler: cfg.MetricsHandler, requestTimeout: cfg.RequestTimeout}
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = requestTimeout
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -224,8 +233,10 @@ func New(cfg Config) *echo.Echo {
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(maxBodyBytes), Skipper: isImport}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: strconv.Itoa(maxImportBytes), Skipper: func(c echo.Context) bool { return !isImport(c) }}),
 		// A request never holds the database longer than this, even when its
-		// host died mid-query and TCP would wait much longer.
-		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: requestTimeout}),
+		// host died mid-query and TCP would wait much longer. An export
+		// streams for as long as it progresses and has a deadline of its own
+		// on a stall (see export).
+		middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: s.requestTimeout, Skipper: isExport}),
 	)
 	if s.follower != nil {
 		e.Use(s.positions)
@@ -329,6 +340,11 @@ func (s *Server) Routes() []Route {
 // isImport reports whether the request is an import's, whose body holds files.
 func isImport(c echo.Context) bool {
 	return c.Request().Method == http.MethodPost && c.Path() == "/v1/imports"
+}
+
+// isExport reports whether the request is an export's, which streams.
+func isExport(c echo.Context) bool {
+	return c.Path() == "/v1/exports/:kind"
 }
 
 // RouteTable lists the method and path of every route, for documentation tests.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -173,14 +174,100 @@ func (s *Server) export(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentType, f.ContentType())
 	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", c.Param("kind")+"."+format))
 	res.WriteHeader(http.StatusOK)
-	n, err := transfer.Export(c.Request().Context(), s.store, res, transfer.ExportOptions{
+	w := newStallWriter(c.Request().Context(), res, s.requestTimeout)
+	n, err := transfer.Export(w.ctx, s.store, w, transfer.ExportOptions{
 		Kind: kind, Format: f, DraftsOf: draftsVisibleTo(c),
 		ContactVisible: func(kind, id string) (bool, error) { return s.contactVisible(c, kind, id) },
 	})
+	if err == nil {
+		err = w.flush()
+	}
+	w.stop(err == nil)
 	if err != nil {
 		// The status is sent: the client sees a cut stream, the log why.
+		if cause := context.Cause(w.ctx); cause != nil {
+			err = fmt.Errorf("%w (%w)", err, cause)
+		}
 		s.log.Error("export cut short", "request_id", res.Header().Get(echo.HeaderXRequestID), "kind", kind, "rows", n, "error", err)
 		return nil
 	}
 	return nil
+}
+
+// errExportStalled is why an export is cut when it stops progressing.
+var errExportStalled = errors.New("the export made no progress within the request timeout")
+
+// stallWriter writes an export's stream under a deadline that moves with it:
+// each chunk must reach the client within idle (a client that stops reading
+// is cut, and the server's own write timeout does not cut a large export that
+// is still moving), and ctx ends when nothing is written for idle (the rows
+// stopped coming, or the client stopped taking them).
+type stallWriter struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	w      http.ResponseWriter
+	rc     *http.ResponseController
+	idle   time.Duration
+	timer  *time.Timer
+}
+
+func newStallWriter(parent context.Context, w http.ResponseWriter, idle time.Duration) *stallWriter {
+	ctx, cancel := context.WithCancelCause(parent)
+	sw := &stallWriter{ctx: ctx, cancel: cancel, w: w, rc: http.NewResponseController(w), idle: idle}
+	sw.timer = time.AfterFunc(idle, func() { cancel(errExportStalled) })
+	return sw
+}
+
+// stallChunk is how much of a write must reach the client within the idle
+// time: a client reading at least this much in that time is progressing.
+const stallChunk = 8 << 10
+
+// Write passes p on in chunks, each with a write deadline idle from its start,
+// and counts each chunk that went through as progress.
+func (w *stallWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if err := w.deadline(time.Now().Add(w.idle)); err != nil {
+			return n, err
+		}
+		m, err := w.w.Write(p[n:min(n+stallChunk, len(p))])
+		n += m
+		if err != nil {
+			return n, err
+		}
+		w.timer.Reset(w.idle)
+	}
+	return n, nil
+}
+
+// flush sends what the server holds of the stream under the same deadline.
+func (w *stallWriter) flush() error {
+	if err := w.deadline(time.Now().Add(w.idle)); err != nil {
+		return err
+	}
+	if err := w.rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// deadline sets the connection's write deadline, where the writer reaches a
+// connection (a recorder in tests and a HEAD's discarding writer do not).
+func (w *stallWriter) deadline(t time.Time) error {
+	if err := w.rc.SetWriteDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return nil
+}
+
+// stop ends the watch. After a stream sent whole, the write deadline is
+// lifted, so that it does not outlive the request on a connection kept alive
+// (the server's own write timeout, when set, applies to the next one); after a
+// cut, it stays: the end the server writes after the handler fails at once.
+func (w *stallWriter) stop(sent bool) {
+	w.timer.Stop()
+	w.cancel(nil)
+	if sent {
+		_ = w.deadline(time.Time{})
+	}
 }

@@ -143,6 +143,9 @@ type Store struct {
 	// writes join one transaction and their changes are recorded at its end.
 	tx      *bun.Tx
 	pending *changeSet
+	// conn is the connection tx runs on, on PostgreSQL: bulk writes reach
+	// the driver through it to COPY rows inside the transaction.
+	conn *bun.Conn
 }
 
 // Option configures a Store.
@@ -264,9 +267,21 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 		return f(s)
 	}
 	var seq int64
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+	run := s.db.RunInTx
+	var conn *bun.Conn
+	if s.dialect == Postgres {
+		// On a connection of its own, so that a bulk write can COPY on
+		// the connection the transaction runs on.
+		c, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		defer c.Close()
+		conn, run = &c, c.RunInTx
+	}
+	err := run(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		inner := *s
-		inner.tx, inner.pending = &tx, &changeSet{}
+		inner.tx, inner.pending, inner.conn = &tx, &changeSet{}, conn
 		if err := f(&inner); err != nil {
 			return err
 		}

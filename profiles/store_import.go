@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -275,6 +277,19 @@ func put[T any](ctx context.Context, s *Store, k bulkKind[T], puts []Put[T]) (Pu
 				return err
 			}
 		}
+		if s.conn != nil && len(newRefs) > 0 {
+			rows := make([][]any, len(newRefs))
+			for i, r := range newRefs {
+				rows[i] = []any{r.id, r.ref}
+			}
+			if err := s.copyFrom(ctx, refTables[k.kind], []string{"id", "ref"}, rows); err != nil {
+				if isUniqueViolation(err) {
+					return &ConflictError{Detail: fmt.Sprintf("another write gave one of these %s references to another row meanwhile: import again", k.kind)}
+				}
+				return fmt.Errorf("write %s references: %w", k.kind, err)
+			}
+			newRefs = nil
+		}
 		for start := 0; start < len(newRefs); start += bulkChunk {
 			chunk := newRefs[start:min(start+bulkChunk, len(newRefs))]
 			var b strings.Builder
@@ -332,14 +347,91 @@ func upsertRows(ctx context.Context, tx bun.Tx, rows any) error {
 	return nil
 }
 
+// writeRows stores the rows of a bulk write: those that replace a stored row
+// are upserted; the new ones are copied (see copyFrom) when the store can,
+// upserted too otherwise.
+func writeRows[R any](ctx context.Context, s *Store, tx bun.Tx, rows []R, replaces func(i int) bool) error {
+	var fresh, old []R
+	for i := range rows {
+		if replaces(i) {
+			old = append(old, rows[i])
+		} else {
+			fresh = append(fresh, rows[i])
+		}
+	}
+	if len(old) > 0 {
+		if err := upsertRows(ctx, tx, &old); err != nil {
+			return err
+		}
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	if s.conn == nil {
+		return upsertRows(ctx, tx, &fresh)
+	}
+	t := tx.Dialect().Tables().Get(reflect.TypeFor[R]())
+	cols := make([]string, len(t.Fields))
+	for j, f := range t.Fields {
+		cols[j] = f.Name
+	}
+	vals := make([][]any, len(fresh))
+	for i := range fresh {
+		v := reflect.ValueOf(&fresh[i]).Elem()
+		r := make([]any, len(t.Fields))
+		for j, f := range t.Fields {
+			if fv := f.Value(v); !(f.IsPtr && fv.IsNil()) && !(f.NullZero && f.IsZero(fv)) {
+				r[j] = fv.Interface()
+			}
+		}
+		vals[i] = r
+	}
+	if err := s.copyFrom(ctx, t.Name, cols, vals); err != nil {
+		return fmt.Errorf("write %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// copyFrom writes rows into table with PostgreSQL's COPY, on the connection
+// of the store's transaction (so inside it). An import's rows are a few
+// hundred kilobytes of text per statement: sent as COPY data, the server
+// neither parses nor plans them as SQL, which halves its work on the rows and
+// lists of an import (see docs/benchmarks.md). Only a store from InTx on
+// PostgreSQL has the connection.
+func (s *Store) copyFrom(ctx context.Context, table string, columns []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return s.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: the connection is a %T, not pgx's", table, dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		return err
+	})
+}
+
 // replaceLists rewrites, for every owner, its list in spec's table: the lists
 // of replaced rows are cleared first, then every list is inserted with
-// multi-row statements.
-func replaceLists(ctx context.Context, tx bun.IDB, spec listSpec, owners []string, replaced []string, values func(i int) []string) error {
+// multi-row statements, or copied when the store can.
+func (s *Store) replaceLists(ctx context.Context, tx bun.IDB, spec listSpec, owners []string, replaced []string, values func(i int) []string) error {
 	if len(replaced) > 0 {
 		if _, err := tx.NewDelete().TableExpr(spec.table).Where("? IN (?)", bun.Ident(spec.owner), bun.List(replaced)).Exec(ctx); err != nil {
 			return fmt.Errorf("clear %s: %w", spec.table, err)
 		}
+	}
+	if s.conn != nil {
+		var rows [][]any
+		for i, owner := range owners {
+			for pos, v := range values(i) {
+				rows = append(rows, []any{owner, v, pos})
+			}
+		}
+		if err := s.copyFrom(ctx, spec.table, []string{spec.owner, spec.column, "position"}, rows); err != nil {
+			return fmt.Errorf("write %s: %w", spec.table, err)
+		}
+		return nil
 	}
 	var b strings.Builder
 	var args []any
@@ -419,11 +511,11 @@ func (s *Store) PutCities(ctx context.Context, puts []Put[CityInput]) (PutResult
 				rows[i] = cityRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
-			if err := upsertRows(ctx, tx, &rows); err != nil {
+			if err := writeRows(ctx, s, tx, rows, func(i int) bool { return ws[i].replaces }); err != nil {
 				return err
 			}
 			ids, replaced := splitWritten(ws)
-			return replaceLists(ctx, tx, cityLanguages, ids, replaced, func(i int) []string { return ws[i].in.Languages })
+			return s.replaceLists(ctx, tx, cityLanguages, ids, replaced, func(i int) []string { return ws[i].in.Languages })
 		},
 	}, puts)
 }
@@ -459,11 +551,11 @@ func (s *Store) PutPractices(ctx context.Context, puts []Put[PracticeInput]) (Pu
 				rows[i] = practiceRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
-			if err := upsertRows(ctx, tx, &rows); err != nil {
+			if err := writeRows(ctx, s, tx, rows, func(i int) bool { return ws[i].replaces }); err != nil {
 				return cityMissing(err)
 			}
 			ids, replaced := splitWritten(ws)
-			return replaceLists(ctx, tx, practiceThemes, ids, replaced, func(i int) []string { return ws[i].in.Themes })
+			return s.replaceLists(ctx, tx, practiceThemes, ids, replaced, func(i int) []string { return ws[i].in.Themes })
 		},
 	}, puts)
 }
@@ -499,7 +591,7 @@ func (s *Store) PutChallenges(ctx context.Context, puts []Put[ChallengeInput]) (
 				rows[i] = challengeRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
-			if err := upsertRows(ctx, tx, &rows); err != nil {
+			if err := writeRows(ctx, s, tx, rows, func(i int) bool { return ws[i].replaces }); err != nil {
 				return cityMissing(err)
 			}
 			ids, replaced := splitWritten(ws)
@@ -511,7 +603,7 @@ func (s *Store) PutChallenges(ctx context.Context, puts []Put[ChallengeInput]) (
 				{challengeModes, func(i int) []string { return ws[i].in.Modes }},
 				{challengeSkills, func(i int) []string { return ws[i].in.SkillsNeeded }},
 			} {
-				if err := replaceLists(ctx, tx, l.spec, ids, replaced, l.values); err != nil {
+				if err := s.replaceLists(ctx, tx, l.spec, ids, replaced, l.values); err != nil {
 					return err
 				}
 			}
@@ -551,7 +643,7 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 				rows[i] = expertRow{ID: w.id, CreatedAt: w.createdAt, UpdatedAt: w.updatedAt, Version: w.version}
 				rows[i].set(w.in)
 			}
-			if err := upsertRows(ctx, tx, &rows); err != nil {
+			if err := writeRows(ctx, s, tx, rows, func(i int) bool { return ws[i].replaces }); err != nil {
 				return cityMissing(err)
 			}
 			ids, replaced := splitWritten(ws)
@@ -564,7 +656,7 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 				{expertSkills, func(i int) []string { return ws[i].in.Skills }},
 				{expertModes, func(i int) []string { return ws[i].in.Modes }},
 			} {
-				if err := replaceLists(ctx, tx, l.spec, ids, replaced, l.values); err != nil {
+				if err := s.replaceLists(ctx, tx, l.spec, ids, replaced, l.values); err != nil {
 					return err
 				}
 			}
@@ -578,6 +670,9 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 				for pos, t := range w.in.TrackRecord {
 					track = append(track, trackRecordRow{ExpertID: w.id, Position: pos, Title: t.Title, Summary: t.Summary, Year: t.Year})
 				}
+			}
+			if s.conn != nil {
+				return writeRows(ctx, s, tx, track, func(int) bool { return false })
 			}
 			for start := 0; start < len(track); start += bulkChunk {
 				chunk := track[start:min(start+bulkChunk, len(track))]
