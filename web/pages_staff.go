@@ -36,10 +36,10 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/rounds", profiles.RoleSecretariat, s.staffCreateRound},
 		{http.MethodGet, "/staff/rounds/:id", profiles.RoleSecretariat, s.staffRound},
 		{http.MethodPost, "/staff/rounds/:id/scores", profiles.RoleSecretariat, s.staffSaveScores},
-		{http.MethodGet, "/staff/keys", profiles.RoleSecretariat, s.staffKeys},
-		{http.MethodPost, "/staff/keys", profiles.RoleSecretariat, s.staffCreateKey},
-		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleSecretariat, s.staffRevokeKey},
-		{http.MethodGet, "/staff/audit", profiles.RoleSecretariat, s.staffAudit},
+		{http.MethodGet, "/staff/keys", profiles.RoleAdmin, s.staffKeys},
+		{http.MethodPost, "/staff/keys", profiles.RoleAdmin, s.staffCreateKey},
+		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleAdmin, s.staffRevokeKey},
+		{http.MethodGet, "/staff/audit", profiles.RoleAdmin, s.staffAudit},
 	}, append(s.expertRoutes(), s.volunteerRoutes()...)...)
 }
 

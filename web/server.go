@@ -75,7 +75,8 @@ type Server struct {
 
 // Route is one entry of the pages' route table. Auth says who may open it:
 // "" anyone, "user" anyone signed in, or a role (profiles.RoleCity …); the
-// staff (secretariat, admin) may open every page that asks for a role.
+// staff (secretariat, admin) may open every page that asks for a role but
+// profiles.RoleAdmin, which only an admin opens (keys, the audit trail).
 type Route struct {
 	Method, Path string
 	Auth         string
