@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,9 +46,11 @@ type Config struct {
 	// connection's, or X-Forwarded-For from trusted proxies only); nil: the
 	// connection's. The sign-in forms are rate-limited by it.
 	IPExtractor echo.IPExtractor
-	// SignInRate is how many sign-in requests a second one address may
-	// make (a burst of five); zero: 0.2, one every five seconds. Each one
-	// may send a mail.
+	// SignInRate is how many requests a second one address may send to
+	// each of the public forms that mail someone (a burst of five): the
+	// sign-in form and its links, the volunteers' application form and its
+	// confirmation links; zero: 0.2, one every five seconds. Each one may
+	// send a mail, or guess a secret.
 	SignInRate float64
 	// Volunteers takes experts' applications; nil: built on Store and
 	// People, its links written to the log.
@@ -123,15 +127,21 @@ func New(cfg Config) (*echo.Echo, error) {
 		signInRate = 0.2
 	}
 	// Asking for links and using them is throttled by address: each ask may
-	// send a mail, and each use guesses a secret.
-	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Skipper: func(c echo.Context) bool { return c.Request().Method != http.MethodPost },
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(signInRate), Burst: 5, ExpiresIn: 10 * time.Minute}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests)
-		},
-	})
+	// send a mail, and each use guesses a secret. So is applying to
+	// volunteer, which mails a confirmation link to any address given, and
+	// confirming. Each form has its own budget.
+	throttle := func() echo.MiddlewareFunc {
+		return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+			Skipper: func(c echo.Context) bool { return c.Request().Method != http.MethodPost },
+			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+				Rate: rate.Limit(signInRate), Burst: 5, ExpiresIn: 10 * time.Minute}),
+			DenyHandler: func(c echo.Context, _ string, _ error) error {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/signInRate))))
+				return echo.NewHTTPError(http.StatusTooManyRequests)
+			},
+		})
+	}
+	signInLimit, volunteerLimit := throttle(), throttle()
 	e.Use(
 		middleware.RequestID(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
@@ -179,8 +189,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		if r.Auth != "" {
 			h = s.require(r.Auth, h)
 		}
-		if strings.HasPrefix(r.Path, "/sign-in") {
+		switch {
+		case strings.HasPrefix(r.Path, people.SignInPath):
 			h = signInLimit(h)
+		case r.Path == "/volunteer" || strings.HasPrefix(r.Path, volunteers.ConfirmPath):
+			h = volunteerLimit(h)
 		}
 		pages.Add(r.Method, r.Path, h)
 		if r.Method == http.MethodGet {
