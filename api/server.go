@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"matchmaker/locale"
+	"matchmaker/metrics"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
@@ -192,13 +193,13 @@ func New(cfg Config) *echo.Echo {
 		negotiateLanguage,
 	)
 	if cfg.Metrics != nil {
-		m, err := newRequestMetrics(cfg.Metrics)
+		m, err := metrics.NewRequests(cfg.Metrics)
 		if err != nil {
 			s.log.Error("request metrics not registered", "error", err)
 		} else {
 			// Before the rest, so that every request is measured, refused
 			// ones too, with the status sent.
-			e.Use(m.middleware)
+			e.Use(requestMetrics(m))
 		}
 	}
 	if mw := cors(cfg.CORSOrigins); mw != nil {

@@ -15,10 +15,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"matchmaker/locale"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/volunteers"
@@ -55,6 +57,9 @@ type Config struct {
 	// Volunteers takes experts' applications; nil: built on Store and
 	// People, its links written to the log.
 	Volunteers *volunteers.Volunteers
+	// Metrics is the registry of the request metrics, shared with the JSON
+	// API (matchmaker_http_*, by route pattern); nil measures nothing.
+	Metrics prometheus.Registerer
 	// SecureCookies marks every cookie Secure: set it when people reach the
 	// service over HTTPS (directly or through a proxy).
 	SecureCookies bool
@@ -142,8 +147,17 @@ func New(cfg Config) (*echo.Echo, error) {
 		})
 	}
 	signInLimit, volunteerLimit := throttle(), throttle()
+	e.Use(middleware.RequestID())
+	if cfg.Metrics != nil {
+		m, err := metrics.NewRequests(cfg.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		// Before the rest, so that every request is measured, refused ones
+		// too, with the status sent.
+		e.Use(measure(m))
+	}
 	e.Use(
-		middleware.RequestID(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in page", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
 			return err
@@ -182,6 +196,7 @@ func New(cfg Config) (*echo.Echo, error) {
 			CookieMaxAge:   int((24 * time.Hour).Seconds()),
 		}),
 		s.session,
+		s.audit,
 		s.awaitIndex,
 	)
 	for _, r := range s.Routes() {
