@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"matchmaker/locale"
-	"matchmaker/metrics"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
