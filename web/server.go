@@ -311,7 +311,8 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var ve *profiles.ValidationError
 	var re *workflow.RuleError
-	detail := ""
+	v := s.viewOf(c)
+	var details []string
 	switch {
 	case errors.Is(err, profiles.ErrNotFound):
 		status, msg = http.StatusNotFound, "web.error.not_found"
@@ -322,11 +323,11 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	case errors.As(err, &ve):
 		status, msg = http.StatusUnprocessableEntity, "web.error.invalid"
 		for _, f := range ve.Fields {
-			detail += f.Field + ": " + f.Message + "\n"
+			details = append(details, v.T("staff.problem.field", "Field", f.Field, "Message", v.Say(f.Text())))
 		}
 	case errors.As(err, &re):
 		// The network's hard rules cannot be kept: the detail says which.
-		status, msg, detail = http.StatusConflict, "web.error.rule", re.Detail
+		status, msg, details = http.StatusConflict, "web.error.rule", []string{v.Say(re.Text)}
 	case errors.Is(err, matcher.ErrInvalidQuery):
 		status, msg = http.StatusBadRequest, "web.error.bad_request"
 	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
@@ -354,8 +355,7 @@ func (s *Server) errorPage(err error, c echo.Context) {
 		s.log.Error("page failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 			"method", c.Request().Method, "path", c.Path(), "error", err)
 	}
-	v := s.viewOf(c)
-	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg), Detail: detail}); rerr != nil {
+	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg), Details: details}); rerr != nil {
 		s.log.Error("error page failed", "error", rerr)
 	}
 }
@@ -363,9 +363,10 @@ func (s *Server) errorPage(err error, c echo.Context) {
 type errorData struct {
 	Status  int
 	Message string
-	// Detail is the domain's own words on what to change (English), for the
-	// errors of a person's input; never an internal error.
-	Detail string
+	// Details are the network's own words on what to change, in the
+	// reader's language, for the errors of a person's input; never an
+	// internal error.
+	Details []string
 }
 
 // errForbidden refuses a page to someone signed in whose role may not open it.
