@@ -28,6 +28,7 @@ var formatSinks = map[string]int{
 	"matchmaker/workflow.conflict":               0,
 	"matchmaker/workflow.invalid":                1,
 	"matchmaker/workflow.ruleError":              1,
+	"matchmaker/workflow.said":                   1,
 	"matchmaker/notify.invalid":                  1,
 	"matchmaker/api.say":                         0,
 	"matchmaker/api.NotReadyf":                   0,
@@ -52,9 +53,7 @@ var untranslated = map[string]string{
 }
 
 // untranslatedFormats are constant formats said in English on purpose.
-var untranslatedFormats = map[string]string{
-	"%s": "the rules of an assembly and why they cannot be met, in the words of matcher/assembly",
-}
+var untranslatedFormats = map[string]string{}
 
 // TestEveryProblemTextIsInTheCatalogue walks every call site of the code base
 // that says a sentence to a person through a problem (a detail, a field

@@ -40,7 +40,7 @@ func RequestLang(c echo.Context) locale.Lang {
 }
 
 // catalogueDomain prefixes the IDs of the problems' messages in the catalogue.
-const catalogueDomain = "problems."
+const catalogueDomain = locale.ProblemsDomain
 
 // speaker says texts in the reader's language.
 type speaker struct {
@@ -53,10 +53,10 @@ type speaker struct {
 // text says t in lang: its catalogue message when it has a code the catalogue
 // holds, its English otherwise.
 func (sp speaker) text(lang locale.Lang, t profiles.Text) string {
-	if t.Code == "" || sp.cat == nil || !sp.cat.Has(catalogueDomain+t.Code) {
+	if sp.cat == nil {
 		return t.English
 	}
-	return sp.cat.Text(lang, catalogueDomain+t.Code, t.Params)
+	return sp.cat.Say(lang, t)
 }
 
 // title is the title of a problem of status in lang.
@@ -80,7 +80,7 @@ func (sp speaker) localize(p *Problem, lang locale.Lang) {
 	// A copy: the field errors may be shared with the error that made them.
 	errs := make([]profiles.FieldError, len(p.Errors))
 	for i, f := range p.Errors {
-		f.Message = sp.text(lang, profiles.Text{English: f.Message, Code: f.Code, Params: f.Params})
+		f.Message = sp.text(lang, f.Text())
 		errs[i] = f
 	}
 	p.Errors = errs

@@ -18,6 +18,7 @@ import (
 
 	"matchmaker/locale"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
@@ -201,13 +202,13 @@ func New(cfg Config) *echo.Echo {
 		negotiateLanguage,
 	)
 	if cfg.Metrics != nil {
-		m, err := newRequestMetrics(cfg.Metrics)
+		m, err := metrics.NewRequests(cfg.Metrics)
 		if err != nil {
 			s.log.Error("request metrics not registered", "error", err)
 		} else {
 			// Before the rest, so that every request is measured, refused
 			// ones too, with the status sent.
-			e.Use(m.middleware)
+			e.Use(requestMetrics(m))
 		}
 	}
 	if mw := cors(cfg.CORSOrigins); mw != nil {

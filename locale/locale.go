@@ -200,3 +200,37 @@ func (c *Catalogue) IDs(lang Lang) []string {
 	sort.Strings(ids)
 	return ids
 }
+
+// ProblemsDomain prefixes the IDs of the messages of the network's own
+// sentences (field errors, rule violations, conflicts) in the catalogue.
+const ProblemsDomain = "problems."
+
+// Sentence is a sentence of the network to say to a person: the code of its
+// message in the problems domain ("" when it has none), its English, and its
+// placeholders' values. A value that is itself a Sentence (a reason inside a
+// refusal) is said in the same language.
+type Sentence interface {
+	Sentence() (code, english string, params map[string]any)
+}
+
+// Say says s in lang: its message when it has a code the catalogue holds,
+// its English otherwise. Both doors, the JSON API's problems and the pages'
+// forms, say the network's sentences through it.
+func (c *Catalogue) Say(lang Lang, s Sentence) string {
+	code, english, params := s.Sentence()
+	if code == "" || c == nil || !c.Has(ProblemsDomain+code) {
+		return english
+	}
+	// A copy: the parameters may be shared with the error that holds them.
+	var data map[string]any
+	if len(params) > 0 {
+		data = make(map[string]any, len(params))
+		for k, v := range params {
+			if inner, ok := v.(Sentence); ok {
+				v = c.Say(lang, inner)
+			}
+			data[k] = v
+		}
+	}
+	return c.Text(lang, ProblemsDomain+code, data)
+}

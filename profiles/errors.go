@@ -33,6 +33,9 @@ func FieldErrorf(field, format string, args ...any) FieldError {
 	return FieldError{Field: field, Code: t.Code, Message: t.English, Params: t.Params}
 }
 
+// Text is the field's message as a Text, to say in a reader's language.
+func (f FieldError) Text() Text { return Text{English: f.Message, Code: f.Code, Params: f.Params} }
+
 // ValidationError collects every invalid field of one input, so that a caller can
 // fix them all at once instead of one per round trip.
 type ValidationError struct {

@@ -33,6 +33,12 @@ func Sayf(format string, args ...any) Text {
 	verbs := Verbs(format)
 	t.Params = make(map[string]any, len(args))
 	for i, a := range args {
+		// A Text inside a Text (a rule's reason inside a refusal) stays a
+		// Text, so that a door says it in the reader's language too.
+		if inner, ok := a.(Text); ok {
+			t.Params["P"+strconv.Itoa(i+1)] = inner
+			continue
+		}
 		v := "%v"
 		if i < len(verbs) {
 			v = verbs[i]
@@ -40,6 +46,15 @@ func Sayf(format string, args ...any) Text {
 		t.Params["P"+strconv.Itoa(i+1)] = fmt.Sprintf(v, a)
 	}
 	return t
+}
+
+// String is the English sentence, so that a Text formats as itself with %s.
+func (t Text) String() string { return t.English }
+
+// Sentence returns the code, the English and the parameters of t, for the
+// catalogue that says it in a reader's language (locale.Catalogue.Say).
+func (t Text) Sentence() (code, english string, params map[string]any) {
+	return t.Code, t.English, t.Params
 }
 
 // Said is the Text of a sentence built elsewhere (a reason another package

@@ -13,9 +13,11 @@ import (
 )
 
 // formErrors are the field errors of a form sent back: field name to the
-// store's message. The page shows each beside its field, tied to it by
-// aria-describedby, and a summary at the top.
-type formErrors map[string]string
+// store's sentence, said in the page's language when the page is rendered
+// ({{$.Say .}}). The page shows each beside its field, tied to it by
+// aria-describedby, and a summary at the top. A pointer, so that a field
+// without an error is nil in the templates.
+type formErrors map[string]*profiles.Text
 
 // errorsOf turns a validation error into form errors; any other error is
 // returned as it is, for the error page.
@@ -33,7 +35,8 @@ func errorsOf(err error) (formErrors, error) {
 			name = name[:i]
 		}
 		if _, dup := fe[name]; !dup {
-			fe[name] = f.Message
+			t := f.Text()
+			fe[name] = &t
 		}
 	}
 	return fe, nil
@@ -72,7 +75,8 @@ func optionalInt(fe formErrors, name, s string) *int64 {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		fe[name] = "must be a whole number"
+		t := profiles.Sayf("must be a whole number")
+		fe[name] = &t
 		return nil
 	}
 	return &n

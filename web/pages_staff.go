@@ -36,21 +36,22 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/rounds", profiles.RoleSecretariat, s.staffCreateRound},
 		{http.MethodGet, "/staff/rounds/:id", profiles.RoleSecretariat, s.staffRound},
 		{http.MethodPost, "/staff/rounds/:id/scores", profiles.RoleSecretariat, s.staffSaveScores},
-		{http.MethodGet, "/staff/keys", profiles.RoleSecretariat, s.staffKeys},
-		{http.MethodPost, "/staff/keys", profiles.RoleSecretariat, s.staffCreateKey},
-		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleSecretariat, s.staffRevokeKey},
-		{http.MethodGet, "/staff/audit", profiles.RoleSecretariat, s.staffAudit},
+		{http.MethodGet, "/staff/keys", profiles.RoleAdmin, s.staffKeys},
+		{http.MethodPost, "/staff/keys", profiles.RoleAdmin, s.staffCreateKey},
+		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleAdmin, s.staffRevokeKey},
+		{http.MethodGet, "/staff/audit", profiles.RoleAdmin, s.staffAudit},
 	}, append(s.expertRoutes(), s.volunteerRoutes()...)...)
 }
 
 // formProblem is what a page says of a form the workflows refused: a
-// sentence in the reader's language, the fields to correct, and, for a
-// broken rule of the network, the workflows' own detail (in English, marked
-// so).
+// sentence in the reader's language, the fields to correct, and the
+// network's own words on what to change (a broken rule, each invalid field),
+// said in the reader's language through the catalogue the JSON API's
+// problems use.
 type formProblem struct {
 	Message string
 	Fields  []string
-	Detail  string
+	Details []string
 }
 
 // problemOf turns a refusal of the workflows into what a form shows; other
@@ -63,7 +64,7 @@ func (s *Server) problemOf(c echo.Context, err error) (*formProblem, error) {
 	var se *profiles.StaleError
 	switch {
 	case errors.As(err, &re):
-		p := &formProblem{Message: v.T("staff.problem.rule"), Detail: re.Detail}
+		p := &formProblem{Message: v.T("staff.problem.rule"), Details: []string{v.Say(re.Text)}}
 		for _, f := range re.Fields {
 			p.Fields = append(p.Fields, f.Field)
 		}
@@ -72,16 +73,19 @@ func (s *Server) problemOf(c echo.Context, err error) (*formProblem, error) {
 		p := &formProblem{Message: v.T("staff.problem.invalid")}
 		for _, f := range ve.Fields {
 			p.Fields = append(p.Fields, f.Field)
-			if p.Detail != "" {
-				p.Detail += "; "
-			}
-			p.Detail += f.Field + ": " + f.Message
+			p.Details = append(p.Details, v.T("staff.problem.field", "Field", f.Field, "Message", v.Say(f.Text())))
 		}
 		return p, nil
 	case errors.As(err, &se):
 		return &formProblem{Message: v.T("staff.problem.stale")}, nil
 	case errors.As(err, &ce):
-		return &formProblem{Message: v.T("staff.problem.conflict"), Detail: ce.Detail}, nil
+		p := &formProblem{Message: v.T("staff.problem.conflict")}
+		// A conflict built without its Text has no words to say in the
+		// reader's language: the summary alone is shown.
+		if ce.Text.English != "" {
+			p.Details = []string{v.Say(ce.Text)}
+		}
+		return p, nil
 	}
 	return nil, err
 }

@@ -150,6 +150,10 @@ func pairs(kv []any) map[string]any {
 	return m
 }
 
+// Say is a sentence of the network (a field error, a rule's reason) in the
+// reader's language, through the catalogue the JSON API's problems use.
+func (v *View) Say(s locale.Sentence) string { return v.cat.Say(v.Lang, s) }
+
 // Date is the day of t as the reader writes it.
 func (v *View) Date(t time.Time) string { return v.cat.Date(v.Lang, t) }
 

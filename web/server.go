@@ -7,16 +7,20 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"matchmaker/locale"
 	"matchmaker/matcher"
+	"matchmaker/metrics"
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/volunteers"
@@ -44,13 +48,18 @@ type Config struct {
 	// connection's, or X-Forwarded-For from trusted proxies only); nil: the
 	// connection's. The sign-in forms are rate-limited by it.
 	IPExtractor echo.IPExtractor
-	// SignInRate is how many sign-in requests a second one address may
-	// make (a burst of five); zero: 0.2, one every five seconds. Each one
-	// may send a mail.
+	// SignInRate is how many requests a second one address may send to
+	// each of the public forms that mail someone (a burst of five): the
+	// sign-in form and its links, the volunteers' application form and its
+	// confirmation links; zero: 0.2, one every five seconds. Each one may
+	// send a mail, or guess a secret.
 	SignInRate float64
 	// Volunteers takes experts' applications; nil: built on Store and
 	// People, its links written to the log.
 	Volunteers *volunteers.Volunteers
+	// Metrics is the registry of the request metrics, shared with the JSON
+	// API (matchmaker_http_*, by route pattern); nil measures nothing.
+	Metrics prometheus.Registerer
 	// SecureCookies marks every cookie Secure: set it when people reach the
 	// service over HTTPS (directly or through a proxy).
 	SecureCookies bool
@@ -75,7 +84,8 @@ type Server struct {
 
 // Route is one entry of the pages' route table. Auth says who may open it:
 // "" anyone, "user" anyone signed in, or a role (profiles.RoleCity …); the
-// staff (secretariat, admin) may open every page that asks for a role.
+// staff (secretariat, admin) may open every page that asks for a role but
+// profiles.RoleAdmin, which only an admin opens (keys, the audit trail).
 type Route struct {
 	Method, Path string
 	Auth         string
@@ -122,17 +132,32 @@ func New(cfg Config) (*echo.Echo, error) {
 		signInRate = 0.2
 	}
 	// Asking for links and using them is throttled by address: each ask may
-	// send a mail, and each use guesses a secret.
-	signInLimit := middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Skipper: func(c echo.Context) bool { return c.Request().Method != http.MethodPost },
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(signInRate), Burst: 5, ExpiresIn: 10 * time.Minute}),
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			return echo.NewHTTPError(http.StatusTooManyRequests)
-		},
-	})
+	// send a mail, and each use guesses a secret. So is applying to
+	// volunteer, which mails a confirmation link to any address given, and
+	// confirming. Each form has its own budget.
+	throttle := func() echo.MiddlewareFunc {
+		return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+			Skipper: func(c echo.Context) bool { return c.Request().Method != http.MethodPost },
+			Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+				Rate: rate.Limit(signInRate), Burst: 5, ExpiresIn: 10 * time.Minute}),
+			DenyHandler: func(c echo.Context, _ string, _ error) error {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(1/signInRate))))
+				return echo.NewHTTPError(http.StatusTooManyRequests)
+			},
+		})
+	}
+	signInLimit, volunteerLimit := throttle(), throttle()
+	e.Use(middleware.RequestID())
+	if cfg.Metrics != nil {
+		m, err := metrics.NewRequests(cfg.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		// Before the rest, so that every request is measured, refused ones
+		// too, with the status sent.
+		e.Use(measure(m))
+	}
 	e.Use(
-		middleware.RequestID(),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 			s.log.Error("panic in page", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "error", err, "stack", string(stack))
 			return err
@@ -171,6 +196,7 @@ func New(cfg Config) (*echo.Echo, error) {
 			CookieMaxAge:   int((24 * time.Hour).Seconds()),
 		}),
 		s.session,
+		s.audit,
 		s.awaitIndex,
 	)
 	for _, r := range s.Routes() {
@@ -178,8 +204,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		if r.Auth != "" {
 			h = s.require(r.Auth, h)
 		}
-		if strings.HasPrefix(r.Path, "/sign-in") {
+		switch {
+		case strings.HasPrefix(r.Path, people.SignInPath):
 			h = signInLimit(h)
+		case r.Path == "/volunteer" || strings.HasPrefix(r.Path, volunteers.ConfirmPath):
+			h = volunteerLimit(h)
 		}
 		pages.Add(r.Method, r.Path, h)
 		if r.Method == http.MethodGet {
@@ -282,7 +311,8 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var ve *profiles.ValidationError
 	var re *workflow.RuleError
-	detail := ""
+	v := s.viewOf(c)
+	var details []string
 	switch {
 	case errors.Is(err, profiles.ErrNotFound):
 		status, msg = http.StatusNotFound, "web.error.not_found"
@@ -293,11 +323,11 @@ func (s *Server) errorPage(err error, c echo.Context) {
 	case errors.As(err, &ve):
 		status, msg = http.StatusUnprocessableEntity, "web.error.invalid"
 		for _, f := range ve.Fields {
-			detail += f.Field + ": " + f.Message + "\n"
+			details = append(details, v.T("staff.problem.field", "Field", f.Field, "Message", v.Say(f.Text())))
 		}
 	case errors.As(err, &re):
 		// The network's hard rules cannot be kept: the detail says which.
-		status, msg, detail = http.StatusConflict, "web.error.rule", re.Detail
+		status, msg, details = http.StatusConflict, "web.error.rule", []string{v.Say(re.Text)}
 	case errors.Is(err, matcher.ErrInvalidQuery):
 		status, msg = http.StatusBadRequest, "web.error.bad_request"
 	case errors.Is(err, profiles.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
@@ -325,8 +355,7 @@ func (s *Server) errorPage(err error, c echo.Context) {
 		s.log.Error("page failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 			"method", c.Request().Method, "path", c.Path(), "error", err)
 	}
-	v := s.viewOf(c)
-	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg), Detail: detail}); rerr != nil {
+	if rerr := s.render(c, status, "error", "web.error.title", errorData{Status: status, Message: v.T(msg), Details: details}); rerr != nil {
 		s.log.Error("error page failed", "error", rerr)
 	}
 }
@@ -334,9 +363,10 @@ func (s *Server) errorPage(err error, c echo.Context) {
 type errorData struct {
 	Status  int
 	Message string
-	// Detail is the domain's own words on what to change (English), for the
-	// errors of a person's input; never an internal error.
-	Detail string
+	// Details are the network's own words on what to change, in the
+	// reader's language, for the errors of a person's input; never an
+	// internal error.
+	Details []string
 }
 
 // errForbidden refuses a page to someone signed in whose role may not open it.

@@ -55,8 +55,9 @@ func userOf(c echo.Context) *profiles.User {
 func principalOf(c echo.Context) *profiles.Principal { return userOf(c).Principal() }
 
 // require lets only who auth names open a page: "user" anyone signed in,
-// a role that role (and the staff). Someone not signed in is sent to sign in
-// and brought back; someone signed in with another role is refused.
+// profiles.RoleAdmin the admin alone, another role that role (and the
+// staff). Someone not signed in is sent to sign in and brought back; someone
+// signed in with another role is refused.
 func (s *Server) require(auth string, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		u := userOf(c)
@@ -65,6 +66,13 @@ func (s *Server) require(auth string, next echo.HandlerFunc) echo.HandlerFunc {
 				return echo.NewHTTPError(http.StatusUnauthorized)
 			}
 			return redirect(c, "/sign-in?next="+url.QueryEscape(c.Request().URL.RequestURI()))
+		}
+		if auth == profiles.RoleAdmin {
+			// The staff pass every other role's check; not this one.
+			if u.Principal().IsAdmin() {
+				return next(c)
+			}
+			return errForbidden
 		}
 		if auth == "user" || u.Role == auth || u.Principal().IsStaff() {
 			return next(c)

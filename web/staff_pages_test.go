@@ -9,6 +9,7 @@ import (
 
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
+	"matchmaker/web"
 	"matchmaker/web/browsertest"
 )
 
@@ -26,15 +27,24 @@ func TestKeysAreTheAdmins(t *testing.T) {
 				t.Errorf("%s for the secretariat: %d, want 403", path, res.StatusCode)
 			}
 		}
+		// Nor may the secretariat write through them, with a good form token.
+		_, body := get(t, staff, svc.URL+"/staff")
+		staffToken := csrfField.FindStringSubmatch(body)[1]
+		if res, _ := post(t, staff, svc.URL+"/staff/keys", url.Values{"_csrf": {staffToken}, "name": {"sneaky"}, "role": {"admin"}}); res.StatusCode != http.StatusForbidden {
+			t.Errorf("POST /staff/keys for the secretariat: %d, want 403", res.StatusCode)
+		}
 
 		if _, err := svc.People.Ensure(t.Context(), profiles.UserInput{Email: "ada@example.org", Name: "Ada Admin", Role: profiles.RoleAdmin}); err != nil {
 			t.Fatal(err)
 		}
 		admin := client(t)
 		signIn(t, svc, admin, "ada@example.org")
-		_, body := get(t, admin, svc.URL+"/staff/keys")
+		res, body := get(t, admin, svc.URL+"/staff/keys")
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("the keys for the admin: %d, want 200", res.StatusCode)
+		}
 		token := csrfField.FindStringSubmatch(body)[1]
-		res, body := post(t, admin, svc.URL+"/staff/keys", url.Values{"_csrf": {token}, "name": {"reporting"}, "role": {"integration"}, "scope": {"read"}})
+		res, body = post(t, admin, svc.URL+"/staff/keys", url.Values{"_csrf": {token}, "name": {"reporting"}, "role": {"integration"}, "scope": {"read"}})
 		if res.StatusCode != http.StatusCreated {
 			t.Fatalf("create a key: %d", res.StatusCode)
 		}
@@ -55,6 +65,9 @@ func TestKeysAreTheAdmins(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range keys.Items {
+			if k.Name == "sneaky" {
+				t.Error("the secretariat made a key")
+			}
 			if k.Name == "reporting" {
 				if res, _ := post(t, admin, svc.URL+"/staff/keys/"+k.ID+"/revoke", url.Values{"_csrf": {token}}); res.StatusCode != http.StatusSeeOther {
 					t.Errorf("revoke: %d", res.StatusCode)
@@ -68,4 +81,16 @@ func TestKeysAreTheAdmins(t *testing.T) {
 			t.Errorf("the audit trail for the admin: %d", res.StatusCode)
 		}
 	})
+}
+
+// TestAdminPagesSayAdmin: the route table says which pages are the admin's,
+// so that a page of keys or of the audit trail cannot forget it.
+func TestAdminPagesSayAdmin(t *testing.T) {
+	for _, r := range web.RouteTable() {
+		if strings.HasPrefix(r.Path, "/staff/keys") || strings.HasPrefix(r.Path, "/staff/audit") {
+			if r.Auth != profiles.RoleAdmin {
+				t.Errorf("%s %s is open to %q, want the admin only", r.Method, r.Path, r.Auth)
+			}
+		}
+	}
 }

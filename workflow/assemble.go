@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"matchmaker/matcher"
 	"matchmaker/matcher/assembly"
@@ -242,12 +241,9 @@ func (w *Workflows) ProposePairing(ctx context.Context, challengeID string, rule
 			return profiles.Proposal{}, err
 		}
 		if err != nil || sg.Explanation.Excluded {
-			reason := "the city has no practice that answers this challenge"
-			if err == nil {
-				w.english(&sg)
-				reason = strings.Join(sg.Explanation.ExclusionReasons, "; ")
-			}
-			return profiles.Proposal{}, invalid("partner_city_id", "%s", reason)
+			// Why, reason by reason, is the suggestions' "why not" (in the
+			// reader's language there); the refusal says that it cannot.
+			return profiles.Proposal{}, invalid("partner_city_id", "%s cannot be paired with this challenge: it is excluded or has no practice that answers it", rules.PartnerCityID)
 		}
 		w.english(&sg)
 		chosen = &sg

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"matchmaker/matcher"
@@ -228,20 +227,15 @@ func tfUntil(ch profiles.Challenge) string {
 }
 
 // infeasible is the error when no panel or team meets the rules: it names the
-// rule and by how much it cannot be met.
+// rule and by how much it cannot be met, in words a door says in the
+// reader's language (rule_texts.go).
 func infeasible(what string, inf *assembly.Infeasible) error {
-	// The rule and its reason are the assembly's words, in English: the
-	// sentence around them is said in the reader's language.
-	msg := inf.Error()
-	reason := msg
-	if inf.Detail != "" && !strings.Contains(msg, inf.Detail) {
-		reason += " (" + inf.Detail + ")"
-	}
-	fields := []profiles.FieldError{profiles.FieldErrorf(ruleField(inf.Rule), "%s", msg)}
+	reason := infeasibleReason(inf)
+	fields := []profiles.FieldError{reason}
 	if what == "panel" {
-		return ruleError(fields, "no panel meets the rules: %s", reason)
+		return ruleError(fields, "no panel meets the rules: %s", reason.Text())
 	}
-	return ruleError(fields, "no tutoring team meets the rules: %s", reason)
+	return ruleError(fields, "no tutoring team meets the rules: %s", reason.Text())
 }
 
 // ruleField names the field of the rules behind a rule of the assembly, so that
@@ -273,17 +267,13 @@ func ruleField(rule string) string {
 // violations is the error of a change that would break a hard rule.
 func violations(vs []assembly.Violation) error {
 	fields := make([]profiles.FieldError, 0, len(vs))
-	msgs := make([]string, 0, len(vs))
+	texts := make([]profiles.Text, 0, len(vs))
 	for _, v := range vs {
-		msg := v.Rule
-		if v.Detail != "" {
-			msg = v.Detail
-		}
-		fields = append(fields, profiles.FieldErrorf(ruleField(v.Rule), "%s", msg))
-		msgs = append(msgs, msg)
+		f := violationReason(v)
+		fields = append(fields, f)
+		texts = append(texts, f.Text())
 	}
-	slices.Sort(msgs)
-	return ruleError(fields, "the change would break a hard rule: %s", strings.Join(slices.Compact(msgs), "; "))
+	return ruleError(fields, "the change would break a hard rule: %s", joined(texts))
 }
 
 // memberOf is the seat of a chosen expert.

@@ -505,11 +505,7 @@ func (w *Workflows) swapPartner(p *profiles.Proposal, i int, e Edit) error {
 		w.english(&sg)
 	}
 	if err != nil || sg.Explanation.Excluded {
-		msg := "the city has no practice that answers this challenge"
-		if err == nil {
-			msg = strings.Join(sg.Explanation.ExclusionReasons, "; ")
-		}
-		return violations([]assembly.Violation{{Rule: "partner", Detail: e.With + ": " + msg}})
+		return violations([]assembly.Violation{{Rule: rulePartner, ExpertID: e.With}})
 	}
 	expl, err := jsonOf(sg.Explanation)
 	if err != nil {

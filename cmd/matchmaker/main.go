@@ -520,7 +520,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return err
 	}
 	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: e.log,
-		Volunteers: vols, IPExtractor: api.IPExtractor(proxies), SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://")})
+		Volunteers: vols, IPExtractor: api.IPExtractor(proxies), Metrics: reg, SecureCookies: cmd.SecureCookies || strings.HasPrefix(cmd.PublicURL, "https://")})
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,10 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 		t.Fatalf("GET /v1/cities: %d", s)
 	}
 	get("/v1/cities/no-such-city")
+	// The pages are measured in the same series, by their route patterns.
+	if s := get("/cities"); s != 200 {
+		t.Fatalf("GET /cities: %d", s)
+	}
 	get("/v1/no/such/route/" + strings.Repeat("x", 20))
 	res, err := http.Get(base + "/v1/challenges?status=open&limit=1")
 	if err != nil {
@@ -145,6 +149,7 @@ func checkMetrics(t *testing.T, dsn string, ownAddr bool) {
 	has("matchmaker_http_request_duration_seconds", map[string]string{"route": "/v1/challenges/:id/suggestions", "method": "GET", "status": "200"},
 		func(v float64) bool { return v >= 2 })
 	has("matchmaker_http_request_duration_seconds", map[string]string{"route": "unmatched", "method": "GET", "status": "404"}, positive)
+	has("matchmaker_http_request_duration_seconds", map[string]string{"route": "/cities", "method": "GET", "status": "200"}, positive)
 	has("matchmaker_http_requests_in_flight", nil, nil)
 	has("matchmaker_matcher_query_duration_seconds", map[string]string{"query": "suggest"}, func(v float64) bool { return v >= 2 })
 	has("matchmaker_index_documents", nil, func(v float64) bool { return v > 200 })

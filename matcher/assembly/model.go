@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // scale turns scores into integer units, so that sums, bounds and the
@@ -44,6 +45,7 @@ type model struct {
 	size       int
 	quotaMin   []int
 	quotaName  []string
+	quotaList  []string // each quota's roles, comma-separated (Infeasible.Subject)
 	maxCountry int
 	maxRegion  int
 	minOther   int
@@ -85,6 +87,7 @@ func buildModel(r PanelRules, cands []Candidate, sc scale) (*model, error) {
 		}
 		m.quotaMin = append(m.quotaMin, q.Min)
 		m.quotaName = append(m.quotaName, quotaName(q))
+		m.quotaList = append(m.quotaList, strings.Join(normRoles(q.Roles), ", "))
 		quotaRoles = append(quotaRoles, normRoles(q.Roles))
 	}
 	cityLangs := normLangs(r.CityLanguages)
@@ -186,11 +189,11 @@ func (m *model) readPinned(pinned []string, cands []Candidate) {
 		rule := "pinned expert " + p
 		j := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == p })
 		if j < 0 {
-			m.pinErr = &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: "not among the candidates"}
+			m.pinErr = &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: "not among the candidates", Subject: p, Because: RuleUnknown}
 			continue
 		}
 		rs := m.cr.check(&cands[j], false)
-		m.pinErr = &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: m.cr.text(rs[0], &cands[j])}
+		m.pinErr = &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: m.cr.text(rs[0], &cands[j]), Subject: p, Because: rs[0].kind()}
 	}
 	if m.pinErr == nil && len(m.pinned) > m.size {
 		m.pinErr = &Infeasible{Rule: "pinned experts", Kind: RulePinned, Required: m.size, Eligible: len(m.pinned),

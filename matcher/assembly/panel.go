@@ -154,7 +154,8 @@ func (m *model) diagnoseRule() *Infeasible {
 			}
 		}
 		if cnt < qmin {
-			return &Infeasible{Rule: "role quota " + m.quotaName[j], Kind: RuleRoleQuota, Required: qmin, Eligible: cnt}
+			return &Infeasible{Rule: "role quota " + m.quotaName[j], Kind: RuleRoleQuota, Required: qmin, Eligible: cnt,
+				Subject: m.quotaList[j]}
 		}
 	}
 	if m.minOther > 0 {

@@ -65,17 +65,18 @@ func SolveTeam(r TeamRules, cands []Candidate) (Team, error) {
 		anyLead = anyLead || c.lead
 	}
 	if missing := tp.all &^ have; missing != 0 {
-		var names []string
+		var names, plain []string
 		for i, s := range tp.skills {
 			if missing&(1<<i) != 0 {
 				names = append(names, fmt.Sprintf("%q", s))
+				plain = append(plain, s)
 			}
 		}
 		rule, reason := "skill "+names[0], "no eligible candidate covers it"
 		if len(names) > 1 {
 			rule, reason = "skills "+strings.Join(names, ", "), "no eligible candidate covers them"
 		}
-		return fail(&Infeasible{Rule: rule, Kind: RuleSkill, Required: 1, Eligible: 0, Reason: reason})
+		return fail(&Infeasible{Rule: rule, Kind: RuleSkill, Required: 1, Eligible: 0, Reason: reason, Subject: strings.Join(plain, ", ")})
 	}
 	if tp.needLed && !anyLead {
 		return fail(&Infeasible{Rule: "lead", Kind: RuleLead, Required: 1, Eligible: 0,
@@ -170,10 +171,10 @@ func (tp *teamProblem) pinProblem(r TeamRules, cands []Candidate) *Infeasible {
 		rule := "pinned expert " + p
 		j := slices.IndexFunc(cands, func(c Candidate) bool { return c.ID == p })
 		if j < 0 {
-			return &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: "not among the candidates"}
+			return &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: "not among the candidates", Subject: p, Because: RuleUnknown}
 		}
 		rs := cr.check(&cands[j], false)
-		return &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: cr.text(rs[0], &cands[j])}
+		return &Infeasible{Rule: rule, Kind: RulePinned, Required: 1, Reason: cr.text(rs[0], &cands[j]), Subject: p, Because: rs[0].kind()}
 	}
 	if len(tp.pinned) > r.MaxSize {
 		return &Infeasible{Rule: "pinned experts", Kind: RulePinned, Required: r.MaxSize, Eligible: len(tp.pinned),

@@ -138,6 +138,13 @@ type Infeasible struct {
 	Detail   string
 	Kind     string // one of the Rule… kinds, for programs
 	Reason   string // when set, Error() reads "Rule: Reason"
+	// Subject is what the rule names, for programs that word it
+	// themselves: the expert of a pinned expert's rule, the roles of a
+	// quota (comma-separated), the skills no candidate covers.
+	Subject string
+	// Because is, for a pinned expert who cannot sit, the Rule… kind of the
+	// first rule they break (RuleUnknown when they are no candidate).
+	Because string
 }
 
 // Error reads "<Rule>: <Reason>" or "<Rule>: N required, M eligible".
