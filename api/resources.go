@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -39,6 +41,23 @@ type resource[T, In any] struct {
 // keeps it beside a row's fields, not among them.
 type refField struct {
 	ExternalRef *string `json:"external_ref,omitempty"`
+}
+
+// decodeBody decodes a create's or a patch's body into r.body(in, ref),
+// strictly, naming the bad fields as the kind's own: the decoder names a field
+// of an embedded struct by that struct's Go type (CityInput.population).
+func (r resource[T, In]) decodeBody(decode func(v any) error, in *In, ref *refField) error {
+	err := decode(r.body(in, ref))
+	var p *Problem
+	if errors.As(err, &p) {
+		prefixes := []string{reflect.TypeFor[In]().Name() + ".", reflect.TypeFor[refField]().Name() + "."}
+		for i := range p.Errors {
+			for _, pre := range prefixes {
+				p.Errors[i].Field = strings.TrimPrefix(p.Errors[i].Field, pre)
+			}
+		}
+	}
+	return err
 }
 
 // mayChangeRef refuses a change of a row's external reference to the keys
@@ -112,7 +131,7 @@ func (r resource[T, In]) handleCreate(base string) echo.HandlerFunc {
 			in In
 			rf refField
 		)
-		if err := decodeStrict(body, r.body(&in, &rf)); err != nil {
+		if err := r.decodeBody(func(v any) error { return decodeStrict(body, v) }, &in, &rf); err != nil {
 			return err
 		}
 		if err := ownBody(c, &in); err != nil {
@@ -194,7 +213,7 @@ func (r resource[T, In]) handlePatch(c echo.Context) error {
 			next    In
 			nextRef refField
 		)
-		if err := applyPatchInto(r.body(&cur, &rf), body, r.body(&next, &nextRef)); err != nil {
+		if err := r.decodeBody(func(v any) error { return applyPatchInto(r.body(&cur, &rf), body, v) }, &next, &nextRef); err != nil {
 			return next, curRef, err
 		}
 		ref := ""
