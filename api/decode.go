@@ -300,11 +300,18 @@ func mergePatch(doc, patch any) any {
 // applyPatch returns current with the merge patch body applied, decoded strictly.
 func applyPatch[In any](current In, body []byte) (In, error) {
 	var out In
+	err := applyPatchInto(current, body, &out)
+	return out, err
+}
+
+// applyPatchInto decodes current with the merge patch body applied into out (a
+// pointer), strictly.
+func applyPatchInto(current any, body []byte, out any) error {
 	if err := checkUTF8(body); err != nil {
-		return out, err
+		return err
 	}
 	if err := checkKeys(body, reflect.TypeOf(out)); err != nil {
-		return out, err
+		return err
 	}
 	// Numbers stay as their JSON text (json.Number) through the merge: as
 	// float64, 1e-400 would become 0 and 1.0000000000000000000001 would become
@@ -312,27 +319,24 @@ func applyPatch[In any](current In, body []byte) (In, error) {
 	// decoded as a POST body is, and refused with the same words.
 	patch, err := decodeNumbers(body)
 	if err != nil {
-		return out, err
+		return err
 	}
 	if _, ok := patch.(map[string]any); !ok {
-		return out, badRequest(say("a merge patch must be a JSON object"))
+		return badRequest(say("a merge patch must be a JSON object"))
 	}
 	raw, err := json.Marshal(current)
 	if err != nil {
-		return out, fmt.Errorf("encode current state: %w", err)
+		return fmt.Errorf("encode current state: %w", err)
 	}
 	doc, err := decodeNumbers(raw)
 	if err != nil {
-		return out, fmt.Errorf("decode current state: %w", err)
+		return fmt.Errorf("decode current state: %w", err)
 	}
 	merged, err := json.Marshal(mergePatch(doc, patch))
 	if err != nil {
-		return out, fmt.Errorf("encode merged state: %w", err)
+		return fmt.Errorf("encode merged state: %w", err)
 	}
-	if err := decodeStrict(merged, &out); err != nil {
-		return out, err
-	}
-	return out, nil
+	return decodeStrict(merged, out)
 }
 
 // decodeNumbers decodes one JSON value, keeping numbers as json.Number.

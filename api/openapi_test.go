@@ -180,14 +180,14 @@ func TestOpenAPISchemasMatchModel(t *testing.T) {
 		{"Practice", profiles.Practice{}, true},
 		{"Challenge", profiles.Challenge{}, true},
 		{"Expert", profiles.Expert{}, true},
-		{"CityInput", profiles.CityInput{}, false},
-		{"PracticeInput", profiles.PracticeInput{}, false},
-		{"ChallengeInput", profiles.ChallengeInput{}, false},
-		{"ExpertInput", profiles.ExpertInput{}, false},
-		{"CityPatch", profiles.CityInput{}, false},
-		{"PracticePatch", profiles.PracticeInput{}, false},
-		{"ChallengePatch", profiles.ChallengeInput{}, false},
-		{"ExpertPatch", profiles.ExpertInput{}, false},
+		{"CityInput", cityBody{}, false},
+		{"PracticeInput", practiceBody{}, false},
+		{"ChallengeInput", challengeBody{}, false},
+		{"ExpertInput", expertBody{}, false},
+		{"CityPatch", cityBody{}, false},
+		{"PracticePatch", practiceBody{}, false},
+		{"ChallengePatch", challengeBody{}, false},
+		{"ExpertPatch", expertBody{}, false},
 		{"Contact", profiles.Contact{}, true},
 		{"ContactPatch", profiles.Contact{}, false},
 		{"Period", profiles.Period{}, true},
@@ -216,6 +216,27 @@ func TestOpenAPISchemasMatchModel(t *testing.T) {
 		})
 	}
 }
+
+// The bodies of a create or a patch: the kind's writable fields and the row's
+// external_ref beside them.
+type (
+	cityBody struct {
+		profiles.CityInput
+		ExternalRef string `json:"external_ref,omitempty"`
+	}
+	practiceBody struct {
+		profiles.PracticeInput
+		ExternalRef string `json:"external_ref,omitempty"`
+	}
+	challengeBody struct {
+		profiles.ChallengeInput
+		ExternalRef string `json:"external_ref,omitempty"`
+	}
+	expertBody struct {
+		profiles.ExpertInput
+		ExternalRef string `json:"external_ref,omitempty"`
+	}
+)
 
 // schemaFields returns the sorted property names and required names of s,
 // including those it takes from allOf.

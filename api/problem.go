@@ -136,7 +136,7 @@ func toProblem(err error) *Problem {
 	case errors.As(err, &se):
 		return newProblem(http.StatusPreconditionFailed, textOr(se.Text, se.Detail))
 	case errors.As(err, &ce):
-		return newProblem(http.StatusConflict, textOr(ce.Text, ce.Detail))
+		return newProblem(http.StatusConflict, textOr(ce.Text, ce.Detail), ce.Fields...)
 	case errors.Is(err, matcher.ErrClosed):
 		return newProblem(http.StatusConflict, say("the challenge is closed: suggestions are made for open challenges only"))
 	case errors.Is(err, matcher.ErrInvalidQuery):

@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -15,10 +17,17 @@ import (
 // resource describes one kind of profile to the generic CRUD handlers: the same
 // five routes behave the same way for cities, practices, challenges and experts.
 type resource[T, In any] struct {
-	create func(context.Context, In) (T, error)
+	// create stores a new row known by the external reference ref ("" for
+	// none).
+	create func(ctx context.Context, in In, ref string) (T, error)
 	find   func(context.Context, string) (T, error)
 	list   func(c echo.Context) (profiles.ListResult[T], error)
-	update func(ctx context.Context, id string, ifVersion int64, apply func(In) (In, error)) (T, error)
+	// update applies apply to the stored row's fields and external
+	// reference inside the transaction that writes them.
+	update func(ctx context.Context, id string, ifVersion int64, apply func(In, string) (In, string, error)) (T, error)
+	// body is the wire type of a create's or a patch's body: the kind's
+	// writable fields (in) and the row's external_ref (ref), side by side.
+	body func(in *In, ref *refField) any
 	// delete removes the row, only at ifVersion when it is not 0: the
 	// version is checked by the store's DELETE itself.
 	delete func(c echo.Context, id string, ifVersion int64) error
@@ -26,6 +35,45 @@ type resource[T, In any] struct {
 	// redact, when set, hides what the request may not see of the rows it
 	// answers with (contact details).
 	redact func(c echo.Context, rows []T) error
+}
+
+// refField is the external_ref of a create's or a patch's body. The store
+// keeps it beside a row's fields, not among them.
+type refField struct {
+	ExternalRef *string `json:"external_ref,omitempty"`
+}
+
+// decodeBody decodes a create's or a patch's body into r.body(in, ref),
+// strictly, naming the bad fields as the kind's own: the decoder names a field
+// of an embedded struct by that struct's Go type (CityInput.population).
+func (r resource[T, In]) decodeBody(decode func(v any) error, in *In, ref *refField) error {
+	err := decode(r.body(in, ref))
+	var p *Problem
+	if errors.As(err, &p) {
+		prefixes := []string{reflect.TypeFor[In]().Name() + ".", reflect.TypeFor[refField]().Name() + "."}
+		for i := range p.Errors {
+			for _, pre := range prefixes {
+				p.Errors[i].Field = strings.TrimPrefix(p.Errors[i].Field, pre)
+			}
+		}
+	}
+	return err
+}
+
+// mayChangeRef refuses a change of a row's external reference to the keys
+// that are not the network's own (admin, secretariat, integration): a city
+// or an expert key that moved or dropped its row's reference would make the
+// next import from the network's CRM create a second copy of the row.
+func mayChangeRef(c echo.Context) error {
+	k := keyOf(c)
+	if k == nil {
+		return nil // no key: the route's policy refused it already, or keys are off
+	}
+	switch k.Role {
+	case profiles.RoleAdmin, profiles.RoleSecretariat, profiles.RoleIntegration:
+		return nil
+	}
+	return forbidden("only admin, secretariat and integration keys set an external_ref")
 }
 
 // shown applies redact to the rows of an answer.
@@ -79,11 +127,24 @@ func (r resource[T, In]) handleCreate(base string) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var in In
-		if err := decodeInto(c, body, &in); err != nil {
+		var (
+			in In
+			rf refField
+		)
+		if err := r.decodeBody(func(v any) error { return decodeStrict(body, v) }, &in, &rf); err != nil {
 			return err
 		}
-		out, err := r.create(c.Request().Context(), in)
+		if err := ownBody(c, &in); err != nil {
+			return err
+		}
+		ref := ""
+		if rf.ExternalRef != nil && *rf.ExternalRef != "" {
+			if err := mayChangeRef(c); err != nil {
+				return err
+			}
+			ref = *rf.ExternalRef
+		}
+		out, err := r.create(c.Request().Context(), in, ref)
 		if err != nil {
 			return err
 		}
@@ -138,17 +199,33 @@ func (r resource[T, In]) handlePatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := r.update(c.Request().Context(), c.Param("id"), ifVersion, func(cur In) (In, error) {
+	out, err := r.update(c.Request().Context(), c.Param("id"), ifVersion, func(cur In, curRef string) (In, string, error) {
 		// Inside the update's transaction: the row as stored and the row as
 		// it will be must both be the key's.
 		if err := ownBody(c, &cur); err != nil {
-			return cur, err
+			return cur, curRef, err
 		}
-		next, err := applyPatch(cur, body)
-		if err != nil {
-			return next, err
+		rf := refField{}
+		if curRef != "" {
+			rf.ExternalRef = &curRef
 		}
-		return next, ownBody(c, &next)
+		var (
+			next    In
+			nextRef refField
+		)
+		if err := r.decodeBody(func(v any) error { return applyPatchInto(r.body(&cur, &rf), body, v) }, &next, &nextRef); err != nil {
+			return next, curRef, err
+		}
+		ref := ""
+		if nextRef.ExternalRef != nil {
+			ref = *nextRef.ExternalRef
+		}
+		if ref != curRef {
+			if err := mayChangeRef(c); err != nil {
+				return next, curRef, err
+			}
+		}
+		return next, ref, ownBody(c, &next)
 	})
 	if err != nil {
 		return err
@@ -220,19 +297,23 @@ func cityResource(srv *Server) resource[profiles.City, profiles.CityInput] {
 	s := srv.store
 	return resource[profiles.City, profiles.CityInput]{
 		redact: srv.redactCities,
-		create: s.CreateCity,
+		create: s.CreateCityWithRef,
 		find:   s.FindCityByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.City], error) {
-			q := newQuery(c, "country", "region", "language", "q", "limit", "cursor")
+			q := newQuery(c, "country", "region", "language", "q", "external_ref", "limit", "cursor")
 			f := profiles.CityFilter{Country: q.country("country"), Region: q.enum("region", profiles.Regions),
-				Language: q.language("language"), Q: q.str("q"), Page: q.page()}
+				Language: q.language("language"), Q: q.str("q"), ExternalRef: q.str("external_ref"), Page: q.page()}
 			if err := q.err(); err != nil {
 				return profiles.ListResult[profiles.City]{}, err
 			}
 			return s.FindCities(c.Request().Context(), f)
 		},
-		update: func(ctx context.Context, id string, v int64, apply func(profiles.CityInput) (profiles.CityInput, error)) (profiles.City, error) {
-			return s.UpdateCity(ctx, id, profiles.CityUpdate{IfVersion: v, Apply: apply})
+		update: s.UpdateCityWithRef,
+		body: func(in *profiles.CityInput, ref *refField) any {
+			return &struct {
+				*profiles.CityInput
+				*refField
+			}{in, ref}
 		},
 		delete: func(c echo.Context, id string, ifVersion int64) error {
 			q := newQuery(c, "cascade")
@@ -248,11 +329,11 @@ func cityResource(srv *Server) resource[profiles.City, profiles.CityInput] {
 
 func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.PracticeInput] {
 	return resource[profiles.Practice, profiles.PracticeInput]{
-		create: s.CreatePractice,
+		create: s.CreatePracticeWithRef,
 		find:   s.FindPracticeByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.Practice], error) {
-			q := newQuery(c, "city_id", "country", "region", "language", "theme", "status", "q", "limit", "cursor")
-			f := profiles.PracticeFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "status", "q", "external_ref", "limit", "cursor")
+			f := profiles.PracticeFilter{ExternalRef: q.str("external_ref"), CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
 				Language: q.language("language"), Theme: themeParam(q, s), Status: q.enum("status", profiles.PracticeStatuses),
 				Q: q.str("q"), DraftsOf: draftsVisibleTo(c), Page: q.page()}
 			if err := q.err(); err != nil {
@@ -260,8 +341,12 @@ func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.Pr
 			}
 			return s.FindPractices(c.Request().Context(), f)
 		},
-		update: func(ctx context.Context, id string, v int64, apply func(profiles.PracticeInput) (profiles.PracticeInput, error)) (profiles.Practice, error) {
-			return s.UpdatePractice(ctx, id, profiles.PracticeUpdate{IfVersion: v, Apply: apply})
+		update: s.UpdatePracticeWithRef,
+		body: func(in *profiles.PracticeInput, ref *refField) any {
+			return &struct {
+				*profiles.PracticeInput
+				*refField
+			}{in, ref}
 		},
 		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {
@@ -283,11 +368,11 @@ func practiceResource(s *profiles.Store) resource[profiles.Practice, profiles.Pr
 
 func challengeResource(s *profiles.Store) resource[profiles.Challenge, profiles.ChallengeInput] {
 	return resource[profiles.Challenge, profiles.ChallengeInput]{
-		create: s.CreateChallenge,
+		create: s.CreateChallengeWithRef,
 		find:   s.FindChallengeByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.Challenge], error) {
-			q := newQuery(c, "city_id", "country", "region", "language", "theme", "mode", "status", "q", "limit", "cursor")
-			f := profiles.ChallengeFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "mode", "status", "q", "external_ref", "limit", "cursor")
+			f := profiles.ChallengeFilter{ExternalRef: q.str("external_ref"), CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
 				Language: q.language("language"), Theme: themeParam(q, s), Mode: q.enum("mode", profiles.Modes),
 				Status: q.enum("status", profiles.ChallengeStatuses), Q: q.str("q"), Page: q.page()}
 			if err := q.err(); err != nil {
@@ -295,8 +380,12 @@ func challengeResource(s *profiles.Store) resource[profiles.Challenge, profiles.
 			}
 			return s.FindChallenges(c.Request().Context(), f)
 		},
-		update: func(ctx context.Context, id string, v int64, apply func(profiles.ChallengeInput) (profiles.ChallengeInput, error)) (profiles.Challenge, error) {
-			return s.UpdateChallenge(ctx, id, profiles.ChallengeUpdate{IfVersion: v, Apply: apply})
+		update: s.UpdateChallengeWithRef,
+		body: func(in *profiles.ChallengeInput, ref *refField) any {
+			return &struct {
+				*profiles.ChallengeInput
+				*refField
+			}{in, ref}
 		},
 		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {
@@ -312,11 +401,11 @@ func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput]
 	s := srv.store
 	return resource[profiles.Expert, profiles.ExpertInput]{
 		redact: srv.redactExperts,
-		create: s.CreateExpert,
+		create: s.CreateExpertWithRef,
 		find:   s.FindExpertByID,
 		list: func(c echo.Context) (profiles.ListResult[profiles.Expert], error) {
-			q := newQuery(c, "city_id", "country", "region", "language", "theme", "role", "mode", "q", "limit", "cursor")
-			f := profiles.ExpertFilter{CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
+			q := newQuery(c, "city_id", "country", "region", "language", "theme", "role", "mode", "q", "external_ref", "limit", "cursor")
+			f := profiles.ExpertFilter{ExternalRef: q.str("external_ref"), CityID: q.str("city_id"), Country: q.country("country"), Region: q.enum("region", profiles.Regions),
 				Language: q.language("language"), Theme: themeParam(q, s), Role: q.enum("role", profiles.Roles),
 				Mode: q.enum("mode", profiles.Modes), Q: q.str("q"), Page: q.page()}
 			if err := q.err(); err != nil {
@@ -324,8 +413,12 @@ func expertResource(srv *Server) resource[profiles.Expert, profiles.ExpertInput]
 			}
 			return s.FindExperts(c.Request().Context(), f)
 		},
-		update: func(ctx context.Context, id string, v int64, apply func(profiles.ExpertInput) (profiles.ExpertInput, error)) (profiles.Expert, error) {
-			return s.UpdateExpert(ctx, id, profiles.ExpertUpdate{IfVersion: v, Apply: apply})
+		update: s.UpdateExpertWithRef,
+		body: func(in *profiles.ExpertInput, ref *refField) any {
+			return &struct {
+				*profiles.ExpertInput
+				*refField
+			}{in, ref}
 		},
 		delete: func(c echo.Context, id string, ifVersion int64) error {
 			if err := newQuery(c).err(); err != nil {

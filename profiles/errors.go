@@ -81,6 +81,9 @@ func (e *ValidationError) err() error {
 type ConflictError struct {
 	Detail string
 	Text   Text
+	// Fields name the fields whose values conflict, when some do (a
+	// reference another row has).
+	Fields []FieldError
 }
 
 // Conflictf is a conflict whose detail is format and args (fmt's verbs).

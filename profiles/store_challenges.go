@@ -77,14 +77,15 @@ func writeChallengeLists(ctx context.Context, tx bun.IDB, id string, in Challeng
 // ChallengeFilter selects challenges in a list. Empty fields do not filter; Country
 // and Region are those of the challenge's city.
 type ChallengeFilter struct {
-	CityID   string
-	Country  string
-	Region   string
-	Language string
-	Theme    string
-	Mode     string
-	Status   string
-	Q        string // text in the title
+	CityID      string
+	Country     string
+	Region      string
+	Language    string
+	Theme       string
+	Mode        string
+	Status      string
+	Q           string // text in the title
+	ExternalRef string // the row's external reference, exactly (case-sensitive)
 	Page
 }
 
@@ -162,7 +163,7 @@ func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`ch.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	return q
+	return withRef(q, KindChallenge, "ch", f.ExternalRef)
 }
 
 // FindChallenges returns one page of the challenges that match f, in a stable order.
@@ -269,5 +270,5 @@ func (s *Store) DeleteChallenge(ctx context.Context, id string, ifVersion int64)
 // unfiltered reports whether f selects every row, so that a page is every row
 // between its first and last IDs.
 func (f ChallengeFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Mode == "" && f.Status == "" && strings.TrimSpace(f.Q) == ""
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Mode == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }

@@ -51,10 +51,11 @@ func (r *cityRow) city(langs []string) City {
 
 // CityFilter selects cities in a list. Empty fields do not filter.
 type CityFilter struct {
-	Country  string
-	Region   string
-	Language string
-	Q        string // text in the name
+	Country     string
+	Region      string
+	Language    string
+	Q           string // text in the name
+	ExternalRef string // the row's external reference, exactly (case-sensitive)
 	Page
 }
 
@@ -119,7 +120,7 @@ func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`c.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	return q
+	return withRef(q, KindCity, "c", f.ExternalRef)
 }
 
 // FindCities returns one page of the cities that match f, in a stable order.
@@ -296,5 +297,5 @@ func updateVersioned(ctx context.Context, tx bun.Tx, row any, prev int64) error 
 // unfiltered reports whether f selects every row, so that a page is every row
 // between its first and last IDs.
 func (f CityFilter) unfiltered() bool {
-	return f.Country == "" && f.Region == "" && f.Language == "" && strings.TrimSpace(f.Q) == ""
+	return f.Country == "" && f.Region == "" && f.Language == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }

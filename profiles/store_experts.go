@@ -132,14 +132,15 @@ func writeExpertLists(ctx context.Context, tx bun.IDB, id string, in ExpertInput
 // ExpertFilter selects experts in a list. Empty fields do not filter; Region is
 // the region of the expert's affiliated city.
 type ExpertFilter struct {
-	CityID   string
-	Country  string
-	Region   string
-	Language string
-	Theme    string
-	Role     string
-	Mode     string
-	Q        string // text in the name
+	CityID      string
+	Country     string
+	Region      string
+	Language    string
+	Theme       string
+	Role        string
+	Mode        string
+	Q           string // text in the name
+	ExternalRef string // the row's external reference, exactly (case-sensitive)
 	Page
 }
 
@@ -219,7 +220,7 @@ func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`e.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	return q
+	return withRef(q, KindExpert, "e", f.ExternalRef)
 }
 
 // FindExperts returns one page of the experts that match f, in a stable order.
@@ -323,5 +324,5 @@ func (s *Store) DeleteExpert(ctx context.Context, id string, ifVersion int64) er
 // unfiltered reports whether f selects every row, so that a page is every row
 // between its first and last IDs.
 func (f ExpertFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Role == "" && f.Mode == "" && strings.TrimSpace(f.Q) == ""
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Role == "" && f.Mode == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }

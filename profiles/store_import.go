@@ -347,10 +347,13 @@ func upsertRows(ctx context.Context, tx bun.Tx, rows any) error {
 	return nil
 }
 
-// writeRows stores the rows of a bulk write: those that replace a stored row
-// are upserted; the new ones are copied (see copyFrom) when the store can,
-// upserted too otherwise.
+// writeRows stores the rows of a bulk write: when the store can copy (see
+// copyFrom), the new ones are copied and those that replace a stored row
+// upserted; otherwise all of them are upserted in one statement.
 func writeRows[R any](ctx context.Context, s *Store, tx bun.Tx, rows []R, replaces func(i int) bool) error {
+	if s.conn == nil {
+		return upsertRows(ctx, tx, &rows)
+	}
 	var fresh, old []R
 	for i := range rows {
 		if replaces(i) {
@@ -366,9 +369,6 @@ func writeRows[R any](ctx context.Context, s *Store, tx bun.Tx, rows []R, replac
 	}
 	if len(fresh) == 0 {
 		return nil
-	}
-	if s.conn == nil {
-		return upsertRows(ctx, tx, &fresh)
 	}
 	t := tx.Dialect().Tables().Get(reflect.TypeFor[R]())
 	cols := make([]string, len(t.Fields))

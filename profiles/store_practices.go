@@ -69,7 +69,8 @@ type PracticeFilter struct {
 	// DraftsOf, when set, keeps draft practices out of the list but those of
 	// the city it names (none when it names no city): a draft is visible to
 	// its city and the secretariat only. Nil lists drafts with the rest.
-	DraftsOf *string
+	DraftsOf    *string
+	ExternalRef string // the row's external reference, exactly (case-sensitive)
 	Page
 }
 
@@ -163,7 +164,7 @@ func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 	if strings.TrimSpace(f.Q) != "" {
 		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
 	}
-	return q
+	return withRef(q, KindPractice, "p", f.ExternalRef)
 }
 
 // cityContext filters rows of alias by the country and region of their city.
@@ -317,5 +318,5 @@ func deleteVersioned(ctx context.Context, tx bun.IDB, table, kind, id string, if
 // unfiltered reports whether f selects every row, so that a page is every row
 // between its first and last IDs.
 func (f PracticeFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.DraftsOf == nil
+	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.DraftsOf == nil && f.ExternalRef == ""
 }
