@@ -86,7 +86,10 @@ func TestPageWritesAreAudited(t *testing.T) {
 // request metrics beside the API's, one series per route pattern (never a
 // path as sent), refused and unknown ones included.
 func TestPageRequestsAreMeasured(t *testing.T) {
-	store := profilestest.OpenStore(t, profilestest.SQLiteDB(t, true))
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) { checkPageMetrics(t, profilestest.OpenStore(t, db)) })
+}
+
+func checkPageMetrics(t *testing.T, store *profiles.Store) {
 	folks, err := people.New(people.Config{Store: store, Sender: &browsertest.Outbox{}})
 	if err != nil {
 		t.Fatal(err)
