@@ -33,7 +33,9 @@
 //
 // Auth in the route table lets in "" anyone, "user" anyone signed in, or one
 // role (profiles.RoleCity, RoleExpert, RoleSecretariat); the staff
-// (secretariat, admin) pass every role check. Finer rules are the rules of
+// (secretariat, admin) pass every role check but profiles.RoleAdmin, which
+// lets only an admin in (the keys and the audit trail): a page of the
+// admin's says so in the table, never only in its handler. Finer rules are the rules of
 // profiles.Principal, the same the JSON API applies: a handler takes
 // principalOf(c) and asks it (p.MayEditCity(id), p.PartyTo(proposal),
 // p.PracticeVisible(pr), p.ContactVisible(…)); a refusal returns
@@ -58,7 +60,19 @@
 // answer waits (awaitIndex, up to two seconds) until the match index holds
 // what the form wrote, so that the page it redirects to shows it. Field
 // errors come back as formErrors (errorsOf) and are shown beside their
-// fields and in a summary (partial "form_errors").
+// fields and in a summary (partial "form_errors"), said in the page's
+// language by {{$.Say .}}: the network's sentences (profiles.Text, with
+// their codes in profiles/texts_table.go) through locale.Catalogue.Say, the
+// renderer of the JSON API's problems; refusals of the workflows (problemOf,
+// errorPage) the same way. No page shows the network's English as it is.
+//
+// # What the operators see
+//
+// Every page request is in the request metrics the JSON API's go to
+// (Config.Metrics, metrics.Requests: matchmaker_http_request_duration_seconds
+// by route pattern), and every form sent (POST) in the append-only audit
+// trail, with the person signed in as the actor (observe.go), in the
+// transaction of its write as for the API.
 //
 // # Pictures
 //
@@ -91,6 +105,6 @@
 // See browser_test.go.
 //
 // web imports the application layer (workflow, people, volunteers), profiles, matcher
-// (its result types) and locale. It must not import api or cmd, and api must
+// (its result types), metrics (the request metrics) and locale. It must not import api or cmd, and api must
 // not import it.
 package web

@@ -67,7 +67,9 @@ func auditPath(c echo.Context) string {
 // (refused, failed) is recorded here after the fact with the status sent.
 func (s *Server) audit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if c.Request().Method != http.MethodPost || c.Path() == "" {
+		// A path no page has writes nothing: it is not recorded, so that
+		// random paths cannot fill the trail.
+		if c.Request().Method != http.MethodPost || c.Path() == "" || c.Path() == "/*" {
 			return next(c)
 		}
 		e := profiles.AuditEntry{Method: c.Request().Method, Path: auditPath(c), Status: successStatus(c.Request().Method, c.Path()),

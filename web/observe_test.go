@@ -43,6 +43,9 @@ func TestPageWritesAreAudited(t *testing.T) {
 		}
 		proposalID := strings.TrimPrefix(res.Header.Get("Location"), "/staff/proposals/")
 		refused, _ := post(t, staff, svc.URL+"/staff/keys", url.Values{"_csrf": {token}, "name": {"x"}, "role": {"admin"}})
+		if res, _ := post(t, staff, svc.URL+"/no/such/form", url.Values{"_csrf": {token}}); res.StatusCode != http.StatusNotFound {
+			t.Errorf("a form to no page: %d, want 404", res.StatusCode)
+		}
 
 		trail, err := svc.Store.FindAudit(t.Context(), profiles.AuditFilter{Page: profiles.Page{Limit: 100}})
 		if err != nil {
@@ -55,6 +58,9 @@ func TestPageWritesAreAudited(t *testing.T) {
 				built = &trail.Items[i]
 			case "/staff/keys":
 				denied = &trail.Items[i]
+			}
+			if e.Path == "/no/such/form" {
+				t.Error("a form to no page is in the audit trail")
 			}
 			if strings.Contains(e.Path, "/sign-in/") && e.Path != "/sign-in/:token" {
 				t.Errorf("the audit trail holds a sign-in link's secret: %s", e.Path)
@@ -80,7 +86,10 @@ func TestPageWritesAreAudited(t *testing.T) {
 // request metrics beside the API's, one series per route pattern (never a
 // path as sent), refused and unknown ones included.
 func TestPageRequestsAreMeasured(t *testing.T) {
-	store := profilestest.OpenStore(t, profilestest.SQLiteDB(t, true))
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) { checkPageMetrics(t, profilestest.OpenStore(t, db)) })
+}
+
+func checkPageMetrics(t *testing.T, store *profiles.Store) {
 	folks, err := people.New(people.Config{Store: store, Sender: &browsertest.Outbox{}})
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,8 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/rounds", profiles.RoleSecretariat, s.staffCreateRound},
 		{http.MethodGet, "/staff/rounds/:id", profiles.RoleSecretariat, s.staffRound},
 		{http.MethodPost, "/staff/rounds/:id/scores", profiles.RoleSecretariat, s.staffSaveScores},
+		{http.MethodGet, "/staff/people", profiles.RoleSecretariat, s.staffPeople},
+		{http.MethodPost, "/staff/people", profiles.RoleSecretariat, s.staffInvite},
 		{http.MethodGet, "/staff/keys", profiles.RoleAdmin, s.staffKeys},
 		{http.MethodPost, "/staff/keys", profiles.RoleAdmin, s.staffCreateKey},
 		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleAdmin, s.staffRevokeKey},

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"matchmaker/people"
+	"matchmaker/profiles"
+)
+
+// This file is the people who sign in, and the form by which the
+// secretariat (or an admin) invites one: it calls people.Invite, which
+// checks who may invite whom and sends the new user a sign-in link through
+// the sender of the sign-in page.
+
+// peopleData is the people page.
+type peopleData struct {
+	Users []profiles.User
+	Total int
+	Next  string
+	// Inviters names the inviters of the users listed: a user's ID to their
+	// name (a key's ID is shown as it is).
+	Inviters map[string]string
+	Roles    []string
+	Cities   []profiles.City
+	Langs    []string
+	Form     profiles.UserInput
+	Errors   formErrors
+	Problem  *formProblem
+	// Refused says the inviter's role may not make this invitation.
+	Refused bool
+	// Invited is the user just invited, whose link was sent; NotSent, the
+	// one whose link could not be.
+	Invited, NotSent *profiles.User
+}
+
+// Has reports whether v is among values.
+func (peopleData) Has(values []string, v string) bool {
+	for _, x := range values {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// InvitedBy is the name of who invited u.
+func (d peopleData) InvitedBy(u profiles.User) string {
+	if n, ok := d.Inviters[u.InvitedBy]; ok {
+		return n
+	}
+	return u.InvitedBy
+}
+
+// CityName is the name of city id, from the cities of the form.
+func (d peopleData) CityName(id string) string {
+	for _, c := range d.Cities {
+		if c.ID == id {
+			return c.Name
+		}
+	}
+	return id
+}
+
+// invitableRoles are the roles p may invite: an admin alone invites an admin.
+func invitableRoles(p *profiles.Principal) []string {
+	var out []string
+	for _, r := range profiles.UserRoles {
+		if r != profiles.RoleAdmin || p.IsAdmin() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *Server) staffPeople(c echo.Context) error {
+	data := peopleData{}
+	if id := c.QueryParam("invited"); id != "" {
+		if u, err := s.store.FindUserByID(c.Request().Context(), id); err == nil {
+			data.Invited = &u
+		}
+	}
+	return s.renderPeople(c, http.StatusOK, data)
+}
+
+func (s *Server) renderPeople(c echo.Context, status int, data peopleData) error {
+	ctx := c.Request().Context()
+	res, err := s.store.FindUsers(ctx, profiles.Page{Limit: 100, After: c.QueryParam("after")})
+	if err != nil {
+		return err
+	}
+	data.Users, data.Total = res.Items, res.Total
+	if res.Next != "" {
+		data.Next = "/staff/people?after=" + url.QueryEscape(res.Next)
+	}
+	data.Inviters = map[string]string{}
+	for _, u := range data.Users {
+		data.Inviters[u.ID] = u.Name
+	}
+	for _, u := range data.Users {
+		if _, ok := data.Inviters[u.InvitedBy]; !ok && u.InvitedBy != "" {
+			if by, err := s.store.FindUserByID(ctx, u.InvitedBy); err == nil {
+				data.Inviters[by.ID] = by.Name
+			}
+		}
+	}
+	// Every city, for the select of a city officer's city: a network holds
+	// hundreds at most. Experts are many: their ID is typed (most join
+	// through the volunteers' form, which makes their user).
+	for after := ""; ; {
+		res, err := s.store.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: profiles.MaxLimit, After: after}})
+		if err != nil {
+			return err
+		}
+		data.Cities = append(data.Cities, res.Items...)
+		if res.Next == "" {
+			break
+		}
+		after = res.Next
+	}
+	data.Roles, data.Langs = invitableRoles(principalOf(c)), profiles.UserLangs
+	return s.render(c, status, "staff_people", "staff.people.title", data)
+}
+
+// staffInvite invites a person through people.Invite: every field checked
+// by the store (its messages said in the page's language), the role by
+// people.Invite; the new user is sent a sign-in link.
+func (s *Server) staffInvite(c echo.Context) error {
+	in := profiles.UserInput{Email: strings.TrimSpace(c.FormValue("email")), Name: strings.TrimSpace(c.FormValue("name")),
+		Role: c.FormValue("role"), Lang: c.FormValue("lang")}
+	// One select for the city, one for the expert: only the one of the role
+	// is sent on, so that a form switched from one role to another keeps no
+	// stale choice of the other.
+	switch in.Role {
+	case profiles.RoleCity:
+		in.CityID = c.FormValue("city_id")
+	case profiles.RoleExpert:
+		in.ExpertID = c.FormValue("expert_id")
+	}
+	me := userOf(c)
+	u, err := s.people.Invite(c.Request().Context(), me.Principal(), me.ID, in)
+	switch {
+	case errors.Is(err, people.ErrForbidden):
+		return s.renderPeople(c, http.StatusForbidden, peopleData{Form: in, Refused: true})
+	case err != nil && u.ID != "":
+		// The user is made, the mail did not go: they can ask for a link on
+		// the sign-in page.
+		s.log.Error("invitation not sent", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "user_id", u.ID, "error", err)
+		return s.renderPeople(c, http.StatusCreated, peopleData{NotSent: &u})
+	case err != nil:
+		errs, err := errorsOf(err)
+		if err != nil {
+			// A conflict (one address invited twice at once) or another
+			// refusal of the store, said in the reader's language.
+			problem, err := s.problemOf(c, err)
+			if err != nil {
+				return err
+			}
+			return s.renderPeople(c, http.StatusConflict, peopleData{Form: in, Problem: problem})
+		}
+		return s.renderPeople(c, http.StatusUnprocessableEntity, peopleData{Form: in, Errors: errs})
+	}
+	return redirect(c, "/staff/people?invited="+url.QueryEscape(u.ID))
+}
