@@ -273,7 +273,7 @@ func start(db profilestest.DB) (svc *Service, stop func(), err error) {
 		return nil, nil, err
 	}
 	flows, err := workflow.New(workflow.Config{Store: store, Logger: log, Index: matching, Outbox: out,
-		Jobs: workflow.JobConfig{PollInterval: 250 * time.Millisecond, OutboxPoll: 250 * time.Millisecond}})
+		Jobs: workflow.JobConfig{OutboxPoll: 250 * time.Millisecond}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -472,9 +472,17 @@ func (s *Service) Browser(t testing.TB, lang string) *Browser {
 	t.Cleanup(cancel)
 	b := &Browser{t: t, svc: s, ctx: ctx, Lang: lang}
 	// The first run opens the tab, tied to the context it runs with: the
-	// tab's own, not one of the bounded contexts of later steps.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("open a tab: %v", err)
+	// tab's own, not one of the bounded contexts of later steps; so it is
+	// bounded here by waiting for it, not by its context.
+	opened := make(chan error, 1)
+	go func() { opened <- chromedp.Do(ctx) }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("chromium opened no tab within a minute")
 	}
 	b.call(func(ctx context.Context) error {
 		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
