@@ -347,3 +347,16 @@ func (ix *Index) docByID(st *state, id string) (Doc, bool) {
 	}
 	return Doc{}, false
 }
+
+// Name returns the name the index keeps for document id (Doc.Name: a
+// practice's or a challenge's title, an expert's name), without reading the
+// document; false when it holds no document id.
+func (ix *Index) Name(id string) (string, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	s, ok := ix.st.ids[id]
+	if !ok || int(s) >= len(ix.st.meta) {
+		return "", false
+	}
+	return ix.st.meta[s].name, true
+}

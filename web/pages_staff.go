@@ -92,8 +92,11 @@ func (s *Server) problemOf(c echo.Context, err error) (*formProblem, error) {
 	return nil, err
 }
 
-// names resolves the names of experts, cities and challenges for a page,
-// each looked up once.
+// names resolves the names of experts, cities and challenges for a page:
+// from the match index, which holds every one of them, and from the store
+// (each once) for those it does not (a city with no document yet, an
+// expert gone). A page of proposals names dozens of people: a read each was
+// most of its time.
 type names struct {
 	s                          *Server
 	ctx                        context.Context
@@ -104,14 +107,26 @@ func (s *Server) names(ctx context.Context) *names {
 	return &names{s: s, ctx: ctx, experts: map[string]string{}, cities: map[string]string{}, challenge: map[string]string{}}
 }
 
+// indexed is the name the match index keeps for id, if any.
+func (n *names) indexed(id string) (string, bool) {
+	if n.s.matching == nil {
+		return "", false
+	}
+	v, ok := n.s.matching.Name(id)
+	return v, ok && v != ""
+}
+
 // Expert is the name of expert id (its ID when it is gone).
 func (n *names) Expert(id string) string {
 	if v, ok := n.experts[id]; ok {
 		return v
 	}
-	v := id
-	if e, err := n.s.store.FindExpertByID(n.ctx, id); err == nil {
-		v = e.Name
+	v, ok := n.indexed(id)
+	if !ok {
+		v = id
+		if e, err := n.s.store.FindExpertByID(n.ctx, id); err == nil {
+			v = e.Name
+		}
 	}
 	n.experts[id] = v
 	return v
@@ -122,9 +137,15 @@ func (n *names) City(id string) string {
 	if v, ok := n.cities[id]; ok {
 		return v
 	}
-	v := id
-	if c, err := n.s.store.FindCityByID(n.ctx, id); err == nil {
-		v = c.Name
+	v := ""
+	if n.s.matching != nil {
+		v = n.s.matching.CityName(id)
+	}
+	if v == "" {
+		v = id
+		if c, err := n.s.store.FindCityByID(n.ctx, id); err == nil {
+			v = c.Name
+		}
 	}
 	n.cities[id] = v
 	return v
@@ -135,9 +156,12 @@ func (n *names) Challenge(id string) string {
 	if v, ok := n.challenge[id]; ok {
 		return v
 	}
-	v := id
-	if c, err := n.s.store.FindChallengeByID(n.ctx, id); err == nil {
-		v = c.Title
+	v, ok := n.indexed(id)
+	if !ok {
+		v = id
+		if c, err := n.s.store.FindChallengeByID(n.ctx, id); err == nil {
+			v = c.Title
+		}
 	}
 	n.challenge[id] = v
 	return v

@@ -51,12 +51,14 @@ var staffWords = map[string]struct{ dashboard, invited, benchmark string }{
 // an alternate and sees the score change, sends the panel; then runs a
 // review round with a rubric, watches it finish, enters a member's scores
 // and sees the benchmark chart of each criterion. axe finds nothing serious
-// on any page on the way.
+// on any page on the way. The panel is for a challenge of its own (the
+// service is shared).
 func TestSecretariatJourney(t *testing.T) {
 	browsertest.Each(t, func(t *testing.T, svc *browsertest.Service) {
 		for _, l := range langs {
 			t.Run(l.code, func(t *testing.T) {
 				w := staffWords[l.code]
+				ch, _ := freshPanel(t, svc, l.code)
 				b := svc.Browser(t, l.code)
 				b.SignInAs(profiles.RoleSecretariat)
 				b.Open("/staff")
@@ -66,8 +68,8 @@ func TestSecretariatJourney(t *testing.T) {
 				b.Axe()
 				screenshot(t, svc, b, "staff-dashboard")
 
-				// Build a panel for the first open challenge.
-				b.Do(chromedp.Click(chromedp.CSS("form.build.panel button")), chromedp.WaitVisible(chromedp.CSS("#members")))
+				// Build a panel for the challenge.
+				b.Do(chromedp.Click(chromedp.CSS("#challenge-"+ch.ID+" form.build.panel button")), chromedp.WaitVisible(chromedp.CSS("#members")))
 				if !strings.HasPrefix(b.Location(), "/staff/proposals/") {
 					t.Fatalf("after building a panel: at %s, want the proposal's page", b.Location())
 				}
@@ -99,7 +101,7 @@ func TestSecretariatJourney(t *testing.T) {
 				b.Open("/staff/rounds")
 				b.Axe()
 				b.Do(
-					chromedp.SendKeys(chromedp.CSS("#round-name"), "Round "+l.code),
+					chromedp.SendKeys(chromedp.CSS("#round-name"), "Round "+l.code+" "+ch.ID),
 					chromedp.SendKeys(chromedp.CSS("#criterion-0"), "Leadership"),
 					chromedp.SendKeys(chromedp.CSS("#criterion-1"), "Participation"),
 					chromedp.Click(chromedp.CSS("#new-round button[type='submit']")),

@@ -191,6 +191,10 @@ func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // for a city it does not know.
 func (m *Matching) CityName(id string) string { return m.city(id).name }
 
+// Name returns the name of the practice, challenge or expert with id as the
+// index knows it (what its lists show), or false for one it does not hold.
+func (m *Matching) Name(id string) (string, bool) { return m.ix.Name(id) }
+
 // CityRegion returns the region of the city with id, as the index knows it, or
 // "" for a city it does not know.
 func (m *Matching) CityRegion(id string) string { return m.city(id).region }

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -90,6 +91,52 @@ func PostgresURL() string {
 // unreachable, except under CI=true, where it fails it.
 func PostgresDB(t testing.TB, migrate bool) DB {
 	t.Helper()
+	db, drop, err := newPostgresSchema()
+	if errors.Is(err, ErrNoPostgres) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%v and CI=true", err)
+		}
+		t.Skipf("%v: skipping; set TEST_DATABASE_URL or start the server", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	if migrate {
+		Migrate(t, db)
+	}
+	return db
+}
+
+// ErrNoPostgres is the error of a PostgreSQL test server that does not answer.
+var ErrNoPostgres = errors.New("PostgreSQL is unreachable")
+
+// NewDB makes a fresh, migrated database of kind name ("sqlite": a file in
+// dir; "postgres": a new schema) outside any one test, for a resource the
+// tests of a package share (see web/browsertest); drop removes it. An
+// unreachable PostgreSQL server is ErrNoPostgres, for the caller to skip or
+// fail as PostgresDB does.
+func NewDB(name, dir string) (db DB, drop func(), err error) {
+	switch name {
+	case "sqlite":
+		db, drop = DB{Name: "sqlite", DSN: filepath.Join(dir, "matchmaker.db"), Dialect: profiles.SQLite}, func() {}
+	case "postgres":
+		if db, drop, err = newPostgresSchema(); err != nil {
+			return DB{}, nil, err
+		}
+	default:
+		return DB{}, nil, fmt.Errorf("no database kind %q", name)
+	}
+	if err := migrate(db); err != nil {
+		drop()
+		return DB{}, nil, err
+	}
+	return db, drop, nil
+}
+
+// newPostgresSchema creates an empty schema on the test server and returns
+// its DB and the function that drops it.
+func newPostgresSchema() (DB, func(), error) {
 	base := PostgresURL()
 	admin, err := sql.Open("pgx", base)
 	if err == nil {
@@ -104,52 +151,54 @@ func PostgresDB(t testing.TB, migrate bool) DB {
 		if admin != nil {
 			admin.Close()
 		}
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s is unreachable and CI=true: %v", profiles.RedactDSN(base), err)
-		}
-		t.Skipf("PostgreSQL at %s is unreachable (%v): skipping; set TEST_DATABASE_URL or start the server", profiles.RedactDSN(base), err)
+		return DB{}, nil, fmt.Errorf("%w at %s (%v)", ErrNoPostgres, profiles.RedactDSN(base), err)
 	}
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "test_" + hex.EncodeToString(b[:])
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		admin.Close()
-		t.Fatalf("create schema: %v", err)
+		return DB{}, nil, fmt.Errorf("create schema: %w", err)
 	}
-	t.Cleanup(func() {
+	drop := func() {
 		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		admin.Close()
-	})
+	}
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatalf("TEST_DATABASE_URL %s is not a URL", profiles.RedactDSN(base)) // err would echo it whole
+		drop()
+		// err would echo the URL whole.
+		return DB{}, nil, fmt.Errorf("TEST_DATABASE_URL %s is not a URL", profiles.RedactDSN(base))
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db := DB{Name: "postgres", DSN: u.String(), Dialect: profiles.Postgres}
-	if migrate {
-		Migrate(t, db)
-	}
-	return db
+	return DB{Name: "postgres", DSN: u.String(), Dialect: profiles.Postgres}, drop, nil
 }
 
 // Migrate applies every migration to db.
 func Migrate(t testing.TB, db DB) {
 	t.Helper()
+	if err := migrate(db); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func migrate(db DB) error {
 	ctx := context.Background()
 	bdb, dialect, err := profiles.Open(ctx, db.DSN)
 	if err != nil {
-		t.Fatalf("open %s: %v", db.Name, err)
+		return fmt.Errorf("open %s: %w", db.Name, err)
 	}
 	defer bdb.Close()
 	m, err := migrations.NewMigrator(bdb, string(dialect))
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	if _, err := migrations.Up(ctx, m); err != nil {
-		t.Fatalf("migrate %s: %v", db.Name, err)
+		return fmt.Errorf("migrate %s: %w", db.Name, err)
 	}
+	return nil
 }
 
 // Clock is a deterministic clock for tests: every call moves it one second on.

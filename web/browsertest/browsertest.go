@@ -1,8 +1,13 @@
 // Package browsertest drives the pages in a real browser for tests: it starts
-// the whole service (pages and JSON API, with the demo network) on a fresh
-// SQLite file and on a fresh PostgreSQL schema, opens Debian's chromium through
-// chromedp, signs people in by following the link they are sent, and checks
-// each page with axe-core, failing on serious or critical violations.
+// the whole service (pages and JSON API, with the demo network, its emails
+// sent to an SMTP server in the test process) on SQLite and on PostgreSQL,
+// opens Debian's chromium through chromedp, signs people in by following the
+// link they are sent, and checks each page with axe-core, failing on serious
+// or critical violations.
+//
+// The tests of a package share one chromium (each Browser is a tab in a
+// browser context of its own) and one service per database (Shared; Main
+// stops them): each journey makes the data it changes its own.
 //
 // Chromium missing: the test skips, except under CI=true, where it fails.
 //
@@ -26,6 +31,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -33,6 +39,7 @@ import (
 	"matchmaker/api"
 	"matchmaker/demo"
 	"matchmaker/matcher"
+	"matchmaker/notify"
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
@@ -41,17 +48,24 @@ import (
 	"matchmaker/workflow"
 )
 
-// Service is the whole service running for one test, with the demo network.
+// Service is the whole service running, with the demo network: for one test
+// (Start), or for every test of the package on one database (Shared).
 type Service struct {
 	// URL is where it listens: http://127.0.0.1:port.
-	URL    string
-	DB     profilestest.DB
-	Store  *profiles.Store
-	People *people.People
-	// Outbox holds every sign-in link the service sent.
+	URL      string
+	DB       profilestest.DB
+	Store    *profiles.Store
+	People   *people.People
+	Follower *workflow.Follower
+	// Outbox holds every sign-in and application link the service sent.
 	Outbox *Outbox
+	// Mail is the SMTP server the notifications' outbox sends its emails
+	// to (invitations with their signed answer links, reminders…).
+	Mail *MailServer
 	// Users are the demo's people by role: secretariat, city, expert.
 	Users map[string]profiles.User
+
+	log *logSink
 }
 
 // Outbox is a people.SignInSender that keeps what it is given, for the test
@@ -103,82 +117,226 @@ func (o *Outbox) LastLink(email string) string {
 	return ""
 }
 
-// Each runs body on the service over a fresh SQLite database and over a
-// fresh PostgreSQL schema (see profilestest.EachDB), each with the demo.
+// Each runs body on the package's shared service over SQLite and over
+// PostgreSQL (see Shared), as subtests named as profilestest.EachDB names
+// them. The service is shared: body makes the data it changes its own.
 func Each(t *testing.T, body func(t *testing.T, svc *Service)) {
 	t.Helper()
 	NeedChromium(t)
-	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) { body(t, Start(t, db)) })
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) { body(t, Shared(t, name)) })
+	}
+}
+
+// shared are the services the tests of the package share, one per
+// database, started by the first test that asks and stopped by Main.
+var shared = map[string]*sharedService{"sqlite": {}, "postgres": {}}
+
+type sharedService struct {
+	once sync.Once
+	svc  *Service
+	stop func()
+	err  error
+}
+
+// Shared is the service on database name ("sqlite" or "postgres") that the
+// tests of the package share: started once (the demo loaded, the index built)
+// rather than once per test, its log written to t until t ends. A test on it
+// makes its own data (its own challenge, expert, addresses) rather than
+// counting on what other tests left. PostgreSQL unreachable skips the test,
+// or fails it under CI=true, as profilestest.PostgresDB does.
+func Shared(t testing.TB, name string) *Service {
+	t.Helper()
+	s := shared[name]
+	if s == nil {
+		t.Fatalf("no shared service on %q", name)
+	}
+	s.once.Do(func() {
+		dir, err := os.MkdirTemp("", "browsertest-")
+		if err != nil {
+			s.err = err
+			return
+		}
+		db, drop, err := profilestest.NewDB(name, dir)
+		if err != nil {
+			os.RemoveAll(dir)
+			s.err = err
+			return
+		}
+		svc, stop, err := start(db)
+		if err != nil {
+			drop()
+			os.RemoveAll(dir)
+			s.err = err
+			return
+		}
+		s.svc, s.stop = svc, func() {
+			stop()
+			drop()
+			os.RemoveAll(dir)
+		}
+	})
+	if errors.Is(s.err, profilestest.ErrNoPostgres) && os.Getenv("CI") != "true" {
+		t.Skipf("%v: skipping", s.err)
+	}
+	if s.err != nil {
+		t.Fatalf("start the shared service on %s: %v", name, s.err)
+	}
+	s.svc.log.use(t)
+	return s.svc
+}
+
+// Main runs the package's tests (call it from TestMain) and then stops what
+// they shared: the services of Shared and the browser.
+func Main(m *testing.M) int {
+	code := m.Run()
+	for _, s := range shared {
+		if s.stop != nil {
+			s.stop()
+		}
+	}
+	stopChromium()
+	return code
 }
 
 // Start runs the service on db with the demo network and its people until
-// the test ends.
+// the test ends: for a test that needs a database of its own.
 func Start(t testing.TB, db profilestest.DB) *Service {
 	t.Helper()
+	svc, stop, err := start(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.log.use(t)
+	t.Cleanup(stop)
+	return svc
+}
+
+// start assembles the service on db as cmd/matchmaker does, with its emails
+// sent to a mail server of its own, and returns it with the function that
+// stops it.
+func start(db profilestest.DB) (svc *Service, stop func(), err error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	log := slog.New(slog.NewTextHandler(&testWriter{t: t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	store := profilestest.OpenStore(t, db, profiles.WithLanguageDetector(func(s string) string { return string(matcher.DetectLanguage(s)) }))
+	var wg sync.WaitGroup
+	var closers []func()
+	stop = func() {
+		cancel()
+		wg.Wait()
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	sink := &logSink{}
+	log := slog.New(slog.NewTextHandler(sink, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	bdb, dialect, err := profiles.Open(ctx, db.DSN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w", db.Name, err)
+	}
+	closers = append(closers, func() { bdb.Close() })
+	tax, err := profiles.LoadTaxonomy()
+	if err != nil {
+		return nil, nil, err
+	}
+	store := profiles.NewStore(bdb, dialect, tax, profiles.WithLanguageDetector(func(s string) string { return string(matcher.DetectLanguage(s)) }))
 	if _, err := demo.Load(ctx, store); err != nil {
-		t.Fatalf("load demo: %v", err)
+		return nil, nil, fmt.Errorf("load demo: %w", err)
 	}
 	matching := workflow.NewMatching(store, matcher.NewAnalyzer(workflow.NewLexicon(store.Taxonomy())), log)
 	follower := workflow.NewFollower(store, matching, log, workflow.FollowerConfig{Poll: 100 * time.Millisecond})
 	if err := follower.Build(ctx); err != nil {
-		t.Fatalf("build index: %v", err)
+		return nil, nil, fmt.Errorf("build index: %w", err)
 	}
-	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(1)
 	go func() { defer wg.Done(); follower.Run(ctx) }()
-	flows, err := workflow.New(workflow.Config{Store: store, Logger: log, Index: matching})
+
+	// The address is known before the service is built: the emails' links
+	// point to it.
+	srv := httptest.NewUnstartedServer(nil)
+	closers = append(closers, srv.Close)
+	base := "http://" + srv.Listener.Addr().String()
+	mail, err := startMailServer()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
+	closers = append(closers, mail.close)
+	smtpCfg, err := notify.ParseSMTPURL(mail.URL())
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := notify.New(notify.Config{Store: store, Logger: log, Mailer: notify.NewSMTP(smtpCfg), BaseURL: base})
+	if err != nil {
+		return nil, nil, err
+	}
+	flows, err := workflow.New(workflow.Config{Store: store, Logger: log, Index: matching, Outbox: out,
+		Jobs: workflow.JobConfig{OutboxPoll: 250 * time.Millisecond}})
+	if err != nil {
+		return nil, nil, err
+	}
+	wg.Add(1)
 	go func() { defer wg.Done(); _ = flows.RunJobs(ctx) }()
 	outbox := &Outbox{}
 	folks, err := people.New(people.Config{Store: store, Sender: outbox, Logger: log})
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, Background: ctx,
 		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
 	vols, err := volunteers.New(volunteers.Config{Store: store, People: folks, Sender: outbox, Logger: log})
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	pages, err := web.New(web.Config{Store: store, People: folks, Matching: matching, Workflows: flows, Follower: follower, Logger: log,
 		SignInRate: 1000, Volunteers: vols})
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	srv := httptest.NewServer(Doors(apiH, pages))
-	t.Cleanup(func() {
-		srv.Close()
-		cancel()
-		wg.Wait()
-	})
+	srv.Config.Handler = Doors(apiH, pages)
+	srv.Start()
 	folks.SetBaseURL(srv.URL)
 	vols.SetBaseURL(srv.URL)
-	svc := &Service{URL: srv.URL, DB: db, Store: store, People: folks, Outbox: outbox, Users: map[string]profiles.User{}}
+	svc = &Service{URL: srv.URL, DB: db, Store: store, People: folks, Follower: follower, Outbox: outbox, Mail: mail,
+		Users: map[string]profiles.User{}, log: sink}
 	ins, err := demo.People(ctx, store)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	for _, in := range ins {
 		u, err := folks.Ensure(ctx, in)
 		if err != nil {
-			t.Fatal(err)
+			return nil, nil, err
 		}
 		svc.Users[u.Role] = u
 	}
-	return svc
+	return svc, stop, nil
 }
 
-// Doors routes as cmd/matchmaker does: the JSON API's paths to apiH, every
-// other path to the pages.
+// Indexed waits until the match index holds every change committed so far:
+// what a test writes to the store directly is then suggested and assembled.
+func (s *Service) Indexed(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	head, err := s.Store.ReadFeedHead(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Follower.WaitFor(ctx, head.Last); err != nil {
+		t.Fatalf("the index did not reach the feed's head %d: %v", head.Last, err)
+	}
+}
+
+// Doors routes as cmd/matchmaker does: the JSON API's paths (and the
+// emails' signed links, /links/) to apiH, every other path to the pages.
 func Doors(apiH, pages http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json":
+		case p == "/v1" || strings.HasPrefix(p, "/v1/") || p == "/healthz" || p == "/readyz" || p == "/openapi.json" ||
+			strings.HasPrefix(p, "/problems/") || strings.HasPrefix(p, "/links/"):
 			apiH.ServeHTTP(w, r)
 		default:
 			pages.ServeHTTP(w, r)
@@ -186,10 +344,35 @@ func Doors(apiH, pages http.Handler) http.Handler {
 	})
 }
 
-type testWriter struct{ t testing.TB }
+// logSink writes the service's log to the test that uses the service now
+// (a shared service serves one test after another), and to stderr between
+// tests: a test's log may not be written once it has ended.
+type logSink struct {
+	mu sync.Mutex
+	t  testing.TB
+}
 
-func (w *testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
+// use writes the log to t until t ends.
+func (l *logSink) use(t testing.TB) {
+	l.mu.Lock()
+	l.t = t
+	l.mu.Unlock()
+	t.Cleanup(func() {
+		l.mu.Lock()
+		if l.t == t {
+			l.t = nil
+		}
+		l.mu.Unlock()
+	})
+}
+
+func (l *logSink) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.t == nil {
+		return os.Stderr.Write(p)
+	}
+	l.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
 
@@ -220,8 +403,9 @@ func NeedChromium(t testing.TB) string {
 	return p
 }
 
-// Browser is one headless chromium with its own cookies, reading the pages
-// in one language (its Accept-Language).
+// Browser is one tab of the shared chromium in a browser context of its own
+// (an incognito window: its own cookies and storage), reading the pages in
+// one language (its Accept-Language).
 type Browser struct {
 	t    testing.TB
 	svc  *Service
@@ -229,36 +413,87 @@ type Browser struct {
 	Lang string
 }
 
-// Browser starts a fresh chromium that asks for lang ("en", "fr", "es"),
-// closed when the test ends.
-func (s *Service) Browser(t testing.TB, lang string) *Browser {
+// chromium is the one browser the tests of the package share: starting a
+// chromium per test costs seconds each under -race, a new browser context
+// (what Browser opens) a few milliseconds.
+var chromium struct {
+	mu     sync.Mutex
+	ctx    context.Context
+	cancel func()
+}
+
+// sharedChromium starts the shared chromium the first time, and returns its
+// context.
+func sharedChromium(t testing.TB, path string) context.Context {
 	t.Helper()
-	path := NeedChromium(t)
+	chromium.mu.Lock()
+	defer chromium.mu.Unlock()
+	if chromium.ctx != nil && chromium.ctx.Err() == nil {
+		return chromium.ctx
+	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox, // tests run as root in CI
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
-		chromedp.Flag("lang", lang),
-		chromedp.Flag("accept-lang", lang),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	b := &Browser{t: t, svc: s, ctx: ctx, Lang: lang}
 	// The first run starts the browser, tied to the context it runs with:
 	// the browser's own, not one of the bounded contexts of later steps.
 	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
 		t.Fatalf("start chromium: %v", err)
+	}
+	chromium.ctx, chromium.cancel = ctx, func() {
+		cancel()
+		cancelAlloc()
+	}
+	return ctx
+}
+
+// stopChromium closes the shared chromium, if it was started.
+func stopChromium() {
+	chromium.mu.Lock()
+	defer chromium.mu.Unlock()
+	if chromium.cancel != nil {
+		chromium.cancel()
+		chromium.ctx, chromium.cancel = nil, nil
+	}
+}
+
+// Browser opens a new tab, in a browser context of its own, that asks for
+// lang ("en", "fr", "es"); it is closed when the test ends.
+func (s *Service) Browser(t testing.TB, lang string) *Browser {
+	t.Helper()
+	root := sharedChromium(t, NeedChromium(t))
+	ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	b := &Browser{t: t, svc: s, ctx: ctx, Lang: lang}
+	// The first run opens the tab, tied to the context it runs with: the
+	// tab's own, not one of the bounded contexts of later steps; so it is
+	// bounded here by waiting for it, not by its context.
+	opened := make(chan error, 1)
+	go func() { opened <- chromedp.Do(ctx) }()
+	select {
+	case err := <-opened:
+		if err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("chromium opened no tab within a minute")
 	}
 	b.call(func(ctx context.Context) error {
 		if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 			return err
 		}
 		if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": lang}}); err != nil {
+			return err
+		}
+		// The page's own locale (Intl, navigator.language) too, as in a
+		// browser set to lang.
+		if _, err := chromedp.Call(ctx, emulation.SetLocaleOverride, emulation.SetLocaleOverrideParams{Locale: lang}); err != nil {
 			return err
 		}
 		// axe is injected by the test, not served: the pages' own policy
