@@ -62,6 +62,7 @@ type Bridge struct {
 	// cognates is set with the translations: the words they do not
 	// translate get their cognates (see cognates).
 	cognates bool
+	memo     cognateMemo
 }
 
 // translation is a term of another language a word translates into.
@@ -313,7 +314,7 @@ func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
 		if to == li || attested[to] || !b.cognates {
 			continue
 		}
-		terms := cognateTerms([]string{folded}, e.term, li, to)
+		terms := cognateTerms([]string{folded}, e.term, li, to, analyzeLower)
 		for _, term := range terms {
 			out[term] += CognateWeight / float64(len(terms))
 		}
@@ -418,7 +419,14 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 			if to == li || attested[to] || !a.lex.bridge.cognates {
 				continue
 			}
-			terms := cognateTerms(folded, f.key, li, to)
+			var terms []string
+			for _, w := range folded {
+				for _, t := range a.lex.bridge.memo.terms(w, f.key, li, to, a.lookup) {
+					if !slices.Contains(terms, t) {
+						terms = append(terms, t)
+					}
+				}
+			}
 			for _, term := range terms {
 				add(term, TranslationWeight*CognateWeight/float64(len(terms)))
 			}

@@ -3,6 +3,8 @@ package matcher
 import (
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Cognates carry a challenge's words the dictionary does not know into the
@@ -31,16 +33,17 @@ const CognateWeight = 0.5
 // cognateEndings are the corresponding endings of a word in English,
 // French and Spanish (lower case, without accents: the French and Spanish
 // stemmers restore the accents of these endings, see restoreAccents),
-// longest first so that "-ization" is not read as "-tion". Each language
-// may have several forms of an ending (masculine and feminine, "-ic" and
-// "-ical").
+// longest first so that "-ization" is not read as "-tion". A language may
+// read several forms of an ending (masculine and feminine, "-ic" and
+// "-ical"); the first is the one written, the stemmers giving the others
+// the same stem.
 var cognateEndings = []([numLangs][]string){
 	{{"ization"}, {"isation"}, {"izacion"}},
 	{{"tion"}, {"tion"}, {"cion"}},
 	{{"ator"}, {"ateur"}, {"ador"}},
 	{{"ctor"}, {"cteur"}, {"ctor"}},
 	{{"ity"}, {"ite"}, {"idad"}},
-	{{"ical", "ic"}, {"ique"}, {"ico", "ica"}},
+	{{"ic", "ical"}, {"ique"}, {"ico", "ica"}},
 	{{"ism"}, {"isme"}, {"ismo"}},
 	{{"ist"}, {"iste"}, {"ista"}},
 	{{"ive"}, {"if", "ive"}, {"ivo", "iva"}},
@@ -55,14 +58,25 @@ var cognateEndings = []([numLangs][]string){
 // of "five" or "-ist" of "list" is no ending.
 const minCognateStem = 3
 
-// cognates returns the words the word w (lower case, folded) of language
-// from makes in language to by its ending, nil when it has none. A Spanish
-// word opening on "es" and a consonant gives the English and French forms
-// without the "e" ("estratégico", "strategic", "stratégique"), and the
-// reverse.
-func cognates(w string, from, to int) []string {
-	var out []string
-	for _, base := range singulars(w, from) {
+// cognates appends to out the words the word w (lower case, folded) of
+// language from makes in language to by its ending, and returns it: none
+// when it has no such ending. A Spanish word opening on "es" and a
+// consonant gives the English and French forms without the "e"
+// ("estratégico", "strategic", "stratégique"), and the reverse. The
+// endings are singular: a plural "s" (Spanish "es") is tried off too.
+func cognates(out []string, w string, from, to int) []string {
+	n := len(out)
+	for cut := 0; cut <= 2; cut++ {
+		base := w
+		switch {
+		case cut == 0:
+		case cut == 1 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss"):
+			base = w[:len(w)-1]
+		case cut == 2 && from == langES && strings.HasSuffix(w, "es"):
+			base = w[:len(w)-2]
+		default:
+			continue
+		}
 		for _, e := range cognateEndings {
 			for _, end := range e[from] {
 				if len(base) < len(end)+minCognateStem || !strings.HasSuffix(base, end) {
@@ -72,26 +86,11 @@ func cognates(w string, from, to int) []string {
 				if p := prothesis(stem, from, to); p != "" {
 					stem = p
 				}
-				for _, t := range e[to] {
-					out = append(out, stem+t)
-				}
+				out = append(out, stem+e[to][0])
 			}
-			if len(out) > 0 {
+			if len(out) > n {
 				return out
 			}
-		}
-	}
-	return nil
-}
-
-// singulars are w and its forms without a plural ending: the endings above
-// are singular.
-func singulars(w string, li int) []string {
-	out := []string{w}
-	if strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-		out = append(out, w[:len(w)-1])
-		if li == langES && strings.HasSuffix(w, "es") {
-			out = append(out, w[:len(w)-2])
 		}
 	}
 	return out
@@ -115,14 +114,48 @@ func prothesis(stem string, from, to int) string {
 // cognateTerms are the terms, in language to, of the cognates of the
 // words (lower case, folded) of language from that stand for the term key:
 // each once, none a stop word nor key itself (a shared stem meets itself).
-func cognateTerms(words []string, key string, from, to int) []string {
-	var terms []string
+// analyze is the analysis of a lower-cased word in a language.
+func cognateTerms(words []string, key string, from, to int, analyze func(string, int) cacheEntry) []string {
+	var terms, forms []string
 	for _, w := range words {
-		for _, c := range cognates(w, from, to) {
-			if e := analyzeLower(c, to); !e.stop && e.term != "" && e.term != key && !slices.Contains(terms, e.term) {
+		forms = cognates(forms[:0], w, from, to)
+		for _, c := range forms {
+			if e := analyze(c, to); !e.stop && e.term != "" && e.term != key && !slices.Contains(terms, e.term) {
 				terms = append(terms, e.term)
 			}
 		}
 	}
 	return terms
+}
+
+// cognateMemo keeps the cognate terms of the words of challenges, by word
+// and languages: a network's challenges share their vocabulary, and the
+// stemming of the forms is most of what a cognate costs. It holds at most
+// maxCognateMemo words, the first met.
+type cognateMemo struct {
+	m sync.Map // cognateKey -> []string
+	n atomic.Int64
+}
+
+type cognateKey struct {
+	word, term string
+	from, to   int8
+}
+
+const maxCognateMemo = 200_000
+
+// terms returns cognateTerms([]string{w}, key, from, to, analyze), from
+// the memo when it has it. The slice returned is shared: never changed.
+func (c *cognateMemo) terms(w, key string, from, to int, analyze func(string, int) cacheEntry) []string {
+	k := cognateKey{w, key, int8(from), int8(to)}
+	if v, ok := c.m.Load(k); ok {
+		return v.([]string)
+	}
+	ts := cognateTerms([]string{w}, key, from, to, analyze)
+	if c.n.Load() < maxCognateMemo {
+		if _, loaded := c.m.LoadOrStore(k, ts); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return ts
 }
