@@ -59,6 +59,10 @@ type Bridge struct {
 	// (summing to 1 for each target language).
 	trans [numLangs]map[string][]translation
 	pairs int
+	// cognates is set with the translations: the words they do not
+	// translate get their cognates (see cognates).
+	cognates bool
+	memo     cognateMemo
 }
 
 // translation is a term of another language a word translates into.
@@ -66,6 +70,7 @@ type translation struct {
 	term  string
 	p     float64
 	words []string // the source words it was drawn from, folded
+	to    int      // the language of term
 }
 
 // maxInflection is how many letters a word of a text may have more or
@@ -131,7 +136,7 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Bridge{}
+	b := &Bridge{cognates: parts&BridgeTranslations != 0}
 	if parts&BridgeThesaurus == 0 {
 		thes = nil
 	}
@@ -188,7 +193,7 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		}
 		for st, e := range m {
 			slices.Sort(e.words)
-			b.trans[from][st.src] = append(b.trans[from][st.src], translation{term: st.tgt, p: e.n / total[st.src], words: e.words})
+			b.trans[from][st.src] = append(b.trans[from][st.src], translation{term: st.tgt, p: e.n / total[st.src], words: e.words, to: k[1]})
 			b.pairs++
 		}
 	}
@@ -298,9 +303,20 @@ func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
 	lower := strings.ToLower(word)
 	e, folded := analyzeLower(lower, li), FoldAccents(lower)
 	out := map[string]float64{}
+	var attested [numLangs]bool
 	for _, t := range b.trans[li][e.term] {
 		if t.appliesTo(folded) {
 			out[t.term] += t.p
+			attested[t.to] = true
+		}
+	}
+	for to := range numLangs {
+		if to == li || attested[to] || !b.cognates {
+			continue
+		}
+		terms := cognateTerms([]string{folded}, e.term, li, to, analyzeLower)
+		for _, term := range terms {
+			out[term] += CognateWeight / float64(len(terms))
 		}
 	}
 	return out
@@ -374,26 +390,46 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 	var folded []string
 	for _, f := range terms {
 		ts := tr[f.key]
-		if len(ts) == 0 {
-			continue
-		}
 		folded = folded[:0]
 		for _, w := range surfaces[f.key] {
 			folded = append(folded, FoldAccents(strings.ToLower(w)))
+		}
+		var attested [numLangs]bool
+		add := func(term string, share float64) {
+			i, ok := byKey[term]
+			if !ok {
+				i = len(out)
+				byKey[term] = i
+				out = append(out, translatedTerm{key: term})
+			}
+			out[i].from = append(out[i].from, translatedFrom{tf: f.tf, share: share})
+			out[i].words = append(out[i].words, surfaces[f.key]...)
 		}
 		for j := range ts {
 			t := &ts[j]
 			if !slices.ContainsFunc(folded, t.appliesTo) {
 				continue
 			}
-			i, ok := byKey[t.term]
-			if !ok {
-				i = len(out)
-				byKey[t.term] = i
-				out = append(out, translatedTerm{key: t.term})
+			attested[t.to] = true
+			add(t.term, TranslationWeight*t.p)
+		}
+		// The languages the dictionary does not take the word into get
+		// its cognates, if its ending makes any (see cognates).
+		for to := range numLangs {
+			if to == li || attested[to] || !a.lex.bridge.cognates {
+				continue
 			}
-			out[i].from = append(out[i].from, translatedFrom{tf: f.tf, share: TranslationWeight * t.p})
-			out[i].words = append(out[i].words, surfaces[f.key]...)
+			var terms []string
+			for _, w := range folded {
+				for _, t := range a.lex.bridge.memo.terms(w, f.key, li, to, a.lookup) {
+					if !slices.Contains(terms, t) {
+						terms = append(terms, t)
+					}
+				}
+			}
+			for _, term := range terms {
+				add(term, TranslationWeight*CognateWeight/float64(len(terms)))
+			}
 		}
 	}
 	// The words are added once every term is translated, so that a

@@ -280,3 +280,46 @@ func TestProductionLexiconTranslates(t *testing.T) {
 		}
 	}
 }
+
+// TestBridgeCognates checks that a word the dictionary does not translate
+// is carried into the other languages by its learned ending, at less than
+// an attested translation, and that a word it does translate keeps only
+// its translations.
+func TestBridgeCognates(t *testing.T) {
+	b := newBridge(t, matcher.BridgeTranslations)
+	an := matcher.NewAnalyzer(nil)
+	tests := []struct {
+		word  string
+		lang  matcher.Lang
+		want  string // a cognate among the translations
+		wantL matcher.Lang
+	}{
+		{"indicadores", matcher.Spanish, "indicateurs", matcher.French},
+		{"estratégicos", matcher.Spanish, "stratégique", matcher.French},
+		{"estratégicos", matcher.Spanish, "strategic", matcher.English},
+		{"station", matcher.English, "estación", matcher.Spanish},
+	}
+	for _, tc := range tests {
+		t.Run(tc.word+"->"+tc.want, func(t *testing.T) {
+			got := b.Translate(tc.word, tc.lang)
+			term, _ := an.Term(tc.want, tc.wantL)
+			if p := got[term]; p <= 0 || p > matcher.CognateWeight {
+				t.Errorf("Translate(%q, %s) = %v, want %q (%s) with a probability in (0, %v]", tc.word, tc.lang, got, term, tc.want, matcher.CognateWeight)
+			}
+		})
+	}
+	// "policy" is attested in Spanish ("política"): its spelling must not
+	// make it "policía" (police).
+	police, _ := an.Term("policía", matcher.Spanish)
+	if got := b.Translate("policy", matcher.English); got[police] > 0 {
+		t.Errorf("Translate(policy) = %v: holds %q, police", got, police)
+	}
+	// A word without a learned ending has no cognate, and the thesaurus
+	// alone translates nothing.
+	if got := b.Translate("minibuses", matcher.English); len(got) > 0 {
+		t.Errorf("Translate(minibuses) = %v, want nothing", got)
+	}
+	if got := newBridge(t, matcher.BridgeThesaurus).Translate("indicadores", matcher.Spanish); len(got) > 0 {
+		t.Errorf("the thesaurus alone translates indicadores: %v", got)
+	}
+}

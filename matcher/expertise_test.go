@@ -152,8 +152,25 @@ func TestExpertiseBenchmark(t *testing.T) {
 			return e.TrackRecord.Score
 		}},
 	}
+	// Text alone: the same papers as one text, the expert's bio, with no
+	// track record, ranked by the text factor (plain TF-IDF of the profile).
+	var plainDocs []matcher.Doc
+	for _, d := range docs {
+		if d.Kind == matcher.KindExpert {
+			var parts []string
+			for _, it := range d.TrackRecord {
+				parts = append(parts, it.Title+". "+it.Summary)
+			}
+			d.Fields, d.TrackRecord = []matcher.Field{{Name: "bio", Text: strings.Join(parts, "\n\n")}}, nil
+		}
+		plainDocs = append(plainDocs, d)
+	}
+	plain := matcher.NewIndex(matcher.NewAnalyzer(lex), matcher.WithClock(func() time.Time { return time.Date(2022, 5, 1, 0, 0, 0, 0, time.UTC) }))
+	if err := plain.Build(plainDocs, nil); err != nil {
+		t.Fatal(err)
+	}
 	no := false
-	loss, weight := make([]float64, len(rankers)), 0.0
+	loss, weight := make([]float64, len(rankers)+1), 0.0
 	pairs := 0
 	for who, rs := range ratings {
 		preds := make([][]float64, len(rs))
@@ -165,6 +182,11 @@ func TestExpertiseBenchmark(t *testing.T) {
 			for _, rk := range rankers {
 				preds[i] = append(preds[i], rk.of(got.Explanation))
 			}
+			got, err = plain.Explain(matcher.Query{ChallengeID: "p" + r.paper, Kind: matcher.KindExpert, RequireSharedLanguage: &no}, "r"+who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			preds[i] = append(preds[i], factorValue(got.Explanation, matcher.FactorText))
 		}
 		for i := range rs {
 			for j := i + 1; j < len(rs); j++ {
@@ -175,7 +197,7 @@ func TestExpertiseBenchmark(t *testing.T) {
 				w := max(d, -d)
 				weight += w
 				pairs++
-				for k := range rankers {
+				for k := range loss {
 					p := preds[i][k] - preds[j][k]
 					switch {
 					case p == 0:
@@ -192,6 +214,7 @@ func TestExpertiseBenchmark(t *testing.T) {
 	for k, rk := range rankers {
 		fmt.Fprintf(&b, "| %s | %.3f |\n", rk.name, loss[k]/weight)
 	}
+	fmt.Fprintf(&b, "| text alone (the papers as a bio, no record) | %.3f |\n", loss[len(rankers)]/weight)
 	t.Log("\n" + b.String())
 }
 

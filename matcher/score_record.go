@@ -19,10 +19,10 @@ import (
 //	recency  = 1 / (1 + max(0, age − 1) / recencyHalfLife)      1 for this year's and last year's, ½ at 9 years; unknownRecency without a year
 //	length   = min(1, √(words / fullItemWords))                  a four-word title reaches 0.7 at best
 //
-// An expert's text factor is the better of their whole profile (bio,
-// skills and every item together) and their record, so that a long bio
-// about something else does not drown a record on the subject, and a
-// record of several items on the subject counts more than one.
+// An expert's text factor combines the fit of their whole profile (bio,
+// skills and every item together) with that of their record (see
+// textFit), and a record of several items on the subject counts more than
+// one.
 
 // recordWeights are the weights of the best, second and third items.
 var recordWeights = [...]float64{1, 0.5, 0.25}
@@ -77,4 +77,17 @@ func record(vals []float64) float64 {
 // yearOf is the calendar year of a day number.
 func yearOf(day int32) int {
 	return time.Unix(int64(day)*86400, 0).UTC().Year()
+}
+
+// textFit is an expert's text factor from the fit of their whole profile
+// (bio, skills and every item together) and that of their record (see
+// record): the two are separate evidence of the same expertise, combined
+// as a noisy-or, 1 − (1 − profile)(1 − record). It is never less than the
+// better of the two, so a long bio about something else does not drown a
+// record on the subject, nor an off-subject record a bio on it; and when
+// both speak for the subject it is more than either, where taking the
+// better alone threw the other away. Without a record it is the
+// profile's fit.
+func textFit(profile, rec float64) float64 {
+	return 1 - (1-profile)*(1-rec)
 }

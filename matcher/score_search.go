@@ -291,7 +291,9 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 		e := &ent[slot]
 		text := min(1, e.text)
 		if e.flags&accItem != 0 {
-			text = max(text, min(1, acc.item[slot]))
+			// The best item's raw fit bounds the record's (see textFit).
+			it := min(1, acc.item[slot])
+			text = 1 - (1-text)*(1-it)
 		}
 		score := (wt+wc*(1-tq))*text + wth*min(1, float32(e.theme)*themeScale)
 		if e.flags&accConcept != 0 {
@@ -549,7 +551,7 @@ func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEv
 	eff.shiftConcepts(s.trustOf(slot).value)
 	*pe = pairEval{}
 	st.evalPair(ch, other, &rules, pe)
-	pe.vals[fText] = max(min(1, text), min(1, item))
+	pe.vals[fText] = textFit(min(1, text), min(1, item))
 	pe.vals[fConcepts] = min(1, concept)
 	if eff[fFeedback] != 0 {
 		pe.vals[fFeedback], _ = feedbackValue(&other.m.fb, rules.mode, &eff, &pe.vals, false)
@@ -588,7 +590,7 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 	var pe pairEval
 	st.evalPair(ch, other, &rules, &pe)
 	r.vals, r.details, r.reasons, r.excluded = pe.vals, pe.details, pe.reasons, pe.excluded
-	r.vals[fText] = max(r.textVal, r.itemVal)
+	r.vals[fText] = textFit(r.textVal, r.itemVal)
 	r.vals[fConcepts] = min(1, concept)
 	if r.eff[fFeedback] != 0 {
 		r.vals[fFeedback], r.details[fFeedback] = feedbackValue(&other.m.fb, r.mode, &r.eff, &r.vals, detail)
