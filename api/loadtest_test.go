@@ -48,8 +48,9 @@ import (
 // counted, LOADTEST_WORKERS (default 8,16) a comma-separated list of worker counts
 // tried one after the other on the same setup, LOADTEST_AUTH=all sends the API
 // key with every request (by default only the writes send it: the reads are of
-// public data), and LOADTEST_CPUPROFILE, when set, a file name prefix for a CPU
-// profile of each run (warm-up included, setup not).
+// public data), LOADTEST_CPUPROFILE, when set, a file name prefix for a CPU
+// profile of each run (warm-up included, setup not), and LOADTEST_MEMPROFILE the
+// same for its allocations.
 func TestLoad(t *testing.T) {
 	cfg := loadConfigFromEnv(t)
 	corpus := matcher.CorpusConfig{Docs: 100_000, Seed: 7}
@@ -194,6 +195,17 @@ func setupLoad(t *testing.T, db profilestest.DB, docs, queries []matcher.Doc) *l
 	go env.follower.Run(t.Context())
 	built := time.Now()
 	env.seed(t)
+	// The index applies the seeded rows from the feed, as it would any write:
+	// waiting for it here keeps that setup work out of the first run.
+	head, err := store.ReadFeedHead(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := env.follower.WaitFor(wctx, head.Last); err != nil {
+		t.Fatalf("the index did not apply the seeded rows: %v", err)
+	}
 	if _, err := store.DB().ExecContext(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
@@ -439,6 +451,7 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 	}
 	cpuBefore, pgBefore, runStart := processCPU(), postgresCPU(), time.Now()
 	stop := startProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_CPUPROFILE"), env.name, workers))
+	stopAllocs := startAllocProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_MEMPROFILE"), env.name, workers))
 	windowStart := time.Now().Add(cfg.warmup)
 	end := windowStart.Add(cfg.duration)
 	var seq atomic.Int64     // numbers the writes, so that every created name is unique
@@ -481,6 +494,9 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 	if stop != nil {
 		stop()
 	}
+	if stopAllocs != nil {
+		stopAllocs()
+	}
 	for w := range workers {
 		for c := range classCount {
 			res.lat[c] = append(res.lat[c], lats[w][c]...)
@@ -508,6 +524,34 @@ func startProfile(t *testing.T, path string) func() {
 		pprof.StopCPUProfile()
 		f.Close()
 		t.Logf("CPU profile of the run in %s", path)
+	}
+}
+
+// startAllocProfile writes the allocation profile at the start of a run into
+// path+".before" when LOADTEST_MEMPROFILE is set, and returns what writes it
+// again at the end into path: what the run allocated is the difference,
+// `go tool pprof -sample_index=alloc_space -diff_base path.before path`. It
+// returns nil when the variable is not set.
+func startAllocProfile(t *testing.T, path string) func() {
+	t.Helper()
+	if os.Getenv("LOADTEST_MEMPROFILE") == "" {
+		return nil
+	}
+	write := func(name string) {
+		runtime.GC() // the profile is as of the last collection
+		f, err := os.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(path + ".before")
+	return func() {
+		write(path)
+		t.Logf("allocation profile of the run in %s (base %s.before)", path, path)
 	}
 }
 
