@@ -367,6 +367,12 @@ func suggestionPath(challenge, kind string) string {
 // do sends one request and reads the whole answer. Writes send the API key;
 // reads only when keyedReads is set: public data needs none.
 func (env *loadEnv) do(method, path, contentType string, body []byte, header ...string) (int, []byte, error) {
+	return env.doInto(new(bytes.Buffer), method, path, contentType, body, header...)
+}
+
+// doInto is do reading the answer into buf, which a worker keeps from one
+// request to the next: the answer is valid until buf's next use.
+func (env *loadEnv) doInto(buf *bytes.Buffer, method, path, contentType string, body []byte, header ...string) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -389,8 +395,9 @@ func (env *loadEnv) do(method, path, contentType string, body []byte, header ...
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes(), err
 }
 
 // The classes of requests the report gives figures for.
@@ -569,6 +576,7 @@ type loadWorker struct {
 	res *loadResult
 	rng *mrand.Rand
 	seq *atomic.Int64
+	buf bytes.Buffer // the last answer read
 }
 
 // one sends the worker's n-th request, drawn from the mix: 80% suggestions, 15%
@@ -606,7 +614,7 @@ func (wk *loadWorker) read() error {
 }
 
 func (wk *loadWorker) get(path string) error {
-	status, body, err := wk.env.do(http.MethodGet, path, "", nil)
+	status, body, err := wk.env.doInto(&wk.buf, http.MethodGet, path, "", nil)
 	return checkStatus(http.MethodGet, path, status, body, err)
 }
 
@@ -648,7 +656,7 @@ func (wk *loadWorker) write() error {
 }
 
 func (wk *loadWorker) create(path, body, idempotencyKey string, ids *[]string) error {
-	status, out, err := wk.env.do(http.MethodPost, path, "application/json", []byte(body), "Idempotency-Key", idempotencyKey)
+	status, out, err := wk.env.doInto(&wk.buf, http.MethodPost, path, "application/json", []byte(body), "Idempotency-Key", idempotencyKey)
 	if err := checkStatus(http.MethodPost, path, status, out, err); err != nil {
 		return err
 	}
@@ -665,7 +673,7 @@ func (wk *loadWorker) create(path, body, idempotencyKey string, ids *[]string) e
 }
 
 func (wk *loadWorker) patch(path, id, body string) error {
-	status, out, err := wk.env.do(http.MethodPatch, path, "application/merge-patch+json", []byte(body))
+	status, out, err := wk.env.doInto(&wk.buf, http.MethodPatch, path, "application/merge-patch+json", []byte(body))
 	if err := checkStatus(http.MethodPatch, path, status, out, err); err != nil {
 		return err
 	}
@@ -785,10 +793,13 @@ func (r *loadResult) verdict(db string, workers int) string {
 	slices.Sort(lat)
 	rps := float64(len(lat)) / r.duration.Seconds()
 	worst := int64(-1)
+	var seconds []string
 	for i := range int(r.duration / time.Second) {
-		if n := r.perSecond[i].Load(); worst < 0 || n < worst {
+		n := r.perSecond[i].Load()
+		if worst < 0 || n < worst {
 			worst = n
 		}
+		seconds = append(seconds, strconv.FormatInt(n, 10))
 	}
 	p99 := quantile(lat, 0.99)
 	met := "met"
@@ -798,9 +809,10 @@ func (r *loadResult) verdict(db string, workers int) string {
 	cores := func(d time.Duration) float64 { return d.Seconds() / r.wall.Seconds() }
 	perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(max(r.requests, 1)) }
 	return fmt.Sprintf("%s, %d workers: %.0f suggestions/s sustained (slowest second %d), p99 %s ms, %d errors: target 2,000/s at p99 ≤ 50 ms %s\n"+
-		"CPU: this process (client and server) used %.2f cores, %.2f ms a request; PostgreSQL %.2f cores, %.2f ms a request; load average at the end %s",
+		"CPU: this process (client and server) used %.2f cores, %.2f ms a request; PostgreSQL %.2f cores, %.2f ms a request; load average at the end %s\n"+
+		"suggestions in each second: %s",
 		db, workers, rps, worst, ms(p99), r.errs[classSuggestion], met,
-		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load)
+		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load, strings.Join(seconds, " "))
 }
 
 // processCPU is the CPU time this process has used, user and system.
