@@ -431,6 +431,10 @@ type loadResult struct {
 	wall, cpu, pgCPU time.Duration
 	requests         int // every request of the run, warm-up included
 	load             string
+	// What the process allocated over the run (client and server), and
+	// its collections: the same on a loaded machine as on a quiet one.
+	allocs, allocBytes uint64
+	gcs                uint32
 }
 
 // runLoad runs workers workers for the warm-up then the measured time.
@@ -456,6 +460,8 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 		}
 		res.versions[id] = p.Version
 	}
+	var memBefore runtime.MemStats
+	runtime.ReadMemStats(&memBefore)
 	cpuBefore, pgBefore, runStart := processCPU(), postgresCPU(), time.Now()
 	stop := startProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_CPUPROFILE"), env.name, workers))
 	stopAllocs := startAllocProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_MEMPROFILE"), env.name, workers))
@@ -495,6 +501,10 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 	wg.Wait()
 	res.wall, res.cpu, res.pgCPU = time.Since(runStart), processCPU()-cpuBefore, postgresCPU()-pgBefore
 	res.requests = int(counted.Load())
+	var memAfter runtime.MemStats
+	runtime.ReadMemStats(&memAfter)
+	res.allocs, res.allocBytes = memAfter.Mallocs-memBefore.Mallocs, memAfter.TotalAlloc-memBefore.TotalAlloc
+	res.gcs = memAfter.NumGC - memBefore.NumGC
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		res.load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
@@ -810,9 +820,11 @@ func (r *loadResult) verdict(db string, workers int) string {
 	perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(max(r.requests, 1)) }
 	return fmt.Sprintf("%s, %d workers: %.0f suggestions/s sustained (slowest second %d), p99 %s ms, %d errors: target 2,000/s at p99 ≤ 50 ms %s\n"+
 		"CPU: this process (client and server) used %.2f cores, %.2f ms a request; PostgreSQL %.2f cores, %.2f ms a request; load average at the end %s\n"+
+		"allocations (client and server): %.0f a request, %.0f KB a request, %d collections\n"+
 		"suggestions in each second: %s",
 		db, workers, rps, worst, ms(p99), r.errs[classSuggestion], met,
-		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load, strings.Join(seconds, " "))
+		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load,
+		float64(r.allocs)/float64(max(r.requests, 1)), float64(r.allocBytes)/1024/float64(max(r.requests, 1)), r.gcs, strings.Join(seconds, " "))
 }
 
 // processCPU is the CPU time this process has used, user and system.
