@@ -45,7 +45,10 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 
 // cityPopulation gives the documents kept of the city cityID the city's new
 // population, as the follower would have read them again. A read under way
-// that started before does not put an older version back (gen).
+// that started before does not put an older version back (gen); one that
+// checked gen just before and adds just after this pass keeps the old
+// population, of the same size class: the index reads nothing else of it,
+// and the pages and the API read a population from the city's row.
 func (c *docCache) cityPopulation(cityID string, population int64) {
 	if c == nil {
 		return
