@@ -48,8 +48,9 @@ import (
 // counted, LOADTEST_WORKERS (default 8,16) a comma-separated list of worker counts
 // tried one after the other on the same setup, LOADTEST_AUTH=all sends the API
 // key with every request (by default only the writes send it: the reads are of
-// public data), and LOADTEST_CPUPROFILE, when set, a file name prefix for a CPU
-// profile of each run (warm-up included, setup not).
+// public data), LOADTEST_CPUPROFILE, when set, a file name prefix for a CPU
+// profile of each run (warm-up included, setup not), and LOADTEST_MEMPROFILE the
+// same for its allocations.
 func TestLoad(t *testing.T) {
 	cfg := loadConfigFromEnv(t)
 	corpus := matcher.CorpusConfig{Docs: 100_000, Seed: 7}
@@ -194,6 +195,17 @@ func setupLoad(t *testing.T, db profilestest.DB, docs, queries []matcher.Doc) *l
 	go env.follower.Run(t.Context())
 	built := time.Now()
 	env.seed(t)
+	// The index applies the seeded rows from the feed, as it would any write:
+	// waiting for it here keeps that setup work out of the first run.
+	head, err := store.ReadFeedHead(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := env.follower.WaitFor(wctx, head.Last); err != nil {
+		t.Fatalf("the index did not apply the seeded rows: %v", err)
+	}
 	if _, err := store.DB().ExecContext(ctx, "ANALYZE"); err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +367,12 @@ func suggestionPath(challenge, kind string) string {
 // do sends one request and reads the whole answer. Writes send the API key;
 // reads only when keyedReads is set: public data needs none.
 func (env *loadEnv) do(method, path, contentType string, body []byte, header ...string) (int, []byte, error) {
+	return env.doInto(new(bytes.Buffer), method, path, contentType, body, header...)
+}
+
+// doInto is do reading the answer into buf, which a worker keeps from one
+// request to the next: the answer is valid until buf's next use.
+func (env *loadEnv) doInto(buf *bytes.Buffer, method, path, contentType string, body []byte, header ...string) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -377,8 +395,9 @@ func (env *loadEnv) do(method, path, contentType string, body []byte, header ...
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, out, err
+	buf.Reset()
+	_, err = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, buf.Bytes(), err
 }
 
 // The classes of requests the report gives figures for.
@@ -412,6 +431,10 @@ type loadResult struct {
 	wall, cpu, pgCPU time.Duration
 	requests         int // every request of the run, warm-up included
 	load             string
+	// What the process allocated over the run (client and server), and
+	// its collections: the same on a loaded machine as on a quiet one.
+	allocs, allocBytes uint64
+	gcs                uint32
 }
 
 // runLoad runs workers workers for the warm-up then the measured time.
@@ -437,8 +460,11 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 		}
 		res.versions[id] = p.Version
 	}
+	var memBefore runtime.MemStats
+	runtime.ReadMemStats(&memBefore)
 	cpuBefore, pgBefore, runStart := processCPU(), postgresCPU(), time.Now()
 	stop := startProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_CPUPROFILE"), env.name, workers))
+	stopAllocs := startAllocProfile(t, fmt.Sprintf("%s.%s.%d", os.Getenv("LOADTEST_MEMPROFILE"), env.name, workers))
 	windowStart := time.Now().Add(cfg.warmup)
 	end := windowStart.Add(cfg.duration)
 	var seq atomic.Int64     // numbers the writes, so that every created name is unique
@@ -475,11 +501,18 @@ func runLoad(t *testing.T, env *loadEnv, cfg loadConfig, workers int) *loadResul
 	wg.Wait()
 	res.wall, res.cpu, res.pgCPU = time.Since(runStart), processCPU()-cpuBefore, postgresCPU()-pgBefore
 	res.requests = int(counted.Load())
+	var memAfter runtime.MemStats
+	runtime.ReadMemStats(&memAfter)
+	res.allocs, res.allocBytes = memAfter.Mallocs-memBefore.Mallocs, memAfter.TotalAlloc-memBefore.TotalAlloc
+	res.gcs = memAfter.NumGC - memBefore.NumGC
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		res.load = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 	if stop != nil {
 		stop()
+	}
+	if stopAllocs != nil {
+		stopAllocs()
 	}
 	for w := range workers {
 		for c := range classCount {
@@ -511,6 +544,34 @@ func startProfile(t *testing.T, path string) func() {
 	}
 }
 
+// startAllocProfile writes the allocation profile at the start of a run into
+// path+".before" when LOADTEST_MEMPROFILE is set, and returns what writes it
+// again at the end into path: what the run allocated is the difference,
+// `go tool pprof -sample_index=alloc_space -diff_base path.before path`. It
+// returns nil when the variable is not set.
+func startAllocProfile(t *testing.T, path string) func() {
+	t.Helper()
+	if os.Getenv("LOADTEST_MEMPROFILE") == "" {
+		return nil
+	}
+	write := func(name string) {
+		runtime.GC() // the profile is as of the last collection
+		f, err := os.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(path + ".before")
+	return func() {
+		write(path)
+		t.Logf("allocation profile of the run in %s (base %s.before)", path, path)
+	}
+}
+
 func (r *loadResult) sample(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -525,6 +586,7 @@ type loadWorker struct {
 	res *loadResult
 	rng *mrand.Rand
 	seq *atomic.Int64
+	buf bytes.Buffer // the last answer read
 }
 
 // one sends the worker's n-th request, drawn from the mix: 80% suggestions, 15%
@@ -562,7 +624,7 @@ func (wk *loadWorker) read() error {
 }
 
 func (wk *loadWorker) get(path string) error {
-	status, body, err := wk.env.do(http.MethodGet, path, "", nil)
+	status, body, err := wk.env.doInto(&wk.buf, http.MethodGet, path, "", nil)
 	return checkStatus(http.MethodGet, path, status, body, err)
 }
 
@@ -604,7 +666,7 @@ func (wk *loadWorker) write() error {
 }
 
 func (wk *loadWorker) create(path, body, idempotencyKey string, ids *[]string) error {
-	status, out, err := wk.env.do(http.MethodPost, path, "application/json", []byte(body), "Idempotency-Key", idempotencyKey)
+	status, out, err := wk.env.doInto(&wk.buf, http.MethodPost, path, "application/json", []byte(body), "Idempotency-Key", idempotencyKey)
 	if err := checkStatus(http.MethodPost, path, status, out, err); err != nil {
 		return err
 	}
@@ -621,7 +683,7 @@ func (wk *loadWorker) create(path, body, idempotencyKey string, ids *[]string) e
 }
 
 func (wk *loadWorker) patch(path, id, body string) error {
-	status, out, err := wk.env.do(http.MethodPatch, path, "application/merge-patch+json", []byte(body))
+	status, out, err := wk.env.doInto(&wk.buf, http.MethodPatch, path, "application/merge-patch+json", []byte(body))
 	if err := checkStatus(http.MethodPatch, path, status, out, err); err != nil {
 		return err
 	}
@@ -741,10 +803,13 @@ func (r *loadResult) verdict(db string, workers int) string {
 	slices.Sort(lat)
 	rps := float64(len(lat)) / r.duration.Seconds()
 	worst := int64(-1)
+	var seconds []string
 	for i := range int(r.duration / time.Second) {
-		if n := r.perSecond[i].Load(); worst < 0 || n < worst {
+		n := r.perSecond[i].Load()
+		if worst < 0 || n < worst {
 			worst = n
 		}
+		seconds = append(seconds, strconv.FormatInt(n, 10))
 	}
 	p99 := quantile(lat, 0.99)
 	met := "met"
@@ -754,9 +819,12 @@ func (r *loadResult) verdict(db string, workers int) string {
 	cores := func(d time.Duration) float64 { return d.Seconds() / r.wall.Seconds() }
 	perReq := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(max(r.requests, 1)) }
 	return fmt.Sprintf("%s, %d workers: %.0f suggestions/s sustained (slowest second %d), p99 %s ms, %d errors: target 2,000/s at p99 ≤ 50 ms %s\n"+
-		"CPU: this process (client and server) used %.2f cores, %.2f ms a request; PostgreSQL %.2f cores, %.2f ms a request; load average at the end %s",
+		"CPU: this process (client and server) used %.2f cores, %.2f ms a request; PostgreSQL %.2f cores, %.2f ms a request; load average at the end %s\n"+
+		"allocations (client and server): %.0f a request, %.0f KB a request, %d collections\n"+
+		"suggestions in each second: %s",
 		db, workers, rps, worst, ms(p99), r.errs[classSuggestion], met,
-		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load)
+		cores(r.cpu), perReq(r.cpu), cores(r.pgCPU), perReq(r.pgCPU), r.load,
+		float64(r.allocs)/float64(max(r.requests, 1)), float64(r.allocBytes)/1024/float64(max(r.requests, 1)), r.gcs, strings.Join(seconds, " "))
 }
 
 // processCPU is the CPU time this process has used, user and system.

@@ -191,6 +191,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = wholeJSON{}
 	e.IPExtractor = IPExtractor(cfg.TrustedProxies)
 	s.sp = speaker{cat: locale.MustLoad(), base: cfg.PublicURL}
 	e.HTTPErrorHandler = errorHandler(s.log, s.sp)

@@ -2,8 +2,10 @@ package workflow_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -403,5 +405,91 @@ func TestFeedPruning(t *testing.T) {
 			Description: "Tri.", Language: "fr", Themes: []string{"waste"}}))
 		eventually(t, "write after the pruning indexed", hasDoc(f, p.ID))
 		eventually(t, "write after the pruning indexed by the rebuilt follower", hasDoc(behind, p.ID))
+	})
+}
+
+// A city's change reaches its documents whether or not it changes how they
+// are indexed: after a new population, in the same size class or in another,
+// or a new name, the documents carry the city's population, and the answers
+// change exactly when the size class does.
+func TestCityChangesReachTheirDocuments(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		ctx := context.Background()
+		s := profilestest.OpenStore(t, db)
+		an := matcher.NewAnalyzer(workflow.NewLexicon(s.Taxonomy()))
+		f := workflow.NewFollower(s, workflow.NewMatchingOnStore(s, an, quiet, workflow.StoreTexts{}), quiet,
+			workflow.FollowerConfig{Poll: 20 * time.Millisecond})
+		if err := f.Build(ctx); err != nil {
+			t.Fatal(err)
+		}
+		run(t, f)
+		w := profilestest.OpenStore(t, db)
+		pop := int64(200_000)
+		city := must[profiles.City](t)(w.CreateCity(ctx, profiles.CityInput{Name: profilestest.Name("Lyon"), Country: "FR", Region: "europe",
+			Languages: []string{"fr"}, Population: &pop}))
+		other := must[profiles.City](t)(w.CreateCity(ctx, profiles.CityInput{Name: profilestest.Name("Nantes"), Country: "FR", Region: "europe",
+			Languages: []string{"fr"}, Population: &pop}))
+		challenge := must[profiles.Challenge](t)(w.CreateChallenge(ctx, profiles.ChallengeInput{CityID: city.ID, Title: "Collecte des biodéchets",
+			Description: "Nos marchés jettent leurs déchets organiques.", Language: "fr", Themes: []string{"waste"}}))
+		var own []string // the documents of city
+		practice := func(cityID string, i int) string {
+			return must[profiles.Practice](t)(w.CreatePractice(ctx, profiles.PracticeInput{CityID: cityID, Title: fmt.Sprintf("Compostage au marché %d", i),
+				Description: "Les marchands trient les déchets organiques.", Language: "fr", Themes: []string{"waste"}})).ID
+		}
+		own = append(own, practice(city.ID, 0), practice(city.ID, 1), challenge.ID)
+		elsewhere := practice(other.ID, 2)
+		expert := must[profiles.Expert](t)(w.CreateExpert(ctx, profiles.ExpertInput{Name: "Aminata Diallo", Role: "technical_officer", Country: "FR",
+			Languages: []string{"fr"}, Themes: []string{"waste"}, CityID: &city.ID, Bio: "Collecte et compostage des déchets."}))
+		own = append(own, expert.ID)
+		for _, id := range append([]string{elsewhere}, own...) {
+			eventually(t, "created "+id+" indexed", hasDoc(f, id)) // and its texts read into the cache
+		}
+		answer := func() string {
+			no := false
+			page, err := f.Matching().Index().SuggestPage(matcher.Query{ChallengeID: challenge.ID, RequireSharedLanguage: &no, SimilarContext: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Items) == 0 {
+				t.Fatal("no suggestion to compare")
+			}
+			b, _ := json.Marshal(page)
+			return string(b)
+		}
+		before := answer()
+		if !strings.Contains(before, `"geography.same_size"`) {
+			t.Fatalf("two intermediary cities: no same size in %s", before)
+		}
+		// 300,000 stays intermediary, 2,000,000 is a metropolis, 40,000 small;
+		// the name changes nothing the documents carry.
+		for _, step := range []struct {
+			pop     int64
+			name    string
+			changed bool // whether the answers change
+		}{{300_000, city.Name + " Métropole", false}, {2_000_000, city.Name, true}, {2_500_000, city.Name, false}, {40_000, city.Name, false}} {
+			must[profiles.City](t)(w.UpdateCity(ctx, city.ID, profiles.CityUpdate{Apply: func(in profiles.CityInput) (profiles.CityInput, error) {
+				in.Population, in.Name = &step.pop, step.name
+				return in, nil
+			}}))
+			eventually(t, fmt.Sprintf("population %d reached the city's documents", step.pop), func() bool {
+				for _, id := range own {
+					if d, _ := docOf(f, id); d.Population != step.pop {
+						return false
+					}
+				}
+				return f.Matching().CityName(city.ID) == step.name
+			})
+			if d, _ := docOf(f, elsewhere); d.Population != pop {
+				t.Errorf("population %d: the other city's practice carries %d", step.pop, d.Population)
+			}
+			got := answer()
+			if step.changed == (got == before) {
+				t.Errorf("population %d: answers changed %v, want %v:\nbefore %s\nafter  %s", step.pop, got != before, step.changed, before, got)
+			}
+			if step.pop > 1_000_000 && !strings.Contains(got, `"geography.other_size"`) {
+				t.Errorf("population %d: no other size in %s", step.pop, got)
+			}
+			before = got
+		}
 	})
 }

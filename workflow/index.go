@@ -317,7 +317,8 @@ func (m *Matching) gone(id string, err error) error {
 }
 
 // applyCity refreshes what the city's documents inherit from it: country, region,
-// size and working languages.
+// size and working languages. A change that leaves all of them as the index
+// has them reads no document again.
 func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 	if c.Deleted {
 		m.mu.Lock()
@@ -333,10 +334,26 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 		}
 		return err
 	}
+	now := contextOf(city)
 	m.mu.Lock()
-	m.cities[c.ID] = contextOf(city)
-	m.regions = regionsOf(m.cities)
+	was, known := m.cities[c.ID]
+	m.cities[c.ID] = now
+	if !known || was.country != now.country || was.region != now.region {
+		m.regions = regionsOf(m.cities)
+	}
 	m.mu.Unlock()
+	// When the index holds the city's documents as they are (a new name, a
+	// population in the same size class), reading them all again from the
+	// store only to find them unchanged was most of what a city PATCH cost.
+	// The texts kept for them carry the population: those of an index that
+	// reads its texts through the cache are brought up to date here, while
+	// an index that keeps its documents gets them again.
+	if known && sameInheritance(was, now) && (m.texts != nil || was.population == now.population) {
+		if was.population != now.population {
+			m.texts.cityPopulation(c.ID, now.population)
+		}
+		return nil
+	}
 	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{CityID: c.ID}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
 			if err := m.upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
@@ -377,4 +394,13 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 		}
 		return nil
 	})
+}
+
+// sameInheritance reports whether the documents of a city that was a and is
+// now b are indexed alike: they inherit its country, region and working
+// languages, and of its population only the size class (the name is read
+// from the city when an answer is put in words).
+func sameInheritance(a, b cityContext) bool {
+	return a.country == b.country && a.region == b.region && slices.Equal(a.languages, b.languages) &&
+		matcher.SizeClass(a.population) == matcher.SizeClass(b.population)
 }

@@ -43,6 +43,27 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 	c.docs.Add(id, *d)
 }
 
+// cityPopulation gives the documents kept of the city cityID the city's new
+// population, as the follower would have read them again. A read under way
+// that started before does not put an older version back (gen); one that
+// checked gen just before and adds just after this pass keeps the old
+// population, of the same size class: the index reads nothing else of it,
+// and the pages and the API read a population from the city's row.
+func (c *docCache) cityPopulation(cityID string, population int64) {
+	if c == nil {
+		return
+	}
+	c.gen.Add(1)
+	for _, id := range c.docs.Keys() {
+		d, ok := c.docs.Peek(id)
+		if !ok || d.CityID != cityID || d.Population == population {
+			continue
+		}
+		d.Population = population
+		c.docs.Add(id, d)
+	}
+}
+
 // lookupTimeout bounds one read of a document's texts: the evidence of a
 // suggestion waits for it.
 const lookupTimeout = 5 * time.Second
