@@ -149,10 +149,18 @@ func (w *Workflows) newJobs(cfg JobConfig) error {
 // short is tried again by the next worker to claim it, here or on another
 // replica. It returns once the workers have stopped.
 func (w *Workflows) RunJobs(ctx context.Context) error {
+	// A shutdown that comes while the workers start (the service may be
+	// stopped as soon as it answers) is a stop, not a failure.
 	if err := w.queueLeftRounds(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return err
 	}
 	if err := w.jobs.client.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("start the job workers: %w", err)
 	}
 	<-ctx.Done()
