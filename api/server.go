@@ -209,7 +209,7 @@ func New(cfg Config) *echo.Echo {
 		} else {
 			// Before the rest, so that every request is measured, refused
 			// ones too, with the status sent.
-			e.Use(requestMetrics(m))
+			e.Use(m.Middleware())
 		}
 	}
 	if mw := cors(cfg.CORSOrigins); mw != nil {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"matchmaker/metrics"
 	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/volunteers"
@@ -17,23 +16,6 @@ import (
 // This file is what the pages tell the operators: every request in the
 // service's request metrics, every form sent in the audit trail, the same as
 // the JSON API's (api/metrics.go, api/guard.go).
-
-// measure records every page request in the request metrics under its route
-// pattern. It answers an error itself, so that the status recorded is the
-// one sent.
-func measure(m *metrics.Requests) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			done := m.Start()
-			err := next(c)
-			if err != nil && !c.Response().Committed {
-				c.Error(err)
-			}
-			done(c.Path(), c.Request().Method, c.Response().Status)
-			return err
-		}
-	}
-}
 
 // successStatus is the status a form answers when its write is done: a
 // redirect to the page that shows it, for most (so that reloading does not

@@ -155,7 +155,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		}
 		// Before the rest, so that every request is measured, refused ones
 		// too, with the status sent.
-		e.Use(measure(m))
+		e.Use(m.Middleware())
 	}
 	e.Use(
 		middleware.RecoverWithConfig(middleware.RecoverConfig{DisablePrintStack: true, LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
