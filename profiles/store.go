@@ -327,6 +327,17 @@ func likePattern(q string) string {
 type Page struct {
 	Limit int
 	After string
+	// NoTotal spares the count of every matching row, for a reader that
+	// shows none (a page of a list, a search): ListResult.Total is then 0.
+	// Counting is a pass over every match, where a page is the first few.
+	NoTotal bool
+	// CountUpTo, when positive, stops the count there: a ListResult.Total
+	// equal to it means that many or more. A page that says "1,000 or
+	// more" need not count a hundred thousand rows.
+	CountUpTo int
+	// Newest lists the newest rows first (IDs are in creation order),
+	// After then continuing towards older ones.
+	Newest bool
 
 	// batch lifts MaxLimit for the store's own full scans.
 	batch bool
@@ -351,10 +362,48 @@ func (p Page) limit() int {
 // paginate orders by ID, the stable order of every list, and fetches one row more
 // than asked to tell whether there is a next page.
 func paginate(q *bun.SelectQuery, alias string, p Page) *bun.SelectQuery {
+	if p.Newest {
+		if p.After != "" {
+			q = q.Where("?.id < ?", bun.Ident(alias), p.After)
+		}
+		return q.OrderExpr("?.id DESC", bun.Ident(alias)).Limit(p.limit() + 1)
+	}
 	if p.After != "" {
 		q = q.Where("?.id > ?", bun.Ident(alias), p.After)
 	}
 	return q.OrderExpr("?.id ASC", bun.Ident(alias)).Limit(p.limit() + 1)
+}
+
+// count counts the rows q selects, or up to p.CountUpTo of them.
+func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, error) {
+	if p.CountUpTo <= 0 {
+		return q.Count(ctx)
+	}
+	var n int
+	err := db.NewSelect().ColumnExpr("COUNT(*)").TableExpr("(?) AS matching", q.ColumnExpr("1").Limit(p.CountUpTo)).Scan(ctx, &n)
+	return n, err
+}
+
+// pageByIDs reads one page of rows in two steps: the IDs first, from
+// filtered (a query of the rows' model with the filters applied), then the
+// rows of those IDs into rows (a query of the model into the slice). The
+// first step reads only what the filters name, which the indexes on (id,
+// status, search_key) and on the lists' (value, owner) hold, so that neither
+// a page nor a search of a word nobody wrote reads the rows' texts; the
+// second reads a page of rows by their primary key.
+func pageByIDs(ctx context.Context, filtered, rows *bun.SelectQuery, alias string, p Page) error {
+	var ids []string
+	if err := paginate(filtered.ColumnExpr("?.id", bun.Ident(alias)), alias, p).Scan(ctx, &ids); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	order := "?.id ASC"
+	if p.Newest {
+		order = "?.id DESC"
+	}
+	return rows.Where("?.id IN (?)", bun.Ident(alias), bun.List(ids)).OrderExpr(order, bun.Ident(alias)).Scan(ctx)
 }
 
 // scanBatch is how many rows a full scan reads at a time.
@@ -362,8 +411,11 @@ const scanBatch = 1000
 
 // scanAll pages through a list in batches, calling fn on each, for the match index
 // that is built from every row at start and refreshed a city at a time.
-func scanAll[T any](ctx context.Context, find func(Page) (ListResult[T], error), fn func([]T) error) error {
-	p := Page{Limit: scanBatch, batch: true}
+func scanAll[T any](ctx context.Context, asked Page, find func(Page) (ListResult[T], error), fn func([]T) error) error {
+	p := Page{Limit: scanBatch, batch: true, Newest: asked.Newest, NoTotal: true}
+	if asked.Limit > 0 && asked.Limit < scanBatch {
+		p.Limit = asked.Limit
+	}
 	for {
 		r, err := find(p)
 		if err != nil {
@@ -382,36 +434,41 @@ func scanAll[T any](ctx context.Context, find func(Page) (ListResult[T], error),
 }
 
 // ScanCities calls fn with every city that f selects, a batch at a time, in ID
-// order; f's Page is ignored.
+// order (the newest first with f.Page.Newest), f.Page.Limit at a time when
+// it is under a thousand; f's Page is otherwise ignored.
 func (s *Store) ScanCities(ctx context.Context, f CityFilter, fn func([]City) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[City], error) {
+	return scanAll(ctx, f.Page, func(p Page) (ListResult[City], error) {
 		f.Page = p
 		return s.FindCities(ctx, f)
 	}, fn)
 }
 
 // ScanPractices calls fn with every practice that f selects, a batch at a time, in ID
-// order; f's Page is ignored.
+// order (the newest first with f.Page.Newest), f.Page.Limit at a time when
+// it is under a thousand; f's Page is otherwise ignored.
+// An error of fn stops the scan and is returned.
 func (s *Store) ScanPractices(ctx context.Context, f PracticeFilter, fn func([]Practice) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Practice], error) {
+	return scanAll(ctx, f.Page, func(p Page) (ListResult[Practice], error) {
 		f.Page = p
 		return s.FindPractices(ctx, f)
 	}, fn)
 }
 
 // ScanChallenges calls fn with every challenge that f selects, a batch at a time, in ID
-// order; f's Page is ignored.
+// order (the newest first with f.Page.Newest), f.Page.Limit at a time when
+// it is under a thousand; f's Page is otherwise ignored.
 func (s *Store) ScanChallenges(ctx context.Context, f ChallengeFilter, fn func([]Challenge) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Challenge], error) {
+	return scanAll(ctx, f.Page, func(p Page) (ListResult[Challenge], error) {
 		f.Page = p
 		return s.FindChallenges(ctx, f)
 	}, fn)
 }
 
 // ScanExperts calls fn with every expert that f selects, a batch at a time, in ID
-// order; f's Page is ignored.
+// order (the newest first with f.Page.Newest), f.Page.Limit at a time when
+// it is under a thousand; f's Page is otherwise ignored.
 func (s *Store) ScanExperts(ctx context.Context, f ExpertFilter, fn func([]Expert) error) error {
-	return scanAll(ctx, func(p Page) (ListResult[Expert], error) {
+	return scanAll(ctx, f.Page, func(p Page) (ListResult[Expert], error) {
 		f.Page = p
 		return s.FindExperts(ctx, f)
 	}, fn)
@@ -565,9 +622,14 @@ func listOrEmpty(m map[string][]string, owner string) []string {
 }
 
 // existsIn adds a filter keeping rows whose list in spec holds value.
+//
+// It is written as "id IN (the owners holding value)" rather than as a
+// correlated EXISTS: with its statistics (Store.Analyze), SQLite then walks
+// the list's own index for value, or the rows in ID order for a page, where
+// the EXISTS form made it walk another index (status) and test every row.
 func existsIn(q *bun.SelectQuery, spec listSpec, alias, value string) *bun.SelectQuery {
-	return q.Where("EXISTS (SELECT 1 FROM ? AS l WHERE l.? = ?.id AND l.? = ?)",
-		bun.Ident(spec.table), bun.Ident(spec.owner), bun.Ident(alias), bun.Ident(spec.column), value)
+	return q.Where("?.id IN (SELECT l.? FROM ? AS l WHERE l.? = ?)",
+		bun.Ident(alias), bun.Ident(spec.owner), bun.Ident(spec.table), bun.Ident(spec.column), value)
 }
 
 // cityExists reports whether a city with id exists, inside db (a transaction).

@@ -170,15 +170,15 @@ func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResult[Challenge], error) {
 	// A full scan needs no total, and counting a large table per batch is not free.
 	total := 0
-	if !f.Page.batch {
+	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))).Count(ctx)
+		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))), f.Page)
 		if err != nil {
 			return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
 		}
 	}
 	var rows []challengeRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "ch", f.Page).Scan(ctx); err != nil {
+	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))), s.idb().NewSelect().Model(&rows), "ch", f.Page); err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	ids := make([]string, len(rows))

@@ -127,15 +127,15 @@ func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City], error) {
 	// A full scan needs no total, and counting a large table per batch is not free.
 	total := 0
-	if !f.Page.batch {
+	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = f.apply(s.idb().NewSelect().Model((*cityRow)(nil))).Count(ctx)
+		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*cityRow)(nil))), f.Page)
 		if err != nil {
 			return ListResult[City]{}, fmt.Errorf("count cities: %w", err)
 		}
 	}
 	var rows []cityRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "c", f.Page).Scan(ctx); err != nil {
+	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*cityRow)(nil))), s.idb().NewSelect().Model(&rows), "c", f.Page); err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	ids := make([]string, len(rows))

@@ -227,15 +227,15 @@ func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Expert], error) {
 	// A full scan needs no total, and counting a large table per batch is not free.
 	total := 0
-	if !f.Page.batch {
+	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = f.apply(s.idb().NewSelect().Model((*expertRow)(nil))).Count(ctx)
+		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*expertRow)(nil))), f.Page)
 		if err != nil {
 			return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
 		}
 	}
 	var rows []expertRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "e", f.Page).Scan(ctx); err != nil {
+	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*expertRow)(nil))), s.idb().NewSelect().Model(&rows), "e", f.Page); err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
 	ids := make([]string, len(rows))

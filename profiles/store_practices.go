@@ -169,11 +169,12 @@ func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 
 // cityContext filters rows of alias by the country and region of their city.
 func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQuery {
+	// "city_id IN (…)" rather than a correlated EXISTS, as existsIn says.
 	if country != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM cities AS cc WHERE cc.id = ?.city_id AND cc.country = ?)", bun.Ident(alias), strings.ToUpper(country))
+		q = q.Where("?.city_id IN (SELECT cc.id FROM cities AS cc WHERE cc.country = ?)", bun.Ident(alias), strings.ToUpper(country))
 	}
 	if region != "" {
-		q = q.Where("EXISTS (SELECT 1 FROM cities AS cr WHERE cr.id = ?.city_id AND cr.region = ?)", bun.Ident(alias), region)
+		q = q.Where("?.city_id IN (SELECT cr.id FROM cities AS cr WHERE cr.region = ?)", bun.Ident(alias), region)
 	}
 	return q
 }
@@ -182,15 +183,15 @@ func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQ
 func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult[Practice], error) {
 	// A full scan needs no total, and counting a large table per batch is not free.
 	total := 0
-	if !f.Page.batch {
+	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))).Count(ctx)
+		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))), f.Page)
 		if err != nil {
 			return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
 		}
 	}
 	var rows []practiceRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "p", f.Page).Scan(ctx); err != nil {
+	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))), s.idb().NewSelect().Model(&rows), "p", f.Page); err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
 	ids := make([]string, len(rows))

@@ -638,9 +638,9 @@ func (f ProposalFilter) unfiltered() bool {
 // (which is creation order), with their lists.
 func (s *Store) FindProposals(ctx context.Context, f ProposalFilter) (ListResult[Proposal], error) {
 	total := 0
-	if !f.Page.batch {
+	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = f.apply(s.idb().NewSelect().Model((*proposalRow)(nil))).Count(ctx)
+		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*proposalRow)(nil))), f.Page)
 		if err != nil {
 			return ListResult[Proposal]{}, fmt.Errorf("count proposals: %w", err)
 		}

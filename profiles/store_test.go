@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,6 +349,112 @@ func TestListsPaginateAndFilter(t *testing.T) {
 					t.Fatalf("got %d items (total %d), want %d: %v", len(r.Items), r.Total, tc.want, err)
 				}
 			})
+		}
+	})
+}
+
+// TestCountsForPages checks the two ways a page spares counting every row:
+// no total at all, or a count that stops; and that refreshing the query
+// statistics changes no answer.
+func TestCountsForPages(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx := context.Background()
+		for i := range 7 {
+			mustCity(t, s, newCity(fmt.Sprintf("Ciudad %d", i), "UY", "latin_america", "es"))
+		}
+		mustCity(t, s, newCity("Lyon", "FR", "europe", "fr"))
+		all, err := s.FindCities(ctx, profiles.CityFilter{Page: profiles.Page{Limit: 3}})
+		if err != nil || all.Total != 8 {
+			t.Fatalf("counted: %d, %v", all.Total, err)
+		}
+		cases := []struct {
+			name      string
+			f         profiles.CityFilter
+			wantTotal int
+			wantItems int
+		}{
+			{"no total", profiles.CityFilter{Page: profiles.Page{Limit: 3, NoTotal: true}}, 0, 3},
+			{"count stops", profiles.CityFilter{Page: profiles.Page{Limit: 3, CountUpTo: 5}}, 5, 3},
+			{"count below the stop", profiles.CityFilter{Region: "latin_america", Page: profiles.Page{Limit: 3, CountUpTo: 100}}, 7, 3},
+			{"count stops on a filter", profiles.CityFilter{Language: "es", Page: profiles.Page{Limit: 10, CountUpTo: 2}}, 2, 7},
+			{"count of none", profiles.CityFilter{Region: "africa", Page: profiles.Page{CountUpTo: 5}}, 0, 0},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r, err := s.FindCities(ctx, tc.f)
+				if err != nil || r.Total != tc.wantTotal || len(r.Items) != tc.wantItems {
+					t.Fatalf("total %d, %d items (%v); want %d, %d", r.Total, len(r.Items), err, tc.wantTotal, tc.wantItems)
+				}
+				if tc.wantItems == 3 && r.Items[0].ID != all.Items[0].ID {
+					t.Fatalf("first item %s, want %s: the page changed with the count", r.Items[0].ID, all.Items[0].ID)
+				}
+			})
+		}
+		if err := s.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.FindCities(ctx, profiles.CityFilter{Region: "latin_america", Language: "es"})
+		if err != nil || again.Total != 7 || len(again.Items) != 7 {
+			t.Fatalf("after Analyze: %d of %d, %v", len(again.Items), again.Total, err)
+		}
+		if err := s.InTx(ctx, func(tx *profiles.Store) error { return tx.Analyze(ctx) }); err == nil {
+			t.Fatal("Analyze ran inside a transaction")
+		}
+	})
+}
+
+// TestCountByRegion checks the home page's counts against the lists they
+// summarise: drafts are not counted, experts are counted in their city's
+// region, and a region with nothing is there with zeros.
+func TestCountByRegion(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx := context.Background()
+		lyon := mustCity(t, s, newCity("Lyon", "FR", "europe", "fr"))
+		bilbao := mustCity(t, s, newCity("Bilbao", "ES", "europe", "es"))
+		dakar := mustCity(t, s, newCity("Dakar", "SN", "africa", "fr"))
+		for _, p := range []profiles.PracticeInput{
+			{CityID: lyon.ID, Title: "Zone à faibles émissions", Description: "d", Language: "fr", Themes: []string{"air_quality"}},
+			{CityID: bilbao.ID, Title: "Compostaje", Description: "d", Language: "es", Themes: []string{"waste"}},
+			{CityID: dakar.ID, Title: "Pré-collecte", Description: "d", Language: "fr", Themes: []string{"waste"}, Status: "draft"},
+		} {
+			if _, err := s.CreatePractice(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, in := range []profiles.ExpertInput{
+			{Name: "Aminata Diallo", Role: "technical_officer", Country: "SN", Languages: []string{"fr"}, CityID: &dakar.ID},
+			{Name: "Jeanne Martin", Role: "technical_officer", Country: "FR", Languages: []string{"fr"}},
+		} {
+			if _, err := s.CreateExpert(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.CountByRegion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(profiles.Regions) {
+			t.Fatalf("%d regions, want %d", len(got), len(profiles.Regions))
+		}
+		none := ""
+		for i, rc := range got {
+			if rc.Region != profiles.Regions[i] {
+				t.Fatalf("region %d is %s, want %s", i, rc.Region, profiles.Regions[i])
+			}
+			cs, err1 := s.FindCities(ctx, profiles.CityFilter{Region: rc.Region})
+			ps, err2 := s.FindPractices(ctx, profiles.PracticeFilter{Region: rc.Region, DraftsOf: &none})
+			xs, err3 := s.FindExperts(ctx, profiles.ExpertFilter{Region: rc.Region})
+			if err := errors.Join(err1, err2, err3); err != nil {
+				t.Fatal(err)
+			}
+			if rc.Cities != cs.Total || rc.Practices != ps.Total || rc.Experts != xs.Total {
+				t.Errorf("%s: %d cities, %d practices, %d experts; the lists say %d, %d, %d",
+					rc.Region, rc.Cities, rc.Practices, rc.Experts, cs.Total, ps.Total, xs.Total)
+			}
+		}
+		if got[slices.Index(profiles.Regions, "europe")].Practices != 2 || got[slices.Index(profiles.Regions, "africa")].Practices != 0 ||
+			got[slices.Index(profiles.Regions, "africa")].Experts != 1 {
+			t.Errorf("counts %+v: want 2 practices in europe, the draft of Africa not counted, Dakar's expert counted", got)
 		}
 	})
 }

@@ -64,6 +64,9 @@ func benchPages(b *testing.B, svc *browsertest.Service) {
 		{"practice", "/practices/" + practices.Items[0].ID, nil},
 		{"experts", "/experts", nil},
 		{"search", "/search?q=water", nil},
+		// A word no name or title holds: every key is read.
+		{"search_nothing", "/search?q=xylophone", nil},
+		{"practices_search", "/practices?q=water", nil},
 		{"compare", "/compare?theme=waste", nil},
 		{"challenge_practices", ch, nil},
 		{"challenge_experts", ch + "?kind=experts", nil},
@@ -130,7 +133,7 @@ func pagesBenchRows(b *testing.B) int {
 
 // importScaled imports n rows of the demo network scaled up (demo.Scale) into
 // db with transfer.Importer, as `matchmaker import` does.
-func importScaled(b *testing.B, db profilestest.DB, n int) {
+func importScaled(b testing.TB, db profilestest.DB, n int) {
 	b.Helper()
 	bufs := map[string]*bytes.Buffer{}
 	writers := map[string]*csv.Writer{}
@@ -214,5 +217,8 @@ func importScaled(b *testing.B, db profilestest.DB, n int) {
 	store := profilestest.OpenStore(b, db)
 	if _, err := transfer.NewImporter(store).Import(context.Background(), sources, transfer.Options{}); err != nil {
 		b.Fatalf("import %d rows: %v", n, err)
+	}
+	if err := store.Analyze(context.Background()); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -62,6 +62,13 @@ type listPage[T any] struct {
 	Names map[string]string
 }
 
+// listCountUpTo is where a list page stops counting: it says "1,000 results
+// or more" rather than count every row of a large network on each visit.
+const listCountUpTo = 1000
+
+// CountStopped reports whether Total is where the count stopped, not all.
+func (l listPage[T]) CountStopped() bool { return l.Total >= listCountUpTo }
+
 func withChoices[T any](s *Server, f filters, res profiles.ListResult[T], base string) listPage[T] {
 	lp := listPage[T]{Filters: f, Items: res.Items, Total: res.Total, Regions: profiles.Regions, Langs: filterLangs,
 		Themes: s.store.Taxonomy().Themes(), Names: map[string]string{}}
@@ -84,7 +91,7 @@ const pageSize = 24
 func (s *Server) cities(c echo.Context) error {
 	f := s.filtersOf(c)
 	res, err := s.store.FindCities(c.Request().Context(), profiles.CityFilter{Region: f.Region, Language: f.Language, Q: f.Q,
-		Page: profiles.Page{Limit: pageSize, After: f.After}})
+		Page: profiles.Page{Limit: pageSize, After: f.After, CountUpTo: listCountUpTo}})
 	if err != nil {
 		return err
 	}
@@ -110,11 +117,11 @@ func (s *Server) city(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	prs, err := s.store.FindPractices(ctx, profiles.PracticeFilter{CityID: city.ID, DraftsOf: p.DraftsVisible(), Page: profiles.Page{Limit: profiles.MaxLimit}})
+	prs, err := s.store.FindPractices(ctx, profiles.PracticeFilter{CityID: city.ID, DraftsOf: p.DraftsVisible(), Page: profiles.Page{Limit: profiles.MaxLimit, NoTotal: true}})
 	if err != nil {
 		return err
 	}
-	chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: city.ID, Page: profiles.Page{Limit: profiles.MaxLimit}})
+	chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: city.ID, Page: profiles.Page{Limit: profiles.MaxLimit, NoTotal: true}})
 	if err != nil {
 		return err
 	}
@@ -139,7 +146,7 @@ func (s *Server) practices(c echo.Context) error {
 	f := s.filtersOf(c)
 	ctx := c.Request().Context()
 	res, err := s.store.FindPractices(ctx, profiles.PracticeFilter{Region: f.Region, Language: f.Language, Theme: f.Theme, Q: f.Q,
-		DraftsOf: principalOf(c).DraftsVisible(), Page: profiles.Page{Limit: pageSize, After: f.After}})
+		DraftsOf: principalOf(c).DraftsVisible(), Page: profiles.Page{Limit: pageSize, After: f.After, CountUpTo: listCountUpTo}})
 	if err != nil {
 		return err
 	}
@@ -182,7 +189,7 @@ func (s *Server) practice(c echo.Context) error {
 func (s *Server) experts(c echo.Context) error {
 	f := s.filtersOf(c)
 	res, err := s.store.FindExperts(c.Request().Context(), profiles.ExpertFilter{Region: f.Region, Language: f.Language, Theme: f.Theme, Q: f.Q,
-		Page: profiles.Page{Limit: pageSize, After: f.After}})
+		Page: profiles.Page{Limit: pageSize, After: f.After, CountUpTo: listCountUpTo}})
 	if err != nil {
 		return err
 	}
@@ -230,7 +237,7 @@ func (s *Server) search(c echo.Context) error {
 	f := s.filtersOf(c)
 	d := searchData{Q: f.Q, Names: map[string]string{}}
 	if f.Q != "" {
-		page := profiles.Page{Limit: 10}
+		page := profiles.Page{Limit: 10, NoTotal: true}
 		cs, err := s.store.FindCities(ctx, profiles.CityFilter{Q: f.Q, Page: page})
 		if err != nil {
 			return err
@@ -264,14 +271,24 @@ type compareData struct {
 	Theme      string
 	Region     string
 	Regions    []string
+	Language   string
+	Langs      []string
 	Comparison *workflow.Comparison
 }
 
+// comparedOnPage is how many practices the comparison page puts side by
+// side, the newest: enough to see what cities do, few enough to read (and
+// to group in a few milliseconds; the JSON API compares up to
+// workflow.MaxCompared).
+const comparedOnPage = 120
+
 func (s *Server) compare(c echo.Context) error {
 	f := s.filtersOf(c)
-	d := compareData{Themes: s.store.Taxonomy().Themes(), Theme: f.Theme, Region: f.Region, Regions: profiles.Regions}
+	d := compareData{Themes: s.store.Taxonomy().Themes(), Theme: f.Theme, Region: f.Region, Regions: profiles.Regions,
+		Language: f.Language, Langs: filterLangs}
 	if f.Theme != "" && s.matching != nil {
-		cmp, err := s.matching.Compare(c.Request().Context(), workflow.CompareRequest{Theme: f.Theme, Region: f.Region})
+		cmp, err := s.matching.Compare(c.Request().Context(), workflow.CompareRequest{Theme: f.Theme, Region: f.Region, Language: f.Language,
+			Limit: comparedOnPage})
 		if err != nil {
 			return err
 		}

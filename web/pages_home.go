@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"matchmaker/profiles"
 )
 
 // homeData is the home page's data: the network by region.
@@ -31,38 +30,61 @@ type networkStats struct {
 }
 
 // networkCache keeps the network's counts for a minute: they change slowly,
-// and counting on every visit of the home page would cost a query per
-// region and kind.
+// and counting a large network on every visit of the home page would cost
+// every visitor the scan of three tables. Once a minute has passed, the
+// next visitor starts a new count and is answered with the last one; only
+// the very first visit waits for a count.
 type networkCache struct {
-	mu    sync.Mutex
-	at    time.Time
-	stats networkStats
+	mu       sync.Mutex
+	at       time.Time
+	counting bool
+	stats    networkStats
 }
+
+// networkMaxAge is how long the network's counts are shown without a new count.
+const networkMaxAge = time.Minute
 
 func (s *Server) network(ctx context.Context) (networkStats, error) {
 	s.net.mu.Lock()
+	if !s.net.at.IsZero() {
+		st := s.net.stats
+		if time.Since(s.net.at) >= networkMaxAge && !s.net.counting {
+			s.net.counting = true
+			go func() {
+				cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				if _, err := s.countNetwork(cctx); err != nil {
+					s.log.Warn("count the network for the home page", "error", err)
+				}
+			}()
+		}
+		s.net.mu.Unlock()
+		return st, nil
+	}
+	s.net.mu.Unlock()
+	return s.countNetwork(ctx)
+}
+
+// Warm counts the network for the home page ahead of its first visit, so
+// that no visitor waits for the count: New calls it.
+func (s *Server) Warm(ctx context.Context) {
+	if _, err := s.countNetwork(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("count the network for the home page", "error", err)
+	}
+}
+
+// countNetwork counts the network by region and keeps the count.
+func (s *Server) countNetwork(ctx context.Context) (networkStats, error) {
+	counts, err := s.store.CountByRegion(ctx)
+	s.net.mu.Lock()
 	defer s.net.mu.Unlock()
-	if !s.net.at.IsZero() && time.Since(s.net.at) < time.Minute {
-		return s.net.stats, nil
+	s.net.counting = false
+	if err != nil {
+		return networkStats{}, err
 	}
 	var st networkStats
-	one := profiles.Page{Limit: 1}
-	for _, r := range profiles.Regions {
-		cs, err := s.store.FindCities(ctx, profiles.CityFilter{Region: r, Page: one})
-		if err != nil {
-			return st, err
-		}
-		none := ""
-		ps, err := s.store.FindPractices(ctx, profiles.PracticeFilter{Region: r, DraftsOf: &none, Page: one})
-		if err != nil {
-			return st, err
-		}
-		xs, err := s.store.FindExperts(ctx, profiles.ExpertFilter{Region: r, Page: one})
-		if err != nil {
-			return st, err
-		}
-		rc := regionCount{Region: r, Cities: cs.Total, Practices: ps.Total, Experts: xs.Total}
-		st.Regions = append(st.Regions, rc)
+	for _, rc := range counts {
+		st.Regions = append(st.Regions, regionCount{Region: rc.Region, Cities: rc.Cities, Practices: rc.Practices, Experts: rc.Experts})
 		st.Max = max(st.Max, rc.Cities, rc.Practices, rc.Experts)
 		st.Cities += rc.Cities
 		st.Practices += rc.Practices

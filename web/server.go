@@ -215,6 +215,12 @@ func New(cfg Config) (*echo.Echo, error) {
 			pages.Add(http.MethodHead, r.Path, h)
 		}
 	}
+	if s.store != nil {
+		// The home page's count, ahead of its first visit (see Warm).
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.Warm(ctx)
+		cancel()
+	}
 	return e, nil
 }
 

@@ -208,6 +208,12 @@ func (iw *importWorker) Work(ctx context.Context, job *river.Job[importArgs]) er
 	}
 	if err == nil {
 		w.log.Info("import done", "import", id, "rows", rep.Rows, "dry_run", im.DryRun)
+		if !im.DryRun {
+			// A large import changes what the best plan of a list query is.
+			if err := w.store.Analyze(ctx); err != nil {
+				w.log.Warn("refresh the query statistics after an import", "import", id, "error", err)
+			}
+		}
 		return nil
 	}
 	if ctx.Err() != nil {

@@ -92,6 +92,9 @@ func (m *Matching) Explain(ctx context.Context, p *profiles.Principal, q matcher
 // MaxCompared bounds the practices one comparison groups.
 const MaxCompared = 2000
 
+// errEnough stops a scan that has read what it needs.
+var errEnough = errors.New("enough rows read")
+
 // DefaultMinSimilarity is how alike two groups of a comparison must be to
 // merge when the caller does not say.
 const DefaultMinSimilarity = 0.2
@@ -102,15 +105,22 @@ type CompareRequest struct {
 	Region        string  // "": every region
 	Language      string  // "": every language
 	MinSimilarity float64 // 0: DefaultMinSimilarity
+	// Limit is how many practices are compared at most, the newest first:
+	// 0 or more than MaxCompared is MaxCompared. A page compares fewer, to
+	// answer in its time.
+	Limit int
 }
 
 // Comparison is the practices of many cities on one theme, grouped by what
 // they do, each with its context (region, size class) and its results, as
 // material for policy recommendations.
 type Comparison struct {
-	Theme     profiles.Theme    `json:"theme"`
-	Practices int               `json:"practices"`
-	Groups    []ComparisonGroup `json:"groups"`
+	Theme     profiles.Theme `json:"theme"`
+	Practices int            `json:"practices"`
+	// Limited is set when the theme has more practices than were compared:
+	// the newest were.
+	Limited bool              `json:"limited"`
+	Groups  []ComparisonGroup `json:"groups"`
 }
 
 // ComparisonGroup is practices that resemble each other, the most central first.
@@ -154,21 +164,29 @@ func (m *Matching) Compare(ctx context.Context, r CompareRequest) (Comparison, e
 	if minSim <= 0 {
 		minSim = DefaultMinSimilarity
 	}
+	limit := r.Limit
+	if limit <= 0 || limit > MaxCompared {
+		limit = MaxCompared
+	}
 	byID := map[string]profiles.Practice{}
 	var ids []string
-	err := m.store.ScanPractices(ctx, profiles.PracticeFilter{Theme: theme.Code, Status: "published", Region: r.Region, Language: r.Language}, func(batch []profiles.Practice) error {
+	limited := false
+	err := m.store.ScanPractices(ctx, profiles.PracticeFilter{Theme: theme.Code, Status: "published", Region: r.Region, Language: r.Language,
+		Page: profiles.Page{Newest: true, Limit: limit + 1}}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
-			if len(ids) < MaxCompared {
-				byID[p.ID] = p
-				ids = append(ids, p.ID)
+			if len(ids) == limit {
+				limited = true
+				return errEnough
 			}
+			byID[p.ID] = p
+			ids = append(ids, p.ID)
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errEnough) {
 		return Comparison{}, err
 	}
-	out := Comparison{Theme: theme, Practices: len(ids), Groups: []ComparisonGroup{}}
+	out := Comparison{Theme: theme, Practices: len(ids), Limited: limited, Groups: []ComparisonGroup{}}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -176,7 +194,7 @@ func (m *Matching) Compare(ctx context.Context, r CompareRequest) (Comparison, e
 	if err != nil {
 		return Comparison{}, err
 	}
-	cities := map[string]profiles.City{}
+	cities := map[string]cityContext{}
 	for _, g := range groups {
 		cg := ComparisonGroup{Size: len(g.IDs), Cohesion: math.Round(g.Cohesion*1e6) / 1e6, Terms: orEmpty(g.Terms), Concepts: orEmpty(g.Concepts),
 			Regions: map[string]int{}, SizeClasses: map[string]int{}, Countries: []string{}, Practices: []ComparedPractice{}}
@@ -184,26 +202,27 @@ func (m *Matching) Compare(ctx context.Context, r CompareRequest) (Comparison, e
 			p := byID[id]
 			city, ok := cities[p.CityID]
 			if !ok {
-				city, err = m.store.FindCityByID(ctx, p.CityID)
-				if err != nil {
-					return Comparison{}, err
+				// The index's cities, with a read for one it does not
+				// hold yet (written a moment ago).
+				if city = m.city(p.CityID); city.name == "" {
+					c, err := m.store.FindCityByID(ctx, p.CityID)
+					if err != nil {
+						return Comparison{}, err
+					}
+					city = contextOf(c)
 				}
 				cities[p.CityID] = city
 			}
-			var pop int64
-			if city.Population != nil {
-				pop = *city.Population
-			}
-			cp := ComparedPractice{ID: p.ID, Title: p.Title, Language: p.Language, CityID: city.ID, CityName: city.Name,
-				Country: city.Country, Region: city.Region, SizeClass: matcher.SizeClass(pop), Period: p.Period,
+			cp := ComparedPractice{ID: p.ID, Title: p.Title, Language: p.Language, CityID: p.CityID, CityName: city.name,
+				Country: city.country, Region: city.region, SizeClass: matcher.SizeClass(city.population), Period: p.Period,
 				Results: p.Results, Lessons: p.LessonsLearned}
 			cg.Practices = append(cg.Practices, cp)
-			cg.Regions[city.Region]++
+			cg.Regions[city.region]++
 			if cp.SizeClass != "" {
 				cg.SizeClasses[cp.SizeClass]++
 			}
-			if !slices.Contains(cg.Countries, city.Country) {
-				cg.Countries = append(cg.Countries, city.Country)
+			if !slices.Contains(cg.Countries, city.country) {
+				cg.Countries = append(cg.Countries, city.country)
 			}
 		}
 		slices.Sort(cg.Countries)

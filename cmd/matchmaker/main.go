@@ -525,6 +525,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 		return err
 	}
 	go folks.PurgeExpired(ctx, time.Hour)
+	go e.analyzeEvery(ctx, store, time.Hour)
 	srv := &http.Server{
 		Addr:              cmd.Addr,
 		Handler:           doors(apiHandler, pages),
@@ -610,6 +611,28 @@ func parsePublicURL(s string) (string, error) {
 		return "", fmt.Errorf("--public-url %q: give an absolute http or https URL such as https://matchmaker.example.net, without query, fragment or credentials", s)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// analyzeEvery refreshes the database's query statistics now and then every
+// interval until ctx ends (profiles.Store.Analyze): SQLite gathers none by
+// itself, and a list page filtered by theme takes a hundred times longer on
+// 100,000 rows without them.
+func (e env) analyzeEvery(ctx context.Context, store *profiles.Store, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		if err := store.Analyze(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("refresh the query statistics", "error", err)
+		} else if ctx.Err() == nil {
+			e.log.Debug("query statistics refreshed", "took_ms", float64(time.Since(start).Microseconds())/1000)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // serveMetrics serves handler at /metrics on addr until the returned stop is

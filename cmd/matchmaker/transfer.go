@@ -80,6 +80,12 @@ func (e env) importFiles(ctx context.Context, cmd importCmd) error {
 	if err != nil {
 		return err
 	}
+	if !rep.DryRun {
+		// A large import changes what the best plan of a list query is.
+		if err := store.Analyze(ctx); err != nil {
+			e.log.Warn("refresh the query statistics after the import", "error", err)
+		}
+	}
 	verb := "imported"
 	if rep.DryRun {
 		verb = "checked (dry run, nothing written)"
