@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-
 )
 
 // homeData is the home page's data: the network by region.
