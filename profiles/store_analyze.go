@@ -14,8 +14,10 @@ import (
 // statistics are missing or stale, with a bounded sample (about half a
 // second at 100,000 rows, a few milliseconds when nothing changed); SQLite
 // has no background analysis of its own. On PostgreSQL, where autovacuum
-// analyses tables in the background but only some time after a bulk write,
-// it is ANALYZE of the schema's tables.
+// does it in the background but only some time after a bulk write, it is
+// VACUUM (ANALYZE) of the schema's tables: the statistics, and the
+// visibility map without which the covering indexes still read every row
+// (a page's count over 100,000 rows: 244 ms before, 12 ms after).
 func (s *Store) Analyze(ctx context.Context) error {
 	if s.tx != nil {
 		return fmt.Errorf("analyze: not inside a transaction")
@@ -35,7 +37,7 @@ func (s *Store) Analyze(ctx context.Context) error {
 		return nil
 	}
 	// The names come from the catalogue, quoted by the server itself.
-	if _, err := s.db.ExecContext(ctx, "ANALYZE "+strings.Join(tables, ", ")); err != nil {
+	if _, err := s.db.ExecContext(ctx, "VACUUM (ANALYZE) "+strings.Join(tables, ", ")); err != nil {
 		return fmt.Errorf("analyze: %w", err)
 	}
 	return nil

@@ -29,12 +29,23 @@ import (
 // milliseconds as metrics of their own. "demo" is the demo network; "100k"
 // is the demo network with 100,000 more rows of demo.Scale imported as
 // `matchmaker import` imports them (PAGES_BENCH_ROWS sets that size).
+//
+// The "postgres/" runs are the same on PostgreSQL, production's database
+// (the test server: TEST_DATABASE_URL or the local one).
 func BenchmarkPages(b *testing.B) {
 	b.Run("demo", func(b *testing.B) { benchPages(b, browsertest.Start(b, profilestest.SQLiteDB(b, true))) })
 	b.Run("100k", func(b *testing.B) {
 		db := profilestest.SQLiteDB(b, true)
 		importScaled(b, db, pagesBenchRows(b))
 		benchPages(b, browsertest.Start(b, db))
+	})
+	b.Run("postgres", func(b *testing.B) {
+		b.Run("demo", func(b *testing.B) { benchPages(b, browsertest.Start(b, profilestest.PostgresDB(b, true))) })
+		b.Run("100k", func(b *testing.B) {
+			db := profilestest.PostgresDB(b, true)
+			importScaled(b, db, pagesBenchRows(b))
+			benchPages(b, browsertest.Start(b, db))
+		})
 	})
 }
 

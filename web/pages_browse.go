@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/errgroup"
 
 	"matchmaker/profiles"
 	"matchmaker/workflow"
@@ -237,21 +238,34 @@ func (s *Server) search(c echo.Context) error {
 	f := s.filtersOf(c)
 	d := searchData{Q: f.Q, Names: map[string]string{}}
 	if f.Q != "" {
+		// The four kinds are searched at once: a word nobody wrote reads
+		// every name and title key of each.
 		page := profiles.Page{Limit: 10, NoTotal: true}
-		cs, err := s.store.FindCities(ctx, profiles.CityFilter{Q: f.Q, Page: page})
-		if err != nil {
+		var (
+			cs  profiles.ListResult[profiles.City]
+			ps  profiles.ListResult[profiles.Practice]
+			xs  profiles.ListResult[profiles.Expert]
+			chs profiles.ListResult[profiles.Challenge]
+		)
+		g, gctx := errgroup.WithContext(ctx)
+		g.Go(func() (err error) {
+			cs, err = s.store.FindCities(gctx, profiles.CityFilter{Q: f.Q, Page: page})
 			return err
-		}
-		ps, err := s.store.FindPractices(ctx, profiles.PracticeFilter{Q: f.Q, DraftsOf: principalOf(c).DraftsVisible(), Page: page})
-		if err != nil {
+		})
+		drafts := principalOf(c).DraftsVisible()
+		g.Go(func() (err error) {
+			ps, err = s.store.FindPractices(gctx, profiles.PracticeFilter{Q: f.Q, DraftsOf: drafts, Page: page})
 			return err
-		}
-		xs, err := s.store.FindExperts(ctx, profiles.ExpertFilter{Q: f.Q, Page: page})
-		if err != nil {
+		})
+		g.Go(func() (err error) {
+			xs, err = s.store.FindExperts(gctx, profiles.ExpertFilter{Q: f.Q, Page: page})
 			return err
-		}
-		chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{Q: f.Q, Page: page})
-		if err != nil {
+		})
+		g.Go(func() (err error) {
+			chs, err = s.store.FindChallenges(gctx, profiles.ChallengeFilter{Q: f.Q, Page: page})
+			return err
+		})
+		if err := g.Wait(); err != nil {
 			return err
 		}
 		d.Cities, d.Practices, d.Experts, d.Challenges = cs.Items, ps.Items, xs.Items, chs.Items
