@@ -22,7 +22,14 @@ type User struct {
 	InvitedBy  string     `json:"invited_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	// LastSignInAt is when the person last redeemed a sign-in link; nil
+	// when they never did.
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
 }
+
+// Disabled reports whether u may no longer sign in because the staff
+// disabled them.
+func (u User) Disabled() bool { return u.DisabledAt != nil }
 
 // Principal is the user as a principal; nil for a nil user.
 func (u *User) Principal() *Principal {
@@ -43,6 +50,12 @@ type UserInput struct {
 	// InvitedBy names who invited the user (a user's or a key's ID), for
 	// the record.
 	InvitedBy string `json:"invited_by,omitempty"`
+}
+
+// UserFilter selects users: by role (any case) when Role is set.
+type UserFilter struct {
+	Role string
+	Page Page
 }
 
 // Session is a signed-in person's session. Its secret lives in their
