@@ -33,9 +33,12 @@ type Refusal struct {
 	Text profiles.Text
 }
 
-// refuse is the refusal said as format and args (fmt's verbs).
-func refuse(format string, args ...any) *Refusal {
-	return &Refusal{Text: profiles.Sayf(format, args...)}
+// refuse is the refusal that says t.
+func refuse(t profiles.Text) *Refusal { return &Refusal{Text: t} }
+
+// notStaff refuses whoever is not the secretariat or an admin.
+func notStaff() *Refusal {
+	return refuse(profiles.Sayf("only the secretariat or an admin may manage the people who sign in"))
 }
 
 // Error says why.
@@ -137,10 +140,10 @@ func (p *People) SetBaseURL(base string) {
 // invites an admin. The new user is sent a sign-in link.
 func (p *People) Invite(ctx context.Context, by *profiles.Principal, inviter string, in profiles.UserInput) (profiles.User, error) {
 	if !by.IsStaff() {
-		return profiles.User{}, fmt.Errorf("invite: %w", refuse("only the secretariat or an admin may manage the people who sign in"))
+		return profiles.User{}, fmt.Errorf("invite: %w", notStaff())
 	}
 	if isAdminRole(in.Role) && !by.IsAdmin() {
-		return profiles.User{}, fmt.Errorf("invite: %w", refuse("only an admin may invite an admin"))
+		return profiles.User{}, fmt.Errorf("invite: %w", refuse(profiles.Sayf("only an admin may invite an admin")))
 	}
 	in.InvitedBy = inviter
 	u, err := p.store.CreateUser(ctx, in)
@@ -163,7 +166,7 @@ func isAdminRole(role string) bool {
 // the admins see everyone who may sign in, and no one else does.
 func (p *People) Users(ctx context.Context, by *profiles.Principal, f profiles.UserFilter) (profiles.ListResult[profiles.User], error) {
 	if !by.IsStaff() {
-		return profiles.ListResult[profiles.User]{}, fmt.Errorf("list users: %w", refuse("only the secretariat or an admin may manage the people who sign in"))
+		return profiles.ListResult[profiles.User]{}, fmt.Errorf("list users: %w", notStaff())
 	}
 	return p.store.FindUsers(ctx, f)
 }
@@ -171,7 +174,7 @@ func (p *People) Users(ctx context.Context, by *profiles.Principal, f profiles.U
 // User returns user id, for by (as Users), or profiles.ErrNotFound.
 func (p *People) User(ctx context.Context, by *profiles.Principal, id string) (profiles.User, error) {
 	if !by.IsStaff() {
-		return profiles.User{}, fmt.Errorf("find user: %w", refuse("only the secretariat or an admin may manage the people who sign in"))
+		return profiles.User{}, fmt.Errorf("find user: %w", notStaff())
 	}
 	return p.store.FindUserByID(ctx, id)
 }
@@ -197,11 +200,11 @@ func (p *People) Enable(ctx context.Context, by *profiles.Principal, byID, id st
 func MayChange(by *profiles.Principal, byID string, u profiles.User) error {
 	switch {
 	case !by.IsStaff():
-		return refuse("only the secretariat or an admin may manage the people who sign in")
+		return notStaff()
 	case byID != "" && u.ID == byID:
-		return refuse("nobody disables or re-enables themselves: ask another member of the staff")
+		return refuse(profiles.Sayf("nobody disables or re-enables themselves: ask another member of the staff"))
 	case u.Role == profiles.RoleAdmin && !by.IsAdmin():
-		return refuse("only an admin may disable or re-enable an admin")
+		return refuse(profiles.Sayf("only an admin may disable or re-enable an admin"))
 	}
 	return nil
 }
@@ -214,7 +217,7 @@ func (p *People) setDisabled(ctx context.Context, by *profiles.Principal, byID, 
 	// Before the user is looked up, so that whoever may not manage people
 	// learns nothing of who exists.
 	if !by.IsStaff() {
-		return profiles.User{}, fmt.Errorf("%s user %s: %w", op, id, refuse("only the secretariat or an admin may manage the people who sign in"))
+		return profiles.User{}, fmt.Errorf("%s user %s: %w", op, id, notStaff())
 	}
 	// The rule runs on the stored user inside the transaction that changes
 	// it.
