@@ -133,8 +133,12 @@ func TestInviteRules(t *testing.T) {
 				t.Error("the page does not say who was invited")
 			}
 			res, body = post(t, staff, svc.URL+"/staff/people", url.Values{"_csrf": {token}, "email": {"NORA.officer@example.org"}, "name": {"Nora Again"}, "role": {"expert"}})
+			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="email-error"`) {
+				t.Errorf("the same address in another case, and no expert profile: %d, want 422 on the email", res.StatusCode)
+			}
+			res, body = post(t, staff, svc.URL+"/staff/people", url.Values{"_csrf": {token}, "email": {"NORA.officer@example.org"}, "name": {"Nora Again"}, "role": {"secretariat"}})
 			if res.StatusCode != http.StatusConflict || !strings.Contains(body, `id="email-error"`) {
-				t.Errorf("the same address in another case: %d, want 409 on the email", res.StatusCode)
+				t.Errorf("the same address in another case alone: %d, want 409 on the email", res.StatusCode)
 			}
 		})
 
