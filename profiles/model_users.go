@@ -27,9 +27,6 @@ type User struct {
 	LastSignInAt *time.Time `json:"last_sign_in_at"`
 }
 
-// Disabled reports whether u may no longer sign in because the staff
-// disabled them.
-func (u User) Disabled() bool { return u.DisabledAt != nil }
 
 // Principal is the user as a principal; nil for a nil user.
 func (u *User) Principal() *Principal {

@@ -164,8 +164,9 @@ func emailTaken() *ConflictError {
 }
 
 // CreateUser validates in and stores a new user. Every bad field is named in
-// one *ValidationError; an email already taken is one of them (two concurrent
-// creations with one address: the second is a *ConflictError).
+// one *ValidationError, an email already taken (in any case) among them; when
+// the taken email is the only fault, it is a *ConflictError naming email, as
+// it is for the second of two concurrent creations with one address.
 func (s *Store) CreateUser(ctx context.Context, in UserInput) (User, error) {
 	var row userRow
 	err := s.inTx(ctx, func(tx bun.Tx) error {
@@ -220,7 +221,7 @@ func findUser(ctx context.Context, db bun.IDB, id string) (User, error) {
 // profile is gone.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (User, error) {
 	var row userRow
-	err := s.idb().NewSelect().Model(&row).Where("u.email = ?", NormalizeEmail(email)).Where(liveUser).Scan(ctx)
+	err := selectUsers(s.idb(), &row).Where("u.email = ?", NormalizeEmail(email)).Where(liveUser).Scan(ctx)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, fmt.Errorf("find user by email: %w", ErrNotFound)
@@ -433,7 +434,7 @@ func (s *Store) UserBySession(ctx context.Context, secret string) (User, Session
 		return User{}, Session{}, fmt.Errorf("find session: %w", err)
 	}
 	var row userRow
-	if err := s.idb().NewSelect().Model(&row).Where("u.id = ?", sess.UserID).Where(liveUser).Scan(ctx); err != nil {
+	if err := selectUsers(s.idb(), &row).Where("u.id = ?", sess.UserID).Where(liveUser).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, Session{}, fmt.Errorf("find session: %w", ErrNotFound)
 		}
