@@ -27,7 +27,6 @@ type User struct {
 	LastSignInAt *time.Time `json:"last_sign_in_at"`
 }
 
-
 // Principal is the user as a principal; nil for a nil user.
 func (u *User) Principal() *Principal {
 	if u == nil {
