@@ -23,7 +23,8 @@ type User struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
 	// LastSignInAt is when the person last redeemed a sign-in link; nil
-	// when they never did.
+	// when they never did. The lists and FindUserByID read it; the
+	// look-ups of every request (by session, by email) leave it nil.
 	LastSignInAt *time.Time `json:"last_sign_in_at"`
 }
 

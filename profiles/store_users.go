@@ -221,7 +221,7 @@ func findUser(ctx context.Context, db bun.IDB, id string) (User, error) {
 // profile is gone.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (User, error) {
 	var row userRow
-	err := selectUsers(s.idb(), &row).Where("u.email = ?", NormalizeEmail(email)).Where(liveUser).Scan(ctx)
+	err := s.idb().NewSelect().Model(&row).Where("u.email = ?", NormalizeEmail(email)).Where(liveUser).Scan(ctx)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, fmt.Errorf("find user by email: %w", ErrNotFound)
@@ -434,7 +434,7 @@ func (s *Store) UserBySession(ctx context.Context, secret string) (User, Session
 		return User{}, Session{}, fmt.Errorf("find session: %w", err)
 	}
 	var row userRow
-	if err := selectUsers(s.idb(), &row).Where("u.id = ?", sess.UserID).Where(liveUser).Scan(ctx); err != nil {
+	if err := s.idb().NewSelect().Model(&row).Where("u.id = ?", sess.UserID).Where(liveUser).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, Session{}, fmt.Errorf("find session: %w", ErrNotFound)
 		}
