@@ -146,6 +146,14 @@ func policies() map[string]policy {
 		"DELETE /v1/keys/:id": adminRoute,
 		"GET /v1/audit":       adminRoute,
 
+		// The people who sign in: the staff's; package people decides
+		// further who may disable whom.
+		"GET /v1/users":              staffOnly,
+		"POST /v1/users":             staffOnly,
+		"GET /v1/users/:id":          staffOnly,
+		"POST /v1/users/:id/disable": staffOnly,
+		"POST /v1/users/:id/enable":  staffOnly,
+
 		// Webhooks: the staff's and integrations' (an integration key
 		// reaches its own subscriptions only: notify takes the owner).
 		"POST /v1/webhooks":               {integration: profiles.ScopeReadWrite},

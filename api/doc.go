@@ -7,6 +7,6 @@
 // workflow's domain values, makes that call and encodes the answer; the errors it
 // gets back are domain values, given their HTTP status in problem.go only.
 //
-// Only api and cmd import echo. api imports workflow, profiles and matcher; nothing
-// imports api but cmd.
+// Only api and cmd import echo. api imports workflow, people, profiles and
+// matcher; nothing imports api but cmd.
 package api

@@ -264,7 +264,7 @@ const idempotencyExpiry = requestTimeout + 5*time.Second
 // resultPaths are where each kind of result an idempotent write records is read.
 var resultPaths = map[string]string{
 	"city": "/v1/cities/", "practice": "/v1/practices/", "challenge": "/v1/challenges/", "expert": "/v1/experts/",
-	"proposal": "/v1/proposals/", "round": "/v1/review-rounds/",
+	"proposal": "/v1/proposals/", "round": "/v1/review-rounds/", "user": "/v1/users/",
 }
 
 // seeResult answers the retry of a request that committed but lost its answer.

@@ -36,7 +36,7 @@ func TestHeadAnswersAsGet(t *testing.T) {
 			"/v1/experts/{e_mayor}/opportunities", "/v1/cities/{dakar}/partners",
 			"/v1/proposals", "/v1/proposals/{panel}", "/v1/proposals/{panel}/history", "/v1/proposals/{panel}/outcomes",
 			"/v1/review-rounds", "/v1/review-rounds/{round}", "/v1/review-rounds/{round}/benchmark",
-			"/v1/keys", "/v1/audit",
+			"/v1/keys", "/v1/audit", "/v1/users", "/v1/users/nope",
 			"/v1/webhooks", "/v1/webhooks/nope", "/v1/webhooks/nope/deliveries", "/v1/messages", "/v1/messages?state=dead",
 			"/v1/imports/nope", "/v1/exports/cities", "/v1/exports/experts?format=jsonl",
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"matchmaker/matcher"
+	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
@@ -125,10 +126,13 @@ func toProblem(err error) *Problem {
 		se *profiles.StaleError
 		he *echo.HTTPError
 		re *workflow.RuleError
+		rf *people.Refusal
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &rf):
+		return newProblem(http.StatusForbidden, rf.Text)
 	case errors.As(err, &re):
 		return newProblem(http.StatusUnprocessableEntity, textOr(re.Text, re.Detail), re.Fields...)
 	case errors.As(err, &ve):

@@ -19,6 +19,7 @@ import (
 	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/metrics"
+	"matchmaker/people"
 	"matchmaker/profiles"
 	"matchmaker/workflow"
 )
@@ -51,6 +52,10 @@ type Config struct {
 	// header cannot pick the address rate limits and the audit trail see.
 	// Empty: the connection's own address is the client's.
 	TrustedProxies []netip.Prefix
+	// People are the people who sign in on the pages, whom /v1/users
+	// manages. When nil, New builds them over Store, their sign-in links
+	// written to the log.
+	People *people.People
 	// Workflows are the network's workflows the routes call. When nil, New
 	// builds them over Store and the follower's index and works their jobs (review
 	// rounds) until Background ends.
@@ -89,6 +94,7 @@ type Server struct {
 	matching *workflow.Matching
 	follower *workflow.Follower
 	flows    *workflow.Workflows
+	people   *people.People
 
 	publicReads bool
 	policies    map[string]policy
@@ -152,7 +158,7 @@ type Route struct {
 // New returns the HTTP handler of the service.
 func New(cfg Config) *echo.Echo {
 	s := &Server{store: cfg.Store, log: cfg.Logger, ready: cfg.Ready, version: cfg.Version, follower: cfg.Follower,
-		flows: cfg.Workflows, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
+		flows: cfg.Workflows, people: cfg.People, background: cfg.Background, publicReads: !cfg.PrivateReads, policies: policies(),
 		statuses: successStatuses(), metricsHandler: cfg.MetricsHandler, requestTimeout: cfg.RequestTimeout}
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = requestTimeout
@@ -188,6 +194,13 @@ func New(cfg Config) *echo.Echo {
 				}
 			}()
 		}
+	}
+	if s.people == nil && s.store != nil {
+		folks, err := people.New(people.Config{Store: s.store, Logger: s.log})
+		if err != nil {
+			s.log.Error("people not started", "error", err)
+		}
+		s.people = folks
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -322,6 +335,11 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/keys", s.listKeys},
 		Route{http.MethodDelete, "/v1/keys/:id", s.revokeKey},
 		Route{http.MethodGet, "/v1/audit", s.listAudit},
+		Route{http.MethodGet, "/v1/users", s.listUsers},
+		Route{http.MethodPost, "/v1/users", s.inviteUser},
+		Route{http.MethodGet, "/v1/users/:id", s.getUser},
+		Route{http.MethodPost, "/v1/users/:id/disable", s.disableUser},
+		Route{http.MethodPost, "/v1/users/:id/enable", s.enableUser},
 
 		Route{http.MethodPost, "/v1/webhooks", s.createWebhook},
 		Route{http.MethodGet, "/v1/webhooks", s.listWebhooks},

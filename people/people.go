@@ -22,8 +22,30 @@ const (
 // BaseURL + SignInPath + "/" + the secret.
 const SignInPath = "/sign-in"
 
-// ErrForbidden is the answer to an invitation the inviter's role may not make.
+// ErrForbidden is the answer to what the caller's role may not do: an
+// invitation, a disabling. Every refusal is a *Refusal, which says why.
 var ErrForbidden = errors.New("forbidden")
+
+// Refusal is a refusal of the rules of who may do what to whom, with why in
+// words a door says in the reader's language. errors.Is(err, ErrForbidden)
+// holds for it.
+type Refusal struct {
+	Text profiles.Text
+}
+
+// refuse is the refusal that says t.
+func refuse(t profiles.Text) *Refusal { return &Refusal{Text: t} }
+
+// notStaff refuses whoever is not the secretariat or an admin.
+func notStaff() *Refusal {
+	return refuse(profiles.Sayf("only the secretariat or an admin may manage the people who sign in"))
+}
+
+// Error says why.
+func (r *Refusal) Error() string { return r.Text.English }
+
+// Unwrap makes errors.Is(err, ErrForbidden) true.
+func (r *Refusal) Unwrap() error { return ErrForbidden }
 
 // SignIn is a sign-in link to send to a person.
 type SignIn struct {
@@ -118,10 +140,10 @@ func (p *People) SetBaseURL(base string) {
 // invites an admin. The new user is sent a sign-in link.
 func (p *People) Invite(ctx context.Context, by *profiles.Principal, inviter string, in profiles.UserInput) (profiles.User, error) {
 	if !by.IsStaff() {
-		return profiles.User{}, fmt.Errorf("invite: only the secretariat or an admin may invite: %w", ErrForbidden)
+		return profiles.User{}, fmt.Errorf("invite: %w", notStaff())
 	}
-	if profiles.NormalizeEmail(in.Role) == profiles.RoleAdmin && !by.IsAdmin() {
-		return profiles.User{}, fmt.Errorf("invite: only an admin may invite an admin: %w", ErrForbidden)
+	if isAdminRole(in.Role) && !by.IsAdmin() {
+		return profiles.User{}, fmt.Errorf("invite: %w", refuse(profiles.Sayf("only an admin may invite an admin")))
 	}
 	in.InvitedBy = inviter
 	u, err := p.store.CreateUser(ctx, in)
@@ -130,6 +152,78 @@ func (p *People) Invite(ctx context.Context, by *profiles.Principal, inviter str
 	}
 	if err := p.send(ctx, u); err != nil {
 		return u, err
+	}
+	return u, nil
+}
+
+// isAdminRole reports whether role names the admin's, in any case and with
+// any spaces around it: the store reads it so.
+func isAdminRole(role string) bool {
+	return strings.ToLower(strings.TrimSpace(role)) == profiles.RoleAdmin
+}
+
+// Users returns one page of the users f selects, for by: the secretariat and
+// the admins see everyone who may sign in, and no one else does.
+func (p *People) Users(ctx context.Context, by *profiles.Principal, f profiles.UserFilter) (profiles.ListResult[profiles.User], error) {
+	if !by.IsStaff() {
+		return profiles.ListResult[profiles.User]{}, fmt.Errorf("list users: %w", notStaff())
+	}
+	return p.store.FindUsers(ctx, f)
+}
+
+// User returns user id, for by (as Users), or profiles.ErrNotFound.
+func (p *People) User(ctx context.Context, by *profiles.Principal, id string) (profiles.User, error) {
+	if !by.IsStaff() {
+		return profiles.User{}, fmt.Errorf("find user: %w", notStaff())
+	}
+	return p.store.FindUserByID(ctx, id)
+}
+
+// Disable stops user id from signing in, on behalf of by, whose own user (or
+// key) ID is byID: their sessions end at once and their unused links are
+// void. The secretariat disables anyone but an admin; an admin anyone;
+// nobody disables themselves, so that the network never locks out the last
+// person who could undo it by mistake. It returns the user as it then stands.
+func (p *People) Disable(ctx context.Context, by *profiles.Principal, byID, id string) (profiles.User, error) {
+	return p.setDisabled(ctx, by, byID, id, true)
+}
+
+// Enable lets a disabled user sign in again, by the rules of Disable; their
+// old links stay void: they ask for a new one.
+func (p *People) Enable(ctx context.Context, by *profiles.Principal, byID, id string) (profiles.User, error) {
+	return p.setDisabled(ctx, by, byID, id, false)
+}
+
+// MayChange says whether by, whose own user (or key) ID is byID, may
+// disable or re-enable user u: nil, or the *Refusal that says why not. The
+// pages ask it to offer only the buttons that work.
+func MayChange(by *profiles.Principal, byID string, u profiles.User) error {
+	switch {
+	case !by.IsStaff():
+		return notStaff()
+	case byID != "" && u.ID == byID:
+		return refuse(profiles.Sayf("nobody disables or re-enables themselves: ask another member of the staff"))
+	case u.Role == profiles.RoleAdmin && !by.IsAdmin():
+		return refuse(profiles.Sayf("only an admin may disable or re-enable an admin"))
+	}
+	return nil
+}
+
+func (p *People) setDisabled(ctx context.Context, by *profiles.Principal, byID, id string, disabled bool) (profiles.User, error) {
+	op := "enable"
+	if disabled {
+		op = "disable"
+	}
+	// Before the user is looked up, so that whoever may not manage people
+	// learns nothing of who exists.
+	if !by.IsStaff() {
+		return profiles.User{}, fmt.Errorf("%s user %s: %w", op, id, notStaff())
+	}
+	// The rule runs on the stored user inside the transaction that changes
+	// it.
+	u, err := p.store.SetUserDisabled(ctx, id, disabled, func(u profiles.User) error { return MayChange(by, byID, u) })
+	if err != nil {
+		return profiles.User{}, fmt.Errorf("%s user %s: %w", op, id, err)
 	}
 	return u, nil
 }

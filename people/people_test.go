@@ -317,3 +317,84 @@ func TestErasureTakesTheAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestDisableRules: the secretariat disables and re-enables anyone but an
+// admin, an admin anyone, nobody themselves, and no one else anybody; each
+// refusal is a *Refusal that says why and changes nothing. A disabled
+// person's session ends and their last sign-in stays on record.
+func TestDisableRules(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		mk := func(email, role string) profiles.User {
+			t.Helper()
+			in := profiles.UserInput{Email: email, Name: email, Role: role}
+			if role == profiles.RoleCity {
+				in.CityID = f.cityID
+			}
+			u, err := f.folks.Invite(ctx, admin, "root", in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		officer := mk("ana@lyon.example", profiles.RoleCity)
+		sam := mk("sam@x.example", profiles.RoleSecretariat)
+		ada := mk("ada@x.example", profiles.RoleAdmin)
+		_, _, token, err := f.folks.SignIn(ctx, strings.TrimPrefix(f.out.last(t).Link, "https://mm.example.org/sign-in/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		for _, tc := range []struct {
+			name     string
+			by       *profiles.Principal
+			byID, id string
+		}{
+			{"anonymous", nil, "", officer.ID},
+			{"a city officer", officer.Principal(), officer.ID, sam.ID},
+			{"an expert", &profiles.Principal{Role: profiles.RoleExpert, ExpertID: "x"}, "x", officer.ID},
+			{"the secretariat, an admin", sam.Principal(), sam.ID, ada.ID},
+			{"the secretariat, themselves", sam.Principal(), sam.ID, sam.ID},
+			{"an admin, themselves", ada.Principal(), ada.ID, ada.ID},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for _, change := range []func(context.Context, *profiles.Principal, string, string) (profiles.User, error){f.folks.Disable, f.folks.Enable} {
+					_, err := change(ctx, tc.by, tc.byID, tc.id)
+					var r *people.Refusal
+					if !errors.As(err, &r) || !errors.Is(err, people.ErrForbidden) || r.Text.Code == "" {
+						t.Errorf("%v, want a refusal with its code", err)
+					}
+				}
+				if u, _ := f.store.FindUserByID(ctx, tc.id); u.DisabledAt != nil {
+					t.Error("a refusal disabled them")
+				}
+			})
+		}
+		if _, err := f.folks.Disable(ctx, secretariat, "key-1", "nobody"); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("an unknown user: %v, want ErrNotFound", err)
+		}
+		if _, err := f.folks.Disable(ctx, nil, "", "nobody"); !errors.Is(err, people.ErrForbidden) {
+			t.Errorf("an unknown user for anonymous: %v, want ErrForbidden (nothing learnt of who exists)", err)
+		}
+
+		// The admin signed in (the last link sent was hers); the
+		// secretariat disables the officer, the admin the secretariat.
+		u, err := f.folks.Disable(ctx, sam.Principal(), sam.ID, officer.ID)
+		if err != nil || u.DisabledAt == nil {
+			t.Fatalf("the secretariat disables an officer: %+v, %v", u, err)
+		}
+		if _, err := f.folks.Disable(ctx, ada.Principal(), ada.ID, sam.ID); err != nil {
+			t.Fatalf("an admin disables the secretariat: %v", err)
+		}
+		if _, err := f.folks.Disable(ctx, admin, "key-1", ada.ID); err != nil {
+			t.Fatalf("an admin key disables an admin: %v", err)
+		}
+		if _, _, err := f.folks.Session(ctx, token); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("the disabled admin's session: %v, want ErrNotFound", err)
+		}
+		back, err := f.folks.Enable(ctx, admin, "key-1", ada.ID)
+		if err != nil || back.DisabledAt != nil || back.LastSignInAt == nil {
+			t.Errorf("re-enabled: %+v, %v; want enabled with her last sign-in kept", back, err)
+		}
+	})
+}

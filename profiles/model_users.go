@@ -22,6 +22,10 @@ type User struct {
 	InvitedBy  string     `json:"invited_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	// LastSignInAt is when the person last redeemed a sign-in link; nil
+	// when they never did. The lists and FindUserByID read it; the
+	// look-ups of every request (by session, by email) leave it nil.
+	LastSignInAt *time.Time `json:"last_sign_in_at"`
 }
 
 // Principal is the user as a principal; nil for a nil user.
@@ -43,6 +47,12 @@ type UserInput struct {
 	// InvitedBy names who invited the user (a user's or a key's ID), for
 	// the record.
 	InvitedBy string `json:"invited_by,omitempty"`
+}
+
+// UserFilter selects users: by role (any case) when Role is set.
+type UserFilter struct {
+	Role string
+	Page Page
 }
 
 // Session is a signed-in person's session. Its secret lives in their

@@ -34,6 +34,8 @@ type userRow struct {
 	InvitedBy  string     `bun:"invited_by"`
 	CreatedAt  time.Time  `bun:"created_at"`
 	DisabledAt *time.Time `bun:"disabled_at"`
+	// LastSignInAt comes from user_sign_ins, joined by selectUsers.
+	LastSignInAt *time.Time `bun:"last_sign_in_at,scanonly"`
 }
 
 func (r *userRow) user() User {
@@ -43,7 +45,25 @@ func (r *userRow) user() User {
 		t := r.DisabledAt.UTC()
 		u.DisabledAt = &t
 	}
+	if r.LastSignInAt != nil {
+		t := r.LastSignInAt.UTC()
+		u.LastSignInAt = &t
+	}
 	return u
+}
+
+// userSignInRow is when a user last signed in.
+type userSignInRow struct {
+	bun.BaseModel `bun:"table:user_sign_ins,alias:si"`
+
+	UserID string    `bun:"user_id,pk"`
+	LastAt time.Time `bun:"last_at"`
+}
+
+// selectUsers selects users into model with their last sign-in.
+func selectUsers(db bun.IDB, model any) *bun.SelectQuery {
+	return db.NewSelect().Model(model).ColumnExpr("u.*").ColumnExpr("si.last_at AS last_sign_in_at").
+		Join("LEFT JOIN user_sign_ins AS si ON si.user_id = u.id")
 }
 
 type signInLinkRow struct {
@@ -124,15 +144,29 @@ func (s *Store) checkUser(ctx context.Context, db bun.IDB, in UserInput) (UserIn
 			return in, fmt.Errorf("check email: %w", err)
 		}
 		if n > 0 {
-			e.add("email", "is already the address of a user")
+			// Named with the other faults when there are some, so that
+			// they are all fixed at once; alone, it is a conflict with
+			// the stored users, as a taken reference is.
+			if len(e.Fields) > 0 {
+				e.add("email", "is already the address of a user")
+			} else {
+				return in, emailTaken()
+			}
 		}
 	}
 	return in, e.err()
 }
 
+// emailTaken is the conflict of an address another user has, in any case.
+func emailTaken() *ConflictError {
+	t := Sayf("a user has this email address already: one address is one person")
+	return &ConflictError{Detail: t.English, Text: t, Fields: []FieldError{FieldErrorf("email", "is already the address of a user")}}
+}
+
 // CreateUser validates in and stores a new user. Every bad field is named in
-// one *ValidationError; an email already taken is one of them (two concurrent
-// creations with one address: the second is a *ConflictError).
+// one *ValidationError, an email already taken (in any case) among them; when
+// the taken email is the only fault, it is a *ConflictError naming email, as
+// it is for the second of two concurrent creations with one address.
 func (s *Store) CreateUser(ctx context.Context, in UserInput) (User, error) {
 	var row userRow
 	err := s.inTx(ctx, func(tx bun.Tx) error {
@@ -142,9 +176,13 @@ func (s *Store) CreateUser(ctx context.Context, in UserInput) (User, error) {
 		}
 		row = userRow{ID: s.newID(), Email: in.Email, Name: in.Name, Lang: in.Lang, Role: in.Role,
 			CityID: nullString(in.CityID), ExpertID: nullString(in.ExpertID), InvitedBy: in.InvitedBy, CreatedAt: s.timestamp()}
+		wrote(ctx, "user", row.ID)
+		created(ctx, "users", row.ID)
 		if _, err := tx.NewInsert().Model(&row).Returning("NULL").Exec(ctx); err != nil {
 			if isUniqueViolation(err) {
-				return &ConflictError{Detail: "a user with this email was created at the same time"}
+				// Another invitation of the address committed between
+				// the check and this insert.
+				return emailTaken()
 			}
 			return fmt.Errorf("insert user: %w", err)
 		}
@@ -164,8 +202,12 @@ const liveUser = "u.disabled_at IS NULL" +
 
 // FindUserByID returns the user with id, or ErrNotFound.
 func (s *Store) FindUserByID(ctx context.Context, id string) (User, error) {
+	return findUser(ctx, s.idb(), id)
+}
+
+func findUser(ctx context.Context, db bun.IDB, id string) (User, error) {
 	var row userRow
-	if err := s.idb().NewSelect().Model(&row).Where("u.id = ?", id).Scan(ctx); err != nil {
+	if err := selectUsers(db, &row).Where("u.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return User{}, fmt.Errorf("find user %s: %w", id, ErrNotFound)
 		}
@@ -189,21 +231,29 @@ func (s *Store) FindUserByEmail(ctx context.Context, email string) (User, error)
 	return row.user(), nil
 }
 
-// FindUsers returns one page of the users, in creation order.
-func (s *Store) FindUsers(ctx context.Context, p Page) (ListResult[User], error) {
-	total, err := s.idb().NewSelect().Model((*userRow)(nil)).Count(ctx)
+func (f UserFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.Role != "" {
+		q = q.Where("u.role = ?", strings.ToLower(strings.TrimSpace(f.Role)))
+	}
+	return q
+}
+
+// FindUsers returns one page of the users f selects, in creation order, each
+// with their last sign-in.
+func (s *Store) FindUsers(ctx context.Context, f UserFilter) (ListResult[User], error) {
+	total, err := f.apply(s.idb().NewSelect().Model((*userRow)(nil))).Count(ctx)
 	if err != nil {
 		return ListResult[User]{}, fmt.Errorf("count users: %w", err)
 	}
 	var rows []userRow
-	if err := paginate(s.idb().NewSelect().Model(&rows), "u", p).Scan(ctx); err != nil {
+	if err := paginate(f.apply(selectUsers(s.idb(), &rows)), "u", f.Page).Scan(ctx); err != nil {
 		return ListResult[User]{}, fmt.Errorf("find users: %w", err)
 	}
 	items := make([]User, len(rows))
 	for i := range rows {
 		items[i] = rows[i].user()
 	}
-	return pageOf(items, total, p, func(u User) string { return u.ID }), nil
+	return pageOf(items, total, f.Page, func(u User) string { return u.ID }), nil
 }
 
 // SetUserLang records the language user id chose ("" to follow the browser).
@@ -223,24 +273,64 @@ func (s *Store) SetUserLang(ctx context.Context, id, lang string) error {
 	return nil
 }
 
-// DisableUser stops user id from signing in, and ends their sessions.
+// DisableUser stops user id from signing in: it ends their sessions and
+// voids the sign-in links they have not used.
 func (s *Store) DisableUser(ctx context.Context, id string) error {
-	return s.inTx(ctx, func(tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*userRow)(nil)).Set("disabled_at = ?", s.timestamp()).
-			Where("id = ? AND disabled_at IS NULL", id).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("disable user %s: %w", id, err)
+	_, err := s.SetUserDisabled(ctx, id, true, nil)
+	return err
+}
+
+// SetUserDisabled disables user id (disabled true: their sessions end and the
+// sign-in links they have not used are void) or lets them sign in again, and
+// returns the user as it then stands. check, when not nil, is the rule of
+// who may make this change: it is given the stored user inside the
+// transaction of the change, and its error refuses it. Disabling a disabled
+// user, or enabling an enabled one, changes nothing (the time it was disabled
+// stays). An unknown user is ErrNotFound.
+func (s *Store) SetUserDisabled(ctx context.Context, id string, disabled bool, check func(User) error) (User, error) {
+	var out User
+	err := s.inTx(ctx, func(tx bun.Tx) error {
+		if err := s.lockRow(ctx, tx, "users", id); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := s.FindUserByID(ctx, id); err != nil {
+		u, err := findUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(u); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
-			return fmt.Errorf("end sessions of user %s: %w", id, err)
+		switch {
+		case disabled && u.DisabledAt == nil:
+			now := s.timestamp()
+			if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("disabled_at = ?", now).Where("id = ?", id).Exec(ctx); err != nil {
+				return fmt.Errorf("disable user %s: %w", id, err)
+			}
+			u.DisabledAt = &now
+		case !disabled && u.DisabledAt != nil:
+			if _, err := tx.NewUpdate().Model((*userRow)(nil)).Set("disabled_at = NULL").Where("id = ?", id).Exec(ctx); err != nil {
+				return fmt.Errorf("enable user %s: %w", id, err)
+			}
+			u.DisabledAt = nil
 		}
+		if disabled {
+			// Also when already disabled: nothing of theirs may outlive it.
+			if _, err := tx.NewDelete().Model((*sessionRow)(nil)).Where("user_id = ?", id).Exec(ctx); err != nil {
+				return fmt.Errorf("end sessions of user %s: %w", id, err)
+			}
+			if _, err := tx.NewDelete().Model((*signInLinkRow)(nil)).Where("user_id = ? AND used_at IS NULL", id).Exec(ctx); err != nil {
+				return fmt.Errorf("void sign-in links of user %s: %w", id, err)
+			}
+		}
+		out = u
 		return nil
 	})
+	if err != nil {
+		return User{}, fmt.Errorf("set user %s disabled=%t: %w", id, disabled, err)
+	}
+	return out, nil
 }
 
 // CreateSignInLink stores a one-time sign-in secret for user id, valid for
@@ -306,11 +396,17 @@ func (s *Store) RedeemSignInLink(ctx context.Context, secret string, sessionTTL 
 			}
 			return err
 		}
-		user = row.user()
-		srow := sessionRow{TokenHash: secretDigest(token), UserID: user.ID, CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+		srow := sessionRow{TokenHash: secretDigest(token), UserID: row.ID, CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
 		if _, err := tx.NewInsert().Model(&srow).Exec(ctx); err != nil {
 			return err
 		}
+		// The last sign-in commits with the session it opens.
+		last := userSignInRow{UserID: row.ID, LastAt: now}
+		if _, err := tx.NewInsert().Model(&last).On("CONFLICT (user_id) DO UPDATE").Set("last_at = EXCLUDED.last_at").Exec(ctx); err != nil {
+			return fmt.Errorf("record the sign-in: %w", err)
+		}
+		row.LastSignInAt = &now
+		user = row.user()
 		sess = Session{UserID: user.ID, CreatedAt: srow.CreatedAt, ExpiresAt: srow.ExpiresAt}
 		return nil
 	})

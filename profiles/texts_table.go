@@ -321,4 +321,10 @@ var textCodes = map[string]string{
 	"%s; %s":                                                                                  "rules.joined",
 	"must be a whole number":                                                                  "number.whole",
 	"%s cannot be paired with this challenge: it is excluded or has no practice that answers it": "rules.partner_excluded",
+	// The people who sign in: who may manage them.
+	"a user has this email address already: one address is one person":          "user.email_conflict",
+	"only the secretariat or an admin may manage the people who sign in":        "user.staff_only",
+	"only an admin may invite an admin":                                         "user.admin_invites_admin",
+	"nobody disables or re-enables themselves: ask another member of the staff": "user.not_self",
+	"only an admin may disable or re-enable an admin":                           "user.admin_disables_admin",
 }

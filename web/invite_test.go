@@ -33,7 +33,7 @@ func TestInviteRules(t *testing.T) {
 		city := svc.Users[profiles.RoleCity].CityID
 		count := func() int {
 			t.Helper()
-			res, err := svc.Store.FindUsers(t.Context(), profiles.Page{Limit: 100})
+			res, err := svc.Store.FindUsers(t.Context(), profiles.UserFilter{Page: profiles.Page{Limit: 100}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +134,11 @@ func TestInviteRules(t *testing.T) {
 			}
 			res, body = post(t, staff, svc.URL+"/staff/people", url.Values{"_csrf": {token}, "email": {"NORA.officer@example.org"}, "name": {"Nora Again"}, "role": {"expert"}})
 			if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="email-error"`) {
-				t.Errorf("the same address in another case: %d, want 422 on the email", res.StatusCode)
+				t.Errorf("the same address in another case, and no expert profile: %d, want 422 on the email", res.StatusCode)
+			}
+			res, body = post(t, staff, svc.URL+"/staff/people", url.Values{"_csrf": {token}, "email": {"NORA.officer@example.org"}, "name": {"Nora Again"}, "role": {"secretariat"}})
+			if res.StatusCode != http.StatusConflict || !strings.Contains(body, `id="email-error"`) {
+				t.Errorf("the same address in another case alone: %d, want 409 on the email", res.StatusCode)
 			}
 		})
 

@@ -36,13 +36,11 @@ func (s *Server) staffRoutes() []Route {
 		{http.MethodPost, "/staff/rounds", profiles.RoleSecretariat, s.staffCreateRound},
 		{http.MethodGet, "/staff/rounds/:id", profiles.RoleSecretariat, s.staffRound},
 		{http.MethodPost, "/staff/rounds/:id/scores", profiles.RoleSecretariat, s.staffSaveScores},
-		{http.MethodGet, "/staff/people", profiles.RoleSecretariat, s.staffPeople},
-		{http.MethodPost, "/staff/people", profiles.RoleSecretariat, s.staffInvite},
 		{http.MethodGet, "/staff/keys", profiles.RoleAdmin, s.staffKeys},
 		{http.MethodPost, "/staff/keys", profiles.RoleAdmin, s.staffCreateKey},
 		{http.MethodPost, "/staff/keys/:id/revoke", profiles.RoleAdmin, s.staffRevokeKey},
 		{http.MethodGet, "/staff/audit", profiles.RoleAdmin, s.staffAudit},
-	}, append(s.expertRoutes(), s.volunteerRoutes()...)...)
+	}, append(append(s.expertRoutes(), s.volunteerRoutes()...), s.peopleRoutes()...)...)
 }
 
 // formProblem is what a page says of a form the workflows refused: a

@@ -12,10 +12,21 @@ import (
 	"matchmaker/profiles"
 )
 
-// This file is the people who sign in, and the form by which the
-// secretariat (or an admin) invites one: it calls people.Invite, which
-// checks who may invite whom and sends the new user a sign-in link through
-// the sender of the sign-in page.
+// This file is the people who sign in, the form by which the secretariat
+// (or an admin) invites one, and the buttons that disable and re-enable one.
+// It calls package people, which checks who may invite or disable whom (the
+// JSON API's /v1/users applies the same rules through it) and sends the new
+// user a sign-in link through the sender of the sign-in page.
+
+// peopleRoutes are the pages of the people who sign in.
+func (s *Server) peopleRoutes() []Route {
+	return []Route{
+		{http.MethodGet, "/staff/people", profiles.RoleSecretariat, s.staffPeople},
+		{http.MethodPost, "/staff/people", profiles.RoleSecretariat, s.staffInvite},
+		{http.MethodPost, "/staff/people/:id/disable", profiles.RoleSecretariat, s.staffDisablePerson},
+		{http.MethodPost, "/staff/people/:id/enable", profiles.RoleSecretariat, s.staffEnablePerson},
+	}
+}
 
 // peopleData is the people page.
 type peopleData struct {
@@ -36,6 +47,18 @@ type peopleData struct {
 	// Invited is the user just invited, whose link was sent; NotSent, the
 	// one whose link could not be.
 	Invited, NotSent *profiles.User
+	// Disabled and Enabled are the user just disabled or re-enabled.
+	Disabled, Enabled *profiles.User
+	// Refusal says why a disabling or a re-enabling was refused.
+	Refusal *profiles.Text
+
+	me *profiles.User
+}
+
+// MayChange reports whether the reader may disable or re-enable u
+// (people.MayChange): the page offers only the buttons that work.
+func (d peopleData) MayChange(u profiles.User) bool {
+	return d.me != nil && people.MayChange(d.me.Principal(), d.me.ID, u) == nil
 }
 
 // Has reports whether v is among values.
@@ -79,9 +102,14 @@ func invitableRoles(p *profiles.Principal) []string {
 
 func (s *Server) staffPeople(c echo.Context) error {
 	data := peopleData{}
-	if id := c.QueryParam("invited"); id != "" {
-		if u, err := s.store.FindUserByID(c.Request().Context(), id); err == nil {
-			data.Invited = &u
+	for _, n := range []struct {
+		param string
+		to    **profiles.User
+	}{{"invited", &data.Invited}, {"disabled", &data.Disabled}, {"enabled", &data.Enabled}} {
+		if id := c.QueryParam(n.param); id != "" {
+			if u, err := s.store.FindUserByID(c.Request().Context(), id); err == nil {
+				*n.to = &u
+			}
 		}
 	}
 	return s.renderPeople(c, http.StatusOK, data)
@@ -89,7 +117,8 @@ func (s *Server) staffPeople(c echo.Context) error {
 
 func (s *Server) renderPeople(c echo.Context, status int, data peopleData) error {
 	ctx := c.Request().Context()
-	res, err := s.store.FindUsers(ctx, profiles.Page{Limit: 100, After: c.QueryParam("after")})
+	data.me = userOf(c)
+	res, err := s.people.Users(ctx, principalOf(c), profiles.UserFilter{Page: profiles.Page{Limit: 100, After: c.QueryParam("after")}})
 	if err != nil {
 		return err
 	}
@@ -152,6 +181,16 @@ func (s *Server) staffInvite(c echo.Context) error {
 		s.log.Error("invitation not sent", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "user_id", u.ID, "error", err)
 		return s.renderPeople(c, http.StatusCreated, peopleData{NotSent: &u})
 	case err != nil:
+		var ce *profiles.ConflictError
+		if errors.As(err, &ce) && len(ce.Fields) > 0 {
+			// The address is another person's: said beside the field.
+			errs := formErrors{}
+			for _, f := range ce.Fields {
+				t := f.Text()
+				errs[f.Field] = &t
+			}
+			return s.renderPeople(c, http.StatusConflict, peopleData{Form: in, Errors: errs})
+		}
 		errs, err := errorsOf(err)
 		if err != nil {
 			// A conflict (one address invited twice at once) or another
@@ -165,4 +204,29 @@ func (s *Server) staffInvite(c echo.Context) error {
 		return s.renderPeople(c, http.StatusUnprocessableEntity, peopleData{Form: in, Errors: errs})
 	}
 	return redirect(c, "/staff/people?invited="+url.QueryEscape(u.ID))
+}
+
+// staffDisablePerson disables a person through people.Disable: their
+// sessions end at once.
+func (s *Server) staffDisablePerson(c echo.Context) error { return s.staffSetDisabled(c, true) }
+
+// staffEnablePerson lets a disabled person sign in again through
+// people.Enable.
+func (s *Server) staffEnablePerson(c echo.Context) error { return s.staffSetDisabled(c, false) }
+
+func (s *Server) staffSetDisabled(c echo.Context, disabled bool) error {
+	me := userOf(c)
+	change, done := s.people.Enable, "enabled"
+	if disabled {
+		change, done = s.people.Disable, "disabled"
+	}
+	u, err := change(c.Request().Context(), me.Principal(), me.ID, c.Param("id"))
+	var refusal *people.Refusal
+	switch {
+	case errors.As(err, &refusal):
+		return s.renderPeople(c, http.StatusForbidden, peopleData{Refusal: &refusal.Text})
+	case err != nil:
+		return err
+	}
+	return redirect(c, "/staff/people?"+done+"="+url.QueryEscape(u.ID))
 }

@@ -509,7 +509,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	}
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- flows.RunJobs(ctx) }()
-	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, Background: ctx,
+	apiHandler := api.New(api.Config{Store: store, Logger: e.log, Ready: ready, Version: buildVersion(), Follower: follower, Workflows: flows, People: folks, Background: ctx,
 		PrivateReads: cmd.PrivateReads, RateLimits: api.RateLimits{PerAddress: cmd.RatePerAddress, PerKey: cmd.RatePerKey},
 		TrustedProxies: proxies, Metrics: reg, MetricsHandler: mainListenerMetrics, PublicURL: publicURL, CORSOrigins: corsOrigins})
 	// Volunteers' applications; their confirmation links are emails of the

@@ -284,7 +284,7 @@ func start(db profilestest.DB) (svc *Service, stop func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, Background: ctx,
+	apiH := api.New(api.Config{Store: store, Logger: log, Follower: follower, Workflows: flows, People: folks, Background: ctx,
 		RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}})
 	vols, err := volunteers.New(volunteers.Config{Store: store, People: folks, Sender: outbox, Logger: log})
 	if err != nil {
