@@ -118,3 +118,49 @@ func TestEvidenceFollowsEditedTexts(t *testing.T) {
 		}
 	}
 }
+
+// TestSubjectAskedAgainFindsNewWords checks that a challenge asked about
+// again finds the documents that came in meanwhile with words the index did
+// not know when it was first asked, and loses those rebuilt away.
+func TestSubjectAskedAgainFindsNewWords(t *testing.T) {
+	doc := func(id, text string) matcher.Doc {
+		return matcher.Doc{ID: id, Kind: matcher.KindPractice, CityID: "city-" + id, Lang: matcher.English, Status: "published",
+			Fields: []matcher.Field{{Name: "title", Text: text}}}
+	}
+	ix := matcher.NewIndex(matcher.NewAnalyzer(testLexicon()))
+	base := []matcher.Doc{doc("p1", "Street trees and shade in summer")}
+	if err := ix.Build(base, nil); err != nil {
+		t.Fatal(err)
+	}
+	no := false
+	challenge := matcher.Doc{ID: "c1", Kind: matcher.KindChallenge, CityID: "nantes", Lang: matcher.English,
+		Fields: []matcher.Field{{Name: "title", Text: "Street trees against heat, and a zeolite filter for the fountains"}}}
+	q := matcher.Query{Challenge: &challenge, Kind: matcher.KindPractice, RequireSharedLanguage: &no}
+	ids := func() []string {
+		t.Helper()
+		got, err := ix.Suggest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, s := range got {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	if got := ids(); !reflect.DeepEqual(got, []string{"p1"}) {
+		t.Fatalf("before: %q, want [p1]", got)
+	}
+	if err := ix.Upsert(doc("p2", "A zeolite filter for public fountains")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(); !reflect.DeepEqual(got, []string{"p2", "p1"}) && !reflect.DeepEqual(got, []string{"p1", "p2"}) {
+		t.Errorf("after the new practice: %q, want p1 and p2", got)
+	}
+	if err := ix.Build([]matcher.Doc{doc("p3", "Zeolite filters in fountains")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(); !reflect.DeepEqual(got, []string{"p3"}) {
+		t.Errorf("after a rebuild: %q, want [p3]", got)
+	}
+}

@@ -99,8 +99,9 @@ const exactMargin = 8
 // prepare weighs the subject's features for the target segment.
 func (s *search) prepare() {
 	st := s.st
-	s.qv = st.prepare(s.text.terms, s.text.concepts, segOf(s.target))
-	st.addTranslations(&s.qv, s.text.terms, s.text.translated)
+	ids := s.text.idsIn(st)
+	s.qv = st.prepare(s.text.terms, s.text.concepts, ids, segOf(s.target))
+	st.addTranslations(&s.qv, s.text.terms, s.text.translated, ids)
 	// A factor weighed zero by the request finds no candidate either: a
 	// ranking "by words only" must not be fed by themes.
 	if s.w[fConcepts] == 0 || s.w[fThemes] == 0 {
@@ -114,7 +115,7 @@ func (s *search) prepare() {
 	}
 	if s.subj.kind == KindExpert && s.target == KindChallenge {
 		for j, it := range s.text.items {
-			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, segChallenge))
+			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, nil, segChallenge))
 			year := 0
 			if j < len(s.text.itemYears) {
 				year = s.text.itemYears[j]
