@@ -125,17 +125,38 @@ func (c *evidenceCache) putLocked(key uint64, e *evidence) {
 }
 
 // cloneWords copies the words found, which are slices of the document's
-// texts, so that an entry does not keep the texts alive.
+// texts, so that an entry does not keep the texts alive: in three
+// allocations whatever the number of words, since it is made for every
+// document explained the first time.
 func cloneWords(ws [][]string) [][]string {
+	n, size := 0, 0
+	for _, w := range ws {
+		n += len(w)
+		for _, s := range w {
+			size += len(s)
+		}
+	}
 	out := make([][]string, len(ws))
+	flat := make([]string, 0, n)
+	var text strings.Builder
+	text.Grow(size)
 	for i, w := range ws {
 		if w == nil {
 			continue
 		}
-		out[i] = make([]string, len(w))
-		for j, s := range w {
-			out[i][j] = strings.Clone(s)
+		start := len(flat)
+		for _, s := range w {
+			flat = append(flat, s) // replaced below, once text is complete
+			text.WriteString(s)
 		}
+		out[i] = flat[start:len(flat):len(flat)]
+	}
+	all := text.String()
+	off := 0
+	for i := range flat {
+		l := len(flat[i])
+		flat[i] = all[off : off+l]
+		off += l
 	}
 	return out
 }

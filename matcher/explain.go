@@ -250,7 +250,6 @@ func (ix *Index) docEvidence(p *pending, memo *termMemo) *evidence {
 	e := &evidence{docID: p.docID, hash: contentHash(ix.seed, &doc), lang: p.lang,
 		terms: p.terms, item: item, itemTerms: itemTerms}
 	parts := docParts(&doc)
-	e.words = make([][]string, len(p.terms))
 	if len(p.terms) > 0 {
 		e.words = cloneWords(ix.scanParts(parts, p.lang, p.terms, -1, memo))
 	}
