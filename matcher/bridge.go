@@ -449,7 +449,9 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 // count in the query's norm: a translation is more evidence for a document
 // in another language, and it must not make the challenge's own words
 // weigh less, which would reorder the documents of its own language.
-func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translatedTerm) {
+//
+// ids are the feature IDs of terms and translated in st (see subjectIDs).
+func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translatedTerm, ids *subjectIDs) {
 	if len(translated) == 0 {
 		return
 	}
@@ -460,16 +462,15 @@ func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translat
 		}
 		return bm25QTF(float64(tf))
 	}
-	df := func(key string) (uint32, int) {
-		id, known := st.dict[key]
-		if !known {
+	df := func(id uint32) (uint32, int) {
+		if id == noID {
 			return 0, 0
 		}
 		return id, st.df(qv.seg, id)
 	}
 	norm := 0.0
-	for _, f := range terms {
-		_, d := df(f.key)
+	for i, f := range terms {
+		_, d := df(ids.terms[i])
 		w := st.idfOf(r, qv.seg, d) * qtf(f.tf)
 		if r == RankTFIDF {
 			norm += w * w
@@ -485,8 +486,8 @@ func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translat
 		scale = 1 / math.Sqrt(norm)
 	}
 	n := len(qv.feats)
-	for _, t := range translated {
-		id, d := df(t.key)
+	for i, t := range translated {
+		id, d := df(ids.translated[i])
 		if d == 0 {
 			continue
 		}

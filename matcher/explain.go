@@ -36,6 +36,8 @@ type pending struct {
 	docID string   // the document whose words to find ("" none)
 	lang  Lang     // the language of its texts
 	terms []string // the terms of exp.MatchedTerms, in order
+	// docHash is the contentHash of the version of the document scored.
+	docHash uint64
 	// The best track-record item: of the document (an expert suggested)
 	// or of the subject (the expert in Opportunities).
 	item        int
@@ -142,7 +144,7 @@ func (s *search) explain(r *result) *pending {
 	exp.Scaling = s.weightScaling(r.mode, r.given, r.trust)
 	exp.Score = fromUnits(total)
 	p.scoreUnits = total
-	p.docID = m.id
+	p.docID, p.docHash = m.id, m.hash
 	p.name = m.name
 	if c := st.hot[r.slot].city; c != 0 {
 		p.cityID = st.cities.name(c)
@@ -181,50 +183,89 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 		if p == nil || p.exp == nil {
 			continue
 		}
-		var doc Doc
-		var parts []textPart
-		ok := false
+		var e *evidence
 		if p.docID != "" {
-			if doc, ok = ix.fetch(p.docID); ok {
-				parts = docParts(&doc)
-			}
+			e = ix.docEvidence(p, memo)
 		}
-		if ok && len(p.terms) > 0 {
-			words := ix.scanParts(parts, p.lang, p.terms, -1, memo)
+		if e != nil {
 			for i := range p.terms {
-				p.exp.MatchedTerms[i].DocWords = words[i]
+				p.exp.MatchedTerms[i].DocWords = shared(e.words[i])
 			}
 		}
 		if p.item < 0 || p.exp.TrackRecord == nil {
 			continue
 		}
-		holder, lang := subject, docLang(subject)
+		var title string
+		var year int
+		var words []string
 		if p.itemOfDoc {
-			if !ok {
+			if e == nil || !e.hasItem {
 				continue
 			}
-			holder, lang = &doc, p.lang
+			title, year, words = e.title, e.year, e.itemWords
 		} else {
-			parts = docParts(subject)
-		}
-		if p.item >= len(holder.TrackRecord) {
-			continue
-		}
-		it := holder.TrackRecord[p.item]
-		p.exp.TrackRecord.Title, p.exp.TrackRecord.Year = it.Title, it.Year
-		words := ix.scanParts(parts, lang, p.itemTerms, p.item, memo)
-		for i := range p.itemTerms {
-			for _, w := range words[i] {
-				if len(p.exp.TrackRecord.Words) < maxMatchedTerms {
-					p.exp.TrackRecord.Words = append(p.exp.TrackRecord.Words, w)
-				}
+			if p.item >= len(subject.TrackRecord) {
+				continue
 			}
+			it := subject.TrackRecord[p.item]
+			title, year = it.Title, it.Year
+			words = itemWords(ix.scanParts(docParts(subject), docLang(subject), p.itemTerms, p.item, memo))
 		}
+		p.exp.TrackRecord.Title, p.exp.TrackRecord.Year = title, year
+		p.exp.TrackRecord.Words = append(p.exp.TrackRecord.Words, words...)
 		if p.detailItem && p.textFactorI >= 0 {
 			c := &p.exp.Contributions[p.textFactorI]
-			c.Reasons = reasons1(reason(ReasonRecordItem, intArg("Count", len(p.itemTerms)), textArg("Title", it.Title)))
+			c.Reasons = reasons1(reason(ReasonRecordItem, intArg("Count", len(p.itemTerms)), textArg("Title", title)))
 		}
 	}
+}
+
+// itemWords is the list of a track-record item's words an explanation
+// shows: the words of each term in turn, maxMatchedTerms at most.
+func itemWords(byTerm [][]string) []string {
+	var out []string
+	for _, ws := range byTerm {
+		for _, w := range ws {
+			if len(out) < maxMatchedTerms {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// docEvidence is the evidence of p's document: from the cache when the
+// version the index scored was scanned for the same terms, else found in
+// the document's texts and kept. nil when the texts cannot be had.
+func (ix *Index) docEvidence(p *pending, memo *termMemo) *evidence {
+	key := evidenceKey(ix.seed, p, p.docHash)
+	if e := ix.evidence.get(key, p, p.docHash); e != nil {
+		return e
+	}
+	doc, ok := ix.fetch(p.docID)
+	if !ok {
+		return nil
+	}
+	item, itemTerms := p.cachedItem()
+	e := &evidence{docID: p.docID, hash: contentHash(ix.seed, &doc), lang: p.lang,
+		terms: p.terms, item: item, itemTerms: itemTerms}
+	parts := docParts(&doc)
+	if len(p.terms) > 0 {
+		e.words = cloneWords(ix.scanParts(parts, p.lang, p.terms, -1, memo))
+	}
+	if item >= 0 && item < len(doc.TrackRecord) {
+		it := doc.TrackRecord[item]
+		e.hasItem, e.title, e.year = true, strings.Clone(it.Title), it.Year
+		e.itemWords = itemWords(cloneWords(ix.scanParts(parts, p.lang, itemTerms, item, memo)))
+	}
+	if e.hash == p.docHash {
+		ix.evidence.put(key, e)
+	} else {
+		// The store holds another version than the one scored: keep what
+		// was found under that version's hash.
+		ix.evidence.put(evidenceKey(ix.seed, p, e.hash), e)
+	}
+	return e
 }
 
 // fetch returns the Doc of id: kept by the index, or from the lookup.

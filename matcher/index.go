@@ -49,6 +49,7 @@ type Index struct {
 	accs sync.Pool // *accumulator
 
 	subjects subjectCache
+	evidence evidenceCache
 }
 
 // journalOp is a write made while a Build runs: an upsert (doc set) or a

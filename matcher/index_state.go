@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -291,6 +292,7 @@ type state struct {
 	ranking Ranking
 	keep    bool         // keep the Docs (no lookup function)
 	seed    maphash.Seed // of contentHash
+	gen     uint64       // tells this state from the others of the process (see subjectIDs)
 
 	dict  map[string]uint32 // feature key -> feature ID
 	names []string          // feature ID -> key
@@ -320,12 +322,15 @@ type state struct {
 
 func newState(r Ranking, keep bool, seed maphash.Seed) *state {
 	return &state{
-		ranking: r, keep: keep, seed: seed,
+		ranking: r, keep: keep, seed: seed, gen: stateGens.Add(1),
 		dict: map[string]uint32{}, ids: map[string]uint32{}, byCity: map[uint32][]uint32{},
 		cities: newStrTable(), countries: newStrTable(), regions: newStrTable(),
 		langs: newStrTable(), themes: newStrTable(), roles: newStrTable(), skills: newStrTable(),
 	}
 }
+
+// stateGens numbers the states of the process.
+var stateGens atomic.Uint64
 
 // feature returns the ID of key, adding it.
 func (st *state) feature(key string) uint32 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 )
 
 // subjectText is the analysed text of the side that asks (a challenge, or
@@ -23,6 +24,9 @@ type subjectText struct {
 	conceptBest  map[string]float64 // the weight of each concept's strongest hit
 	itemYears    []int              // the year of each track-record item
 	translated   []translatedTerm   // the words' translations (see Bridge)
+	// ids are the feature IDs of the keys in the state last asked (see
+	// idsIn): the analysis is shared by the queries on the subject.
+	ids atomic.Pointer[subjectIDs]
 }
 
 // analyseSubject analyses the side that asks, keeping its words.
@@ -80,15 +84,29 @@ type qvec struct {
 // how much of what the challenge says a document covers, and a practice
 // that shares one word of fifty with it must not look like a full match
 // because the other forty-nine are rare.
-func (st *state) prepare(terms, concepts []featTF, seg int) qvec {
+//
+// ids, when not nil, are the feature IDs of terms and concepts in st (see
+// subjectIDs); else they are looked up.
+func (st *state) prepare(terms, concepts []featTF, ids *subjectIDs, seg int) qvec {
 	qv := qvec{seg: seg}
 	var norm [2]float64
-	add := func(f featTF, term bool) {
+	add := func(f featTF, term bool, i int) {
 		class := featClass(f.key, term)
 		if class == classTheme {
 			qv.nThemes++
 		}
-		id, known := st.dict[f.key]
+		var id uint32
+		var known bool
+		switch {
+		case ids == nil:
+			id, known = st.dict[f.key]
+		case term:
+			id = ids.terms[i]
+			known = id != noID
+		default:
+			id = ids.concepts[i]
+			known = id != noID
+		}
 		df := 0
 		if known {
 			df = st.df(seg, id)
@@ -113,11 +131,11 @@ func (st *state) prepare(terms, concepts []featTF, seg int) qvec {
 			qv.feats = append(qv.feats, qfeat{id: id, class: class, w: w, df: df})
 		}
 	}
-	for _, f := range terms {
-		add(f, true)
+	for i, f := range terms {
+		add(f, true, i)
 	}
-	for _, f := range concepts {
-		add(f, false)
+	for i, f := range concepts {
+		add(f, false, i)
 	}
 	// In the order of feature IDs: forward lists are merged with it.
 	slices.SortFunc(qv.feats, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })

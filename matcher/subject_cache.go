@@ -38,3 +38,45 @@ func (ix *Index) subject(d *Doc) *subjectText {
 	c.mu.Unlock()
 	return t
 }
+
+// subjectIDs are the feature IDs of an analysed subject's keys (its terms,
+// concepts and translations) in one state of the index, noID for a key the
+// state does not know: a subject asked about again costs no lookup in the
+// dictionary of every word of the index. A feature's ID never changes in a
+// state, and a key unknown stays unknown until the state learns new
+// features, so the IDs hold as long as the state and its number of features
+// are the same.
+type subjectIDs struct {
+	gen, names                  uint64 // state.gen and len(state.names) when found
+	terms, concepts, translated []uint32
+}
+
+// idsIn returns the feature IDs of t's keys in st, under the index's lock
+// (read or write).
+func (t *subjectText) idsIn(st *state) *subjectIDs {
+	if ids := t.ids.Load(); ids != nil && ids.gen == st.gen && ids.names == uint64(len(st.names)) {
+		return ids
+	}
+	find := func(key string) uint32 {
+		if id, ok := st.dict[key]; ok {
+			return id
+		}
+		return noID
+	}
+	ids := &subjectIDs{gen: st.gen, names: uint64(len(st.names)),
+		terms:      make([]uint32, len(t.terms)),
+		concepts:   make([]uint32, len(t.concepts)),
+		translated: make([]uint32, len(t.translated)),
+	}
+	for i, f := range t.terms {
+		ids.terms[i] = find(f.key)
+	}
+	for i, f := range t.concepts {
+		ids.concepts[i] = find(f.key)
+	}
+	for i, tr := range t.translated {
+		ids.translated[i] = find(tr.key)
+	}
+	t.ids.Store(ids)
+	return ids
+}
