@@ -38,7 +38,7 @@ func TestRoundUnfilledInTheReadersLanguage(t *testing.T) {
 		}
 
 		type unfilled struct {
-			ChallengeID string `json:"challenge_id"`
+			ChallengeID        string `json:"challenge_id"`
 			Reason, Rule, Code string
 		}
 		get := func(t *testing.T, path, lang string) []unfilled {
