@@ -57,6 +57,43 @@ func (s *Server) createRound(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, workflow.RoundView{ReviewRound: r, Panels: []workflow.RoundPanel{}})
 }
 
+// unfilledResponse is a challenge of a round that got no panel: why, in the
+// reader's language, and the rule and code a program keys on.
+type unfilledResponse struct {
+	ChallengeID string `json:"challenge_id"`
+	Reason      string `json:"reason"`
+	Rule        string `json:"rule,omitempty"`
+	Code        string `json:"code,omitempty"`
+}
+
+// roundResponse is a round with its panels, its unfilled challenges said in
+// the reader's language in place of the round's stored ones.
+type roundResponse struct {
+	workflow.RoundView
+	Unfilled []unfilledResponse `json:"unfilled,omitempty"`
+}
+
+// roundItem is a round of the list, its unfilled challenges said in the
+// reader's language.
+type roundItem struct {
+	profiles.ReviewRound
+	Unfilled []unfilledResponse `json:"unfilled,omitempty"`
+}
+
+// unfilledOf says the unfilled challenges of r in the request's language.
+func (s *Server) unfilledOf(c echo.Context, r profiles.ReviewRound) ([]unfilledResponse, error) {
+	us, err := workflow.RoundUnfilled(r)
+	if err != nil || us == nil {
+		return nil, err
+	}
+	lang := RequestLang(c)
+	out := make([]unfilledResponse, 0, len(us))
+	for _, u := range us {
+		out = append(out, unfilledResponse{ChallengeID: u.ChallengeID, Reason: s.sp.text(lang, u.Reason), Rule: u.Rule, Code: u.Code})
+	}
+	return out, nil
+}
+
 func (s *Server) getRound(c echo.Context) error {
 	if err := newQuery(c).err(); err != nil {
 		return err
@@ -65,8 +102,12 @@ func (s *Server) getRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	unfilled, err := s.unfilledOf(c, view.ReviewRound)
+	if err != nil {
+		return err
+	}
 	setETag(c, view.Meta)
-	return c.JSON(http.StatusOK, view)
+	return c.JSON(http.StatusOK, roundResponse{RoundView: view, Unfilled: unfilled})
 }
 
 func (s *Server) listRounds(c echo.Context) error {
@@ -79,5 +120,13 @@ func (s *Server) listRounds(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, pageOf(res))
+	out := profiles.ListResult[roundItem]{Items: make([]roundItem, 0, len(res.Items)), Total: res.Total, Next: res.Next}
+	for _, r := range res.Items {
+		unfilled, err := s.unfilledOf(c, r)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, roundItem{ReviewRound: r, Unfilled: unfilled})
+	}
+	return c.JSON(http.StatusOK, pageOf(out))
 }

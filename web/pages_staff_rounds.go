@@ -128,12 +128,37 @@ func (s *Server) staffCreateRound(c echo.Context) error {
 // roundData is a round's page.
 type roundData struct {
 	Round     workflow.RoundView
+	Unfilled  []unfilledRow
 	Running   bool
 	Benchmark *workflow.Benchmark
 	Charts    []criterionChart
 	Names     *names
 	Problem   *formProblem
 	Saved     bool
+}
+
+// unfilledRow is a challenge of the round that got no panel: its title,
+// linked to its page while it exists, and why, in the reader's language.
+type unfilledRow struct {
+	ChallengeID string
+	Title       string
+	Link        bool
+	Reason      string
+}
+
+// unfilledRows says the round's challenges without a panel in v's language.
+func unfilledRows(v *View, n *names, r workflow.RoundView) ([]unfilledRow, error) {
+	us, err := workflow.RoundUnfilled(r.ReviewRound)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]unfilledRow, 0, len(us))
+	for _, u := range us {
+		title := n.Challenge(u.ChallengeID)
+		rows = append(rows, unfilledRow{ChallengeID: u.ChallengeID, Title: title,
+			Link: u.Rule != "challenge_id" && title != u.ChallengeID, Reason: v.Say(u.Reason)})
+	}
+	return rows, nil
 }
 
 // Percent is the round's progress in whole percent.
@@ -221,6 +246,11 @@ func (s *Server) renderRound(c echo.Context, status int, problem *formProblem, s
 			c.Response().Header().Set("HX-Refresh", "true")
 		}
 		return s.renderPart(c, http.StatusOK, "staff_round", "progress", data)
+	}
+	if view.Status == profiles.RoundDone {
+		if data.Unfilled, err = unfilledRows(s.viewOf(c), data.Names, view); err != nil {
+			return err
+		}
 	}
 	if view.Status == profiles.RoundDone && view.Rubric != nil {
 		b, err := s.flows.RoundBenchmark(ctx, view.ID)

@@ -156,12 +156,6 @@ func (w *Workflows) resolveRound(ctx context.Context, req *RoundRequest, fe *fie
 	return nil
 }
 
-// UnfilledChallenge is a challenge of a round that got no panel, and why.
-type UnfilledChallenge struct {
-	ChallengeID string `json:"challenge_id"`
-	Reason      string `json:"reason"`
-}
-
 // RunRound assembles the panels of the round with id and stores them with the
 // round's result. It is the body of a round's job: a round already done is left
 // as it is.
@@ -249,9 +243,11 @@ func (w *Workflows) RunRound(ctx context.Context, id string) error {
 	unfilled = append(unfilled, res.Unfilled...)
 	views := make([]UnfilledChallenge, 0, len(unfilled))
 	for _, u := range unfilled {
-		views = append(views, UnfilledChallenge{ChallengeID: u.ChallengeID, Reason: unfilledReason(u.Reason, pools[u.ChallengeID])})
+		views = append(views, unfilledOf(u.ChallengeID, u.Reason, pools[u.ChallengeID]))
 	}
-	r.Unfilled, _ = json.Marshal(views)
+	if r.Unfilled, err = storeUnfilled(views); err != nil {
+		return err
+	}
 	r.Total, r.Worst, r.Mean = round6(res.Total), round6(res.Worst), round6(res.Mean)
 	r.Result = &profiles.RoundResult{Optimal: res.Optimal, MaxPanels: res.MaxPanels, TotalBound: round6(res.TotalBound)}
 	// The round's panels, its published event and the secretariat's message

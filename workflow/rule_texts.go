@@ -56,6 +56,19 @@ func infeasibleReason(inf *assembly.Infeasible) profiles.FieldError {
 	return said(field, "the rules cannot be met")
 }
 
+// roundInfeasibleReason is infeasibleReason for a round, whose capacity
+// rule has a second case: enough experts have capacity left after the other
+// panels, but they cannot form a panel together.
+func roundInfeasibleReason(inf *assembly.Infeasible) profiles.FieldError {
+	if inf.Kind == assembly.RuleRoundCapacity && inf.Eligible >= inf.Required {
+		if strings.Contains(inf.Reason, "worst-panel") {
+			return said(ruleField(inf.Rule), "the %d eligible experts with capacity left after the other panels of the round cannot form a panel that meets the rules and the round's worst-panel level", inf.Eligible)
+		}
+		return said(ruleField(inf.Rule), "the %d eligible experts with capacity left after the other panels of the round cannot form a panel that meets the rules", inf.Eligible)
+	}
+	return infeasibleReason(inf)
+}
+
 // because is why an expert may not sit, by the assembly's kind of rule.
 func because(kind string) profiles.Text {
 	switch kind {

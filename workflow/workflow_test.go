@@ -332,11 +332,11 @@ func TestRoundSaysWhatItDid(t *testing.T) {
 		if v.Result == nil || !v.Result.Optimal || v.Result.MaxPanels != 1 || v.Result.TotalBound != v.Total {
 			t.Errorf("result: %+v, total %v", v.Result, v.Total)
 		}
-		var unfilled []workflow.UnfilledChallenge
-		if err := json.Unmarshal(v.Unfilled, &unfilled); err != nil || len(unfilled) != 1 {
+		unfilled, err := workflow.RoundUnfilled(v.ReviewRound)
+		if err != nil || len(unfilled) != 1 {
 			t.Fatalf("unfilled: %s %v", v.Unfilled, err)
 		}
-		reason := unfilled[0].Reason
+		reason := unfilled[0].Reason.English
 		t.Logf("unfilled: %s", reason)
 		for _, want := range []string{"size: 3 required, ", "experts with the best subject fit are eligible", "no working language of the city (pt): "} {
 			if !strings.Contains(reason, want) {
