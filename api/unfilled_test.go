@@ -65,13 +65,13 @@ func TestRoundUnfilledInTheReadersLanguage(t *testing.T) {
 			want, notWant    []string
 		}{
 			{name: "in French", path: "/v1/review-rounds/" + id, lang: "fr", rule: "role_quotas", code: "rules.infeasible.role_quota",
-				want: []string{"quota de rôle mayor : 3 requis"}, notWant: []string{"required", "eligible"}},
+				want: []string{"quota de rôle maire : 3 requis"}, notWant: []string{"required", "eligible"}},
 			{name: "in Spanish", path: "/v1/review-rounds/" + id, lang: "es", rule: "role_quotas", code: "rules.infeasible.role_quota",
-				want: []string{"cuota de función mayor: 3 requeridos"}, notWant: []string{"required", "eligible"}},
+				want: []string{"cuota de función alcalde o alcaldesa (requeridos: 3"}, notWant: []string{"required", "eligible"}},
 			{name: "in English", path: "/v1/review-rounds/" + id, lang: "en", rule: "role_quotas", code: "rules.infeasible.role_quota",
 				want: []string{"role quota mayor: 3 required"}},
 			{name: "listed in French", path: "/v1/review-rounds", lang: "fr", rule: "role_quotas", code: "rules.infeasible.role_quota",
-				want: []string{"quota de rôle mayor : 3 requis"}},
+				want: []string{"quota de rôle maire : 3 requis"}},
 			{name: "an old round as it was written", path: "/v1/review-rounds/" + old.ID, lang: "fr",
 				want: []string{"size: 3 required, 0 eligible"}},
 		}

@@ -5,6 +5,13 @@ package profiles
 // message "problems.<code>" in locale/messages/problems.{en,fr,es}.toml: the
 // api's catalogue test walks every call site and fails on a missing one.
 var textCodes = map[string]string{
+	"mayor":                  "role.mayor",
+	"elected official":       "role.elected_official",
+	"public service manager": "role.public_service_manager",
+	"technical officer":      "role.technical_officer",
+	"academic":               "role.academic",
+	"consultant":             "role.consultant",
+	"practitioner":           "role.other",
 	"%d bad rows, nothing imported; the first: %s":                                                              "import.bad_rows",
 	"%d experts pinned on a panel of %d":                                                                        "rules.pinned_over_panel",
 	"%d experts pinned on a team of at most %d":                                                                 "rules.pinned_over_team",

@@ -85,7 +85,7 @@ func TestRoundPageSaysWhyAChallengeGotNoPanel(t *testing.T) {
 				want:    []string{"1 défi sans panel", "taille : 3 requis", "aucune langue de travail de la ville (pt)", "Pourquoi"},
 				notWant: []string{"required", "kept off", "working language"}},
 			{name: "in Spanish", round: round.ID, lang: "es",
-				want:    []string{"1 reto sin panel", "tamaño: 3 requeridos", "ningún idioma de trabajo de la ciudad (pt)", "Por qué"},
+				want:    []string{"1 reto sin panel", "tamaño (requeridos: 3", "ningún idioma de trabajo de la ciudad (pt)", "Por qué"},
 				notWant: []string{"required", "kept off", "working language"}},
 			{name: "in English", round: round.ID, lang: "en",
 				want: []string{"1 challenge without a panel", "size: 3 required", "kept off: no working language of the city (pt)"}},

@@ -30,7 +30,7 @@ func infeasibleReason(inf *assembly.Infeasible) profiles.FieldError {
 		}
 		return said(field, "size: %d required, %d eligible", inf.Required, inf.Eligible)
 	case assembly.RuleRoleQuota:
-		return said(field, "role quota %s: %d required, %d eligible", orList(strings.Split(inf.Subject, ", ")), inf.Required, inf.Eligible)
+		return said(field, "role quota %s: %d required, %d eligible", orList(roleNames(strings.Split(inf.Subject, ", "))), inf.Required, inf.Eligible)
 	case assembly.RuleOtherCountries:
 		return said(field, "%d experts from other countries required, %d available among eligible experts", inf.Required, inf.Eligible)
 	case assembly.RuleMaxPerCountry:
@@ -133,7 +133,34 @@ func violationReason(v assembly.Violation) profiles.FieldError {
 
 // orList says names as "a or b or c", the joining word in the reader's
 // language: a string for one name, a Text for more.
-func orList(names []string) any {
+// roleNames are roles (profiles.Roles) as a person reads them, each in the
+// reader's language; a code with no label stays as it is.
+func roleNames(codes []string) []any {
+	out := make([]any, len(codes))
+	for i, c := range codes {
+		switch c {
+		case "mayor":
+			out[i] = profiles.Sayf("mayor")
+		case "elected_official":
+			out[i] = profiles.Sayf("elected official")
+		case "public_service_manager":
+			out[i] = profiles.Sayf("public service manager")
+		case "technical_officer":
+			out[i] = profiles.Sayf("technical officer")
+		case "academic":
+			out[i] = profiles.Sayf("academic")
+		case "consultant":
+			out[i] = profiles.Sayf("consultant")
+		case "other":
+			out[i] = profiles.Sayf("practitioner")
+		default:
+			out[i] = c
+		}
+	}
+	return out
+}
+
+func orList(names []any) any {
 	var t any = names[0]
 	for _, n := range names[1:] {
 		t = profiles.Sayf("%s or %s", t, n)
