@@ -736,6 +736,16 @@ func TestEraseExpert(t *testing.T) {
 			t.Fatal(err)
 		}
 		audit, _ := s.FindAudit(ctx, profiles.AuditFilter{})
+		// A round that could not seat them keeps why, in a sentence that
+		// names them.
+		round, err := s.CreateRound(ctx, profiles.ReviewRound{Name: "names", Fairness: "total", Request: json.RawMessage(`{"name":"names"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		round.Unfilled = json.RawMessage(`[{"challenge_id":"c1","reason":"pinned ` + e0 + ` is paused","text":{"code":"x","params":["` + e0 + `"]}}]`)
+		if _, _, err := s.FinishRound(ctx, round, nil, profiles.ProposalEvent{}); err != nil {
+			t.Fatal(err)
+		}
 
 		pseudonym, err := s.EraseExpert(ctx, e0)
 		if err != nil {
@@ -864,6 +874,7 @@ func TestEraseExpert(t *testing.T) {
 			"SELECT COUNT(*) FROM api_keys WHERE expert_id = ?",
 			"SELECT COUNT(*) FROM expert_languages WHERE expert_id = ?",
 			"SELECT COUNT(*) FROM proposals WHERE rules LIKE ?",
+			"SELECT COUNT(*) FROM review_rounds WHERE unfilled LIKE ?",
 		} {
 			args := make([]any, strings.Count(q, "?"))
 			for i := range args {

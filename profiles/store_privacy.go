@@ -308,8 +308,9 @@ func (s *Store) eraseFromJSON(ctx context.Context, id, pseudonym string) ([]stri
 	return changed, nil
 }
 
-// eraseInJSON replaces every string equal to id in the JSON document doc by
-// pseudonym and empties the "reason" of every object holding such a string.
+// eraseInJSON replaces id by pseudonym in every string of the JSON document
+// doc, whole or inside a sentence, and empties the "reason" of every object
+// holding id as a string of its own.
 // It reports whether anything changed. Numbers keep their text; object keys
 // come out sorted.
 func eraseInJSON(doc, id, pseudonym string) (string, bool, error) {
@@ -327,6 +328,11 @@ func eraseInJSON(doc, id, pseudonym string) (string, bool, error) {
 			if x == id {
 				changed = true
 				return pseudonym
+			}
+			// A sentence that names them (the English of a reason).
+			if strings.Contains(x, id) {
+				changed = true
+				return strings.ReplaceAll(x, id, pseudonym)
 			}
 		case []any:
 			for i := range x {
