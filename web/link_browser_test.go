@@ -111,7 +111,7 @@ func TestExpertAcceptsByEmailedLink(t *testing.T) {
 					t.Fatalf("neither expert of the challenge is on its panel: %s", staff.Text("#members"))
 				}
 				member := "#members tr[data-expert='" + expert.ID + "'] td:nth-child(3)"
-				staff.Do(chromedp.Click(chromedp.CSS("#send button")), chromedp.WaitNotPresent(chromedp.CSS("#send")))
+				staff.Submit("#send button")
 
 				// The invitation, as the expert's mailbox receives it.
 				mail := svc.Mail.WaitMail(t, "inviting "+expert.Contact.Email, func(m browsertest.Mail) bool {
@@ -149,7 +149,7 @@ func TestExpertAcceptsByEmailedLink(t *testing.T) {
 				if got := b.Text("form[action='/links/answer'] button"); got != w.button {
 					t.Errorf("the confirmation button says %q, want %q", got, w.button)
 				}
-				b.Do(chromedp.Click(chromedp.CSS("form[action='/links/answer'] button")), chromedp.WaitNotPresent(chromedp.CSS("form[action='/links/answer']")))
+				b.Submit("form[action='/links/answer'] button")
 				if got := b.Text("h1"); got != w.done {
 					t.Errorf("after confirming: %q, want %q", got, w.done)
 				}

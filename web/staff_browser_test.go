@@ -92,7 +92,7 @@ func TestSecretariatJourney(t *testing.T) {
 				screenshot(t, svc, b, "staff-proposal")
 
 				// Send it.
-				b.Do(chromedp.Click(chromedp.CSS("#send button")), chromedp.WaitNotPresent(chromedp.CSS("#send")))
+				b.Submit("#send button")
 				if got := b.Text("#proposal-status"); got != w.invited {
 					t.Errorf("after sending: status %q, want %q", got, w.invited)
 				}

@@ -537,6 +537,17 @@ func Get[T any](b *Browser, a chromedp.Action[T]) T {
 	return v
 }
 
+// Submit clicks the button sel of a form that leads to another page, and
+// waits until that page has loaded. Waiting for something of the old page
+// to go away is not enough: it is gone while the new one is still loading,
+// and what is asked of the page then can vanish under the question
+// ("No node with given id found").
+func (b *Browser) Submit(sel string) {
+	b.t.Helper()
+	Get(b, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel))))
+	b.Do(chromedp.WaitReady(chromedp.CSS("body")))
+}
+
 // Open loads path (such as "/cities") and waits for its body.
 func (b *Browser) Open(path string) {
 	b.t.Helper()
