@@ -178,7 +178,7 @@ func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResu
 		}
 	}
 	var rows []challengeRow
-	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))), s.idb().NewSelect().Model(&rows), "ch", f.Page); err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*challengeRow)(nil), &rows, "ch", f.Page); err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	ids := make([]string, len(rows))
@@ -271,4 +271,11 @@ func (s *Store) DeleteChallenge(ctx context.Context, id string, ifVersion int64)
 // between its first and last IDs.
 func (f ChallengeFilter) unfiltered() bool {
 	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Mode == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
+}
+
+// sifts reports whether f may pass over many rows before a page is full (a
+// search, a list, a region), rather than take the rows in ID order or look
+// one up (see pageOfRows).
+func (f ChallengeFilter) sifts() bool {
+	return f.Country != "" || f.Region != "" || f.Language != "" || f.Theme != "" || f.Mode != "" || strings.TrimSpace(f.Q) != ""
 }

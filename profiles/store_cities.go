@@ -135,7 +135,7 @@ func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City],
 		}
 	}
 	var rows []cityRow
-	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*cityRow)(nil))), s.idb().NewSelect().Model(&rows), "c", f.Page); err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*cityRow)(nil), &rows, "c", f.Page); err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	ids := make([]string, len(rows))
@@ -298,4 +298,11 @@ func updateVersioned(ctx context.Context, tx bun.Tx, row any, prev int64) error 
 // between its first and last IDs.
 func (f CityFilter) unfiltered() bool {
 	return f.Country == "" && f.Region == "" && f.Language == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
+}
+
+// sifts reports whether f may pass over many rows before a page is full (a
+// search, a list, a region), rather than take the rows in ID order or look
+// one up (see pageOfRows).
+func (f CityFilter) sifts() bool {
+	return f.Country != "" || f.Region != "" || f.Language != "" || strings.TrimSpace(f.Q) != ""
 }

@@ -235,7 +235,7 @@ func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Exp
 		}
 	}
 	var rows []expertRow
-	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*expertRow)(nil))), s.idb().NewSelect().Model(&rows), "e", f.Page); err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*expertRow)(nil), &rows, "e", f.Page); err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
 	ids := make([]string, len(rows))
@@ -325,4 +325,11 @@ func (s *Store) DeleteExpert(ctx context.Context, id string, ifVersion int64) er
 // between its first and last IDs.
 func (f ExpertFilter) unfiltered() bool {
 	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Role == "" && f.Mode == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
+}
+
+// sifts reports whether f may pass over many rows before a page is full (a
+// search, a list, a region), rather than take the rows in ID order or look
+// one up (see pageOfRows).
+func (f ExpertFilter) sifts() bool {
+	return f.Country != "" || f.Region != "" || f.Language != "" || f.Theme != "" || f.Role != "" || f.Mode != "" || strings.TrimSpace(f.Q) != ""
 }

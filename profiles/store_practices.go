@@ -191,7 +191,7 @@ func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult
 		}
 	}
 	var rows []practiceRow
-	if err := pageByIDs(ctx, f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))), s.idb().NewSelect().Model(&rows), "p", f.Page); err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*practiceRow)(nil), &rows, "p", f.Page); err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
 	ids := make([]string, len(rows))
@@ -320,4 +320,11 @@ func deleteVersioned(ctx context.Context, tx bun.IDB, table, kind, id string, if
 // between its first and last IDs.
 func (f PracticeFilter) unfiltered() bool {
 	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.DraftsOf == nil && f.ExternalRef == ""
+}
+
+// sifts reports whether f may pass over many rows before a page is full (a
+// search, a list, a region), rather than take the rows in ID order or look
+// one up (see pageOfRows).
+func (f PracticeFilter) sifts() bool {
+	return f.Country != "" || f.Region != "" || f.Language != "" || f.Theme != "" || strings.TrimSpace(f.Q) != ""
 }
