@@ -69,7 +69,11 @@ func TestExportOutlivesRequestTimeoutButNotAStall(t *testing.T) {
 		if _, err := store.PutCities(ctx, puts); err != nil {
 			t.Fatal(err)
 		}
-		const timeout = 500 * time.Millisecond
+		// Long enough that the first rows come within it on a loaded machine
+		// (the race detector, other packages' tests): at 500 ms, PostgreSQL's
+		// first page of rows once came after it, and the export was cut
+		// before it began.
+		const timeout = 2 * time.Second
 		cuts := make(cutLog, 1)
 		h := api.New(api.Config{Store: store, Logger: slog.New(cuts), RequestTimeout: timeout,
 			RateLimits: api.RateLimits{PerAddress: -1, PerKey: -1}, Background: ctx})
@@ -112,7 +116,7 @@ func TestExportOutlivesRequestTimeoutButNotAStall(t *testing.T) {
 				if err != nil {
 					t.Fatalf("after %d bytes in %v: %v", body.Len(), time.Since(start), err)
 				}
-				time.Sleep(10 * time.Millisecond) // a slow reader, by design
+				time.Sleep(40 * time.Millisecond) // a slow reader, by design: over twice the timeout for the whole
 			}
 			took := time.Since(start)
 			recs, err := csv.NewReader(strings.NewReader(body.String())).ReadAll()

@@ -175,6 +175,13 @@ func (s *Server) export(c echo.Context) error {
 	res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", c.Param("kind")+"."+format))
 	res.WriteHeader(http.StatusOK)
 	w := newStallWriter(c.Request().Context(), res, s.requestTimeout)
+	// The status and headers go at once, under the export's own deadline
+	// rather than the server's write timeout counted from the request.
+	if err := w.flush(); err != nil {
+		w.stop(false)
+		s.log.Error("export cut short", "request_id", res.Header().Get(echo.HeaderXRequestID), "kind", kind, "rows", 0, "error", err)
+		return nil
+	}
 	n, err := transfer.Export(w.ctx, s.store, w, transfer.ExportOptions{
 		Kind: kind, Format: f, DraftsOf: draftsVisibleTo(c),
 		ContactVisible: func(kind, id string) (bool, error) { return s.contactVisible(c, kind, id) },
