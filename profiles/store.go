@@ -390,10 +390,11 @@ func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, er
 
 // pageOfRows reads one page of rows into rows (a pointer to a slice of a
 // model; none is a nil pointer to the model) with the filters of apply. When
-// sifts, in two steps: the IDs first, then the rows of those IDs. The first step reads only what the filters name, which the indexes on
-// (id, status, search_key) and on the lists' (value, owner) hold, so that
-// neither a page nor a search of a word nobody wrote reads the texts of the
-// rows it passes over; the second reads a page of rows by primary key.
+// sifts, in two steps: the IDs first, then the rows of those IDs. The first
+// step reads only what the filters name, which the indexes on (id, status,
+// search_key) and on the lists' (value, owner) hold, so that neither a page
+// nor a search of a word nobody wrote reads the texts of the rows it passes
+// over; the second reads a page of rows by primary key.
 // Otherwise the filtered query reads the page itself, in one step: taking
 // rows in ID order fills a page at once, and the second query would cost
 // more than it spares.
