@@ -131,35 +131,31 @@ func violationReason(v assembly.Violation) profiles.FieldError {
 	return said(field, "the rules cannot be checked")
 }
 
-// orList says names as "a or b or c", the joining word in the reader's
-// language: a string for one name, a Text for more.
 // roleNames are roles (profiles.Roles) as a person reads them, each in the
 // reader's language; a code with no label stays as it is.
 func roleNames(codes []string) []any {
+	labels := map[string]profiles.Text{
+		"mayor":                  profiles.Sayf("mayor"),
+		"elected_official":       profiles.Sayf("elected official"),
+		"public_service_manager": profiles.Sayf("public service manager"),
+		"technical_officer":      profiles.Sayf("technical officer"),
+		"academic":               profiles.Sayf("academic"),
+		"consultant":             profiles.Sayf("consultant"),
+		"other":                  profiles.Sayf("practitioner"),
+	}
 	out := make([]any, len(codes))
 	for i, c := range codes {
-		switch c {
-		case "mayor":
-			out[i] = profiles.Sayf("mayor")
-		case "elected_official":
-			out[i] = profiles.Sayf("elected official")
-		case "public_service_manager":
-			out[i] = profiles.Sayf("public service manager")
-		case "technical_officer":
-			out[i] = profiles.Sayf("technical officer")
-		case "academic":
-			out[i] = profiles.Sayf("academic")
-		case "consultant":
-			out[i] = profiles.Sayf("consultant")
-		case "other":
-			out[i] = profiles.Sayf("practitioner")
-		default:
+		if t, ok := labels[c]; ok {
+			out[i] = t
+		} else {
 			out[i] = c
 		}
 	}
 	return out
 }
 
+// orList says names as "a or b or c", the joining word in the reader's
+// language: a string for one name, a Text for more.
 func orList(names []any) any {
 	var t any = names[0]
 	for _, n := range names[1:] {
