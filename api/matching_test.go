@@ -393,8 +393,8 @@ func TestSuggestionsAPI(t *testing.T) {
 				listed: []string{"e_awa", "e_english"}, absent: []string{"e_paused", "e_full"},
 				check: func(t *testing.T, x *env, items []matcher.Suggestion) {
 					s, _ := find(items, x.ids["e_english"])
-					if c, _ := contribution(s.Explanation, matcher.FactorLanguage); c.Value != 0 || !strings.Contains(c.Detail, "no language in common") {
-						t.Errorf("language should count for nothing: %+v", c)
+					if c, _ := contribution(s.Explanation, matcher.FactorLanguage); c.Value != 0.75 || !strings.Contains(c.Detail, "which this request allows") {
+						t.Errorf("language should keep three quarters of its weight, and say why: %+v", c)
 					}
 				}},
 			{name: "tutoring favours leadership", path: "/v1/challenges/{c_waste}/suggestions?kind=experts&mode=TUTORING",

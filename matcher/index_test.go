@@ -179,6 +179,43 @@ func TestHardRules(t *testing.T) {
 	}
 }
 
+// TestLanguageAllowedKeepsMostOfTheFactor: when a query does not require a
+// shared language, an expert who shares none keeps three quarters of the
+// language factor, says so, and still comes after an expert who shares one
+// when nothing else tells them apart.
+func TestLanguageAllowedKeepsMostOfTheFactor(t *testing.T) {
+	ix := fixtureIndex(t)
+	no := false
+	language := func(id string, q matcher.Query) matcher.Contribution {
+		t.Helper()
+		ex, err := ix.Explain(q, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range inEnglish(ex.Explanation).Contributions {
+			if c.Factor == matcher.FactorLanguage {
+				return c
+			}
+		}
+		t.Fatalf("%s: no language contribution", id)
+		return matcher.Contribution{}
+	}
+	allowed := matcher.Query{ChallengeID: "c1", Kind: matcher.KindExpert, RequireSharedLanguage: &no}
+	got := language("e-enonly", allowed)
+	if got.Value != 0.75 {
+		t.Errorf("e-enonly, language not required: value %v, want 0.75", got.Value)
+	}
+	if want := "no language in common (fr / en), which this request allows: counted at 0.75"; got.Detail != want {
+		t.Errorf("e-enonly: detail %q, want %q", got.Detail, want)
+	}
+	if len(got.Reasons) != 1 || got.Reasons[0].Code != matcher.ReasonNoLanguageAllowed {
+		t.Errorf("e-enonly: reasons %+v, want one %s", got.Reasons, matcher.ReasonNoLanguageAllowed)
+	}
+	if shared := language("e-en", allowed); shared.Value != 1 || shared.Contribution <= got.Contribution {
+		t.Errorf("e-en shares a language: value %v, contribution %v against %v", shared.Value, shared.Contribution, got.Contribution)
+	}
+}
+
 func TestExplainMatchesSuggest(t *testing.T) {
 	ix := fixtureIndex(t)
 	for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert, matcher.KindCity} {

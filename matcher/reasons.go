@@ -76,6 +76,10 @@ const (
 	// ReasonNoLanguage: no language in common between Challenge's and
 	// Other's languages.
 	ReasonNoLanguage ReasonCode = "language.none"
+	// ReasonNoLanguageAllowed is ReasonNoLanguage for an expert when the
+	// query does not require a shared language: the pair keeps Kept of
+	// the factor (see interpretedFit).
+	ReasonNoLanguageAllowed ReasonCode = "language.none_allowed"
 	// ReasonRole: the expert's Role and Seniority for Mode.
 	ReasonRole ReasonCode = "role.fit"
 	// Geography: the same or another Region, size class (Size) or
@@ -134,7 +138,8 @@ var reasonCodes = []ReasonCode{
 	ReasonSameCountry, ReasonMode, ReasonNoSharedLanguage, ReasonUnavailableUntil, ReasonUnavailableFrom,
 	ReasonCityNoPractice, ReasonCityBest,
 	ReasonWords, ReasonRecordWords, ReasonRecordItem, ReasonConcepts, ReasonThemes, ReasonNoSkillsAsked,
-	ReasonNoSkills, ReasonSkills, ReasonLanguagesUnknown, ReasonSharedLanguage, ReasonNoLanguage, ReasonRole,
+	ReasonNoSkills, ReasonSkills, ReasonLanguagesUnknown, ReasonSharedLanguage, ReasonNoLanguage,
+	ReasonNoLanguageAllowed, ReasonRole,
 	ReasonSameRegion, ReasonOtherRegion, ReasonSameSize, ReasonOtherSize, ReasonContextUnknown,
 	ReasonCountryUnknown, ReasonSameCountryGeo, ReasonOtherCountry, ReasonCapacityFree, ReasonAvailableOver,
 	ReasonAvailablePartly, ReasonAvailableUntil, ReasonAvailableFrom, ReasonFeedbackNone, ReasonFeedbackUnrated,

@@ -141,6 +141,11 @@ func (st *state) evalPair(ch, ot sideRef, r *pairRules, pe *pairEval) {
 		if r.withDetail {
 			pe.details[fLanguage] = reasons1(reason(ReasonSharedLanguage, textArg("Language", st.langs.name(uint32(shared)))))
 		}
+	case expert && !r.requireLang:
+		pe.vals[fLanguage] = interpretedFit
+		if r.withDetail {
+			pe.details[fLanguage] = reasons1(reason(ReasonNoLanguageAllowed, typedArg("Challenge", ArgList, st.langNames(ch)), typedArg("Other", ArgList, st.langNames(ot)), typedArg("Kept", ArgNumber, interpretedFit)))
+		}
 	default:
 		if r.withDetail {
 			pe.details[fLanguage] = reasons1(reason(ReasonNoLanguage, typedArg("Challenge", ArgList, st.langNames(ch)), typedArg("Other", ArgList, st.langNames(ot))))
