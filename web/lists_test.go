@@ -94,3 +94,107 @@ func TestListsCountUpToAThousand(t *testing.T) {
 		}
 	})
 }
+
+// TestCityPagePagesItsLists checks that a city with more practices and
+// challenges than its page lists at once shows the first hundred of each
+// with a link to the next ones, that each list pages on its own while the
+// other keeps its place, and that every item is reached once.
+func TestCityPagePagesItsLists(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		var cities, prs, chs bytes.Buffer
+		w := csv.NewWriter(&cities)
+		w.Write(transfer.Columns[profiles.KindCity])
+		w.Write([]string{"C-1", "Grande Ville", "SN", "africa", "", "", "fr", "", "", "", "", ""})
+		w.Flush()
+		w = csv.NewWriter(&prs)
+		w.Write(transfer.Columns[profiles.KindPractice])
+		for i := range 130 {
+			w.Write([]string{fmt.Sprintf("P-%03d", i), "C-1", fmt.Sprintf("Pratique %03d", i),
+				"Collecte séparée des déchets ménagers.", "fr", "waste", "", "", "", "", "", "published"})
+		}
+		w.Flush()
+		w = csv.NewWriter(&chs)
+		w.Write(transfer.Columns[profiles.KindChallenge])
+		for i := range 105 {
+			w.Write([]string{fmt.Sprintf("D-%03d", i), "C-1", fmt.Sprintf("Défi %03d", i),
+				"Réduire les déchets ménagers.", "fr", "waste", "exchange", "", "", "", "", "open"})
+		}
+		w.Flush()
+		store := profilestest.OpenStore(t, db)
+		if _, err := transfer.NewImporter(store).Import(context.Background(), []transfer.Source{
+			transfer.BytesSource("cities.csv", cities.Bytes()), transfer.BytesSource("practices.csv", prs.Bytes()),
+			transfer.BytesSource("challenges.csv", chs.Bytes())}, transfer.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		found, err := store.FindCities(context.Background(), profiles.CityFilter{Q: "Grande Ville"})
+		if err != nil || len(found.Items) != 1 {
+			t.Fatalf("the imported city: %v %v", found.Items, err)
+		}
+		svc := browsertest.Start(t, db)
+		c := client(t)
+		practice := regexp.MustCompile(`href="/practices/[^"]+">Pratique (\d+)<`)
+		challenge := regexp.MustCompile(`href="/challenges/[^"]+">Défi (\d+)<`)
+		link := func(body, label string) string {
+			m := regexp.MustCompile(`<a href="([^"]+)"[^>]*>` + regexp.QuoteMeta(label) + `</a>`).FindStringSubmatch(body)
+			if m == nil {
+				return ""
+			}
+			return strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+		page := func(path string) string {
+			t.Helper()
+			res, body := get(t, c, svc.URL+path, "Accept-Language", "en")
+			if res.StatusCode != 200 {
+				t.Fatalf("%s: %d", path, res.StatusCode)
+			}
+			return body
+		}
+		count := func(re *regexp.Regexp, body string) int { return len(re.FindAllString(body, -1)) }
+
+		first := page("/cities/" + found.Items[0].ID)
+		if n, m := count(practice, first), count(challenge, first); n != 100 || m != 100 {
+			t.Fatalf("the first page lists %d practices and %d challenges, want 100 of each", n, m)
+		}
+		if link(first, "First practices") != "" || link(first, "First challenges") != "" {
+			t.Errorf("the first page links to itself as the first")
+		}
+		morePr, moreCh := link(first, "More practices"), link(first, "More challenges")
+		if morePr == "" || moreCh == "" {
+			t.Fatalf("no link to more practices (%q) or challenges (%q)", morePr, moreCh)
+		}
+
+		second := page(morePr)
+		if n, m := count(practice, second), count(challenge, second); n != 30 || m != 100 {
+			t.Fatalf("more practices: %d practices and %d challenges, want 30 and the first 100", n, m)
+		}
+		if link(second, "More practices") != "" {
+			t.Errorf("the last page of practices links to more")
+		}
+		seen := map[string]bool{}
+		for _, body := range []string{first, second} {
+			for _, m := range practice.FindAllStringSubmatch(body, -1) {
+				if seen[m[1]] {
+					t.Errorf("practice %s listed twice", m[1])
+				}
+				seen[m[1]] = true
+			}
+		}
+		if len(seen) != 130 {
+			t.Errorf("%d practices reached, want 130", len(seen))
+		}
+
+		// The challenges page on from there, the practices staying on their
+		// second page; then back to the first practices.
+		both := page(link(second, "More challenges"))
+		if n, m := count(practice, both), count(challenge, both); n != 30 || m != 5 {
+			t.Fatalf("more challenges after more practices: %d practices and %d challenges, want 30 and 5", n, m)
+		}
+		back := page(link(both, "First practices"))
+		if n, m := count(practice, back), count(challenge, back); n != 100 || m != 5 {
+			t.Fatalf("first practices: %d practices and %d challenges, want 100 and 5", n, m)
+		}
+		if link(back, "First challenges") == "" || link(back, "More practices") == "" {
+			t.Errorf("the challenges' second page lost its way back, or the practices their way on")
+		}
+	})
+}

@@ -109,7 +109,17 @@ type cityData struct {
 	// Contact is shown to whoever may see it (profiles.Principal.ContactVisible).
 	Contact *profiles.Contact
 	CanEdit bool
+	// PracticesNext and ChallengesNext are the addresses of the next page
+	// of each list, or "": a city shows cityListSize of each at a time,
+	// the other list staying where it was. PracticesFirst and
+	// ChallengesFirst go back to a list's first page once it is paged.
+	PracticesNext, ChallengesNext   string
+	PracticesFirst, ChallengesFirst string
 }
+
+// cityListSize is how many practices and challenges a city's page lists at
+// a time.
+const cityListSize = profiles.MaxLimit
 
 func (s *Server) city(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -118,15 +128,44 @@ func (s *Server) city(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	prs, err := s.store.FindPractices(ctx, profiles.PracticeFilter{CityID: city.ID, DraftsOf: p.DraftsVisible(), Page: profiles.Page{Limit: profiles.MaxLimit, NoTotal: true}})
+	prAfter, chAfter := c.QueryParam("practices_after"), c.QueryParam("challenges_after")
+	prs, err := s.store.FindPractices(ctx, profiles.PracticeFilter{CityID: city.ID, DraftsOf: p.DraftsVisible(),
+		Page: profiles.Page{Limit: cityListSize, After: prAfter, NoTotal: true}})
 	if err != nil {
 		return err
 	}
-	chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: city.ID, Page: profiles.Page{Limit: profiles.MaxLimit, NoTotal: true}})
+	chs, err := s.store.FindChallenges(ctx, profiles.ChallengeFilter{CityID: city.ID,
+		Page: profiles.Page{Limit: cityListSize, After: chAfter, NoTotal: true}})
 	if err != nil {
 		return err
 	}
 	d := cityData{City: city, Practices: prs.Items, Challenges: chs.Items, CanEdit: p.MayEditCity(city.ID)}
+	// A list's links keep the other list's place.
+	at := func(prAfter, chAfter string) string {
+		q := url.Values{}
+		if prAfter != "" {
+			q.Set("practices_after", prAfter)
+		}
+		if chAfter != "" {
+			q.Set("challenges_after", chAfter)
+		}
+		if len(q) == 0 {
+			return "/cities/" + url.PathEscape(city.ID)
+		}
+		return "/cities/" + url.PathEscape(city.ID) + "?" + q.Encode()
+	}
+	if prs.Next != "" {
+		d.PracticesNext = at(prs.Next, chAfter)
+	}
+	if chs.Next != "" {
+		d.ChallengesNext = at(prAfter, chs.Next)
+	}
+	if prAfter != "" {
+		d.PracticesFirst = at("", chAfter)
+	}
+	if chAfter != "" {
+		d.ChallengesFirst = at(prAfter, "")
+	}
 	if ok, err := s.contactVisible(ctx, p, "city", city.ID); err != nil {
 		return err
 	} else if ok {
