@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -195,6 +197,91 @@ func TestCityPagePagesItsLists(t *testing.T) {
 		}
 		if link(back, "First challenges") == "" || link(back, "More practices") == "" {
 			t.Errorf("the challenges' second page lost its way back, or the practices their way on")
+		}
+	})
+}
+
+// TestSearchFindsTheSubjectInEveryLanguage checks the search page's
+// practices on the subject of its words: found by the matcher in each of the
+// three languages whatever the words' own, with the words that matched, and
+// nothing that shares no subject with them. Words in names and titles are
+// still found as written.
+func TestSearchFindsTheSubjectInEveryLanguage(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		var cities, prs bytes.Buffer
+		w := csv.NewWriter(&cities)
+		w.Write(transfer.Columns[profiles.KindCity])
+		w.Write([]string{"C-fr", "Ville de l'eau", "FR", "europe", "", "", "fr", "", "", "", "", ""})
+		w.Write([]string{"C-es", "Ciudad del agua", "MX", "latin_america", "", "", "es", "", "", "", "", ""})
+		w.Write([]string{"C-en", "Water Town", "GB", "europe", "", "", "en", "", "", "", "", ""})
+		w.Flush()
+		w = csv.NewWriter(&prs)
+		w.Write(transfer.Columns[profiles.KindPractice])
+		for _, p := range [][]string{
+			{"P-fr", "C-fr", "Réduire les pertes d'eau potable du réseau", "La ville a sectorisé son réseau d'eau potable, posé des compteurs et réparé les fuites.", "fr", "water_sanitation"},
+			{"P-es", "C-es", "Reúso de agua residual tratada para riego", "La ciudad trata el agua residual y la usa para regar parques y jardines.", "es", "water_sanitation"},
+			{"P-en", "C-en", "Cutting water losses with district metering", "The utility split the water network into districts, metered them and fixed leaks.", "en", "water_sanitation"},
+			{"P-budget", "C-fr", "Budget participatif des quartiers", "Les habitants proposent et votent des projets financés par le budget municipal.", "fr", "participatory_budgeting"},
+		} {
+			w.Write(append(p, "", "", "", "", "", "published"))
+		}
+		w.Flush()
+		store := profilestest.OpenStore(t, db)
+		if _, err := transfer.NewImporter(store).Import(context.Background(), []transfer.Source{
+			transfer.BytesSource("cities.csv", cities.Bytes()), transfer.BytesSource("practices.csv", prs.Bytes())}, transfer.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		svc := browsertest.Start(t, db)
+		c := client(t)
+		// The section of the practices on the subject: each item's title,
+		// city and the words matched.
+		item := regexp.MustCompile(`(?s)<li><a href="/practices/[^"]+">([^<]*)</a> <span class="meta">([^<]*)</span>(.*?)</li>`)
+		onSubject := func(q, lang string) map[string]string {
+			t.Helper()
+			res, body := get(t, c, svc.URL+"/search?q="+url.QueryEscape(q), "Accept-Language", lang)
+			i := strings.Index(body, `id="on-subject"`)
+			if res.StatusCode != 200 || i < 0 {
+				t.Fatalf("%q: %d, no section of practices on the subject", q, res.StatusCode)
+			}
+			j := strings.Index(body[i:], "</ul>")
+			got := map[string]string{}
+			for _, m := range item.FindAllStringSubmatch(body[i:i+j], -1) {
+				got[html.UnescapeString(m[1])] = html.UnescapeString(m[2] + " " + m[3])
+			}
+			return got
+		}
+		water := []string{"Réduire les pertes d'eau potable du réseau", "Reúso de agua residual tratada para riego", "Cutting water losses with district metering"}
+		for _, tc := range []struct{ q, lang, said string }{
+			{"water", "en", "Matched words:"},
+			{"eau", "es", "Palabras en común:"},
+			{"agua", "fr", "Mots en commun"},
+		} {
+			t.Run(tc.q, func(t *testing.T) {
+				got := onSubject(tc.q, tc.lang)
+				for _, title := range water {
+					line, ok := got[title]
+					if !ok {
+						t.Errorf("%q does not find %q on its subject: %v", tc.q, title, got)
+						continue
+					}
+					if !strings.Contains(line, tc.said) {
+						t.Errorf("%q, %q: the words matched are not said (%q): %q", tc.q, title, tc.said, line)
+					}
+				}
+				if _, ok := got["Budget participatif des quartiers"]; ok {
+					t.Errorf("%q finds the participatory budget, which shares no subject with it", tc.q)
+				}
+			})
+		}
+		// The demo network's practices are there too.
+		got := onSubject("budget participatif", "en")
+		if !strings.Contains(got["Budget participatif des quartiers"], "Ville de l'eau") {
+			t.Errorf("budget participatif does not find the practice on it, with its city: %v", got)
+		}
+		for _, title := range water {
+			if _, ok := got[title]; ok {
+				t.Errorf("budget participatif finds %q, which shares no subject with it", title)
+			}
 		}
 	})
 }

@@ -38,6 +38,7 @@ func TestScreenshots(t *testing.T) {
 		}
 		shot("home", "/")
 		shot("compare", "/compare?theme=waste")
+		shot("search", "/search?q=water")
 		b.SignInAs(profiles.RoleCity)
 		shot("my-city", "/my/city")
 		shot("suggestions", challenge+"?kind=cities")
