@@ -165,6 +165,10 @@ type Query struct {
 	// is stored).
 	ChallengeID string
 	Challenge   *Doc
+	// OneOff says that Challenge is asked about once (the words of a
+	// search): its analysis is not kept for the next query, where a
+	// challenge's is.
+	OneOff bool
 
 	Kind Kind // what to suggest: KindPractice (default), KindExpert or KindCity
 	// Mode is the way of learning whose weights and rules apply; "" is the

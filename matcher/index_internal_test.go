@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"unsafe"
 )
@@ -392,5 +393,46 @@ func TestWordTable(t *testing.T) {
 	}
 	if tab.n+len(tab.long) != len(want) || len(tab.long) == 0 {
 		t.Errorf("%d words in slots and %d long ones, want %d in all, some long", tab.n, len(tab.long), len(want))
+	}
+}
+
+// TestOneOffSubjectsAreNotKept: subjects asked about once (a search's
+// words) are analysed without entering the cache of subjects, so that many
+// of them cannot push out the challenges asked about again; a challenge's
+// analysis is kept, and a one-off query finds it there.
+func TestOneOffSubjectsAreNotKept(t *testing.T) {
+	ix := NewIndex(NewAnalyzer(nil))
+	if err := ix.Build(SyntheticCorpus(CorpusConfig{Docs: 200, Seed: 5}), nil); err != nil {
+		t.Fatal(err)
+	}
+	kept := func() int {
+		ix.subjects.mu.Lock()
+		defer ix.subjects.mu.Unlock()
+		return len(ix.subjects.m)
+	}
+	subject := func(i int) *Doc {
+		return &Doc{ID: "search", Kind: KindChallenge, Fields: []Field{{Name: "title", Text: "water supply " + strconv.Itoa(i)}}}
+	}
+	for i := range 50 {
+		if _, err := ix.Suggest(Query{Challenge: subject(i), OneOff: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := kept(); n != 0 {
+		t.Fatalf("%d one-off subjects kept, want none", n)
+	}
+	want, err := ix.Suggest(Query{Challenge: subject(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := kept(); n != 1 {
+		t.Fatalf("%d subjects kept after a challenge's query, want 1", n)
+	}
+	got, err := ix.Suggest(Query{Challenge: subject(0), OneOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) || len(got) > 0 && (got[0].ID != want[0].ID || got[0].Score != want[0].Score) || kept() != 1 {
+		t.Errorf("one-off and kept answers differ, or the cache moved: %d / %d results, %d kept", len(got), len(want), kept())
 	}
 }

@@ -60,7 +60,7 @@ func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return nil, fmt.Errorf("candidates for %s: %w", subject.ID, ErrClosed)
 	}
-	text := ix.subject(subject)
+	text := ix.subjectFor(&q, subject)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, KindExpert)

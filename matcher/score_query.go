@@ -44,7 +44,7 @@ func (ix *Index) SuggestPage(q Query) (Page, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return Page{}, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
 	}
-	text := ix.subject(subject)
+	text := ix.subjectFor(&q, subject)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, kind)
@@ -101,7 +101,7 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("explain: %w", err)
 	}
-	text := ix.subject(subject)
+	text := ix.subjectFor(&q, subject)
 
 	ix.mu.RLock()
 	kind := q.Kind

@@ -20,7 +20,15 @@ const maxCachedSubjects = 4096
 // subject returns the analysis of the subject d, from the cache when d's
 // content was analysed before. The analysis is shared: nothing changes it
 // once made.
-func (ix *Index) subject(d *Doc) *subjectText {
+func (ix *Index) subject(d *Doc) *subjectText { return ix.subjectOf(d, true) }
+
+// subjectFor is subject for the subject of q: one asked about once
+// (Query.OneOff) is analysed without being kept, so that a stream of
+// one-off subjects (a search page's words) does not empty the cache of the
+// challenges asked about again and again.
+func (ix *Index) subjectFor(q *Query, d *Doc) *subjectText { return ix.subjectOf(d, !q.OneOff) }
+
+func (ix *Index) subjectOf(d *Doc, keep bool) *subjectText {
 	key := contentHash(ix.seed, d)
 	c := &ix.subjects
 	c.mu.Lock()
@@ -30,6 +38,9 @@ func (ix *Index) subject(d *Doc) *subjectText {
 		return t
 	}
 	t = analyseSubject(ix.an, d)
+	if !keep {
+		return t
+	}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxCachedSubjects {
 		c.m = make(map[uint64]*subjectText)

@@ -354,8 +354,8 @@ func (s *Server) onSubject(c echo.Context, d *searchData) error {
 	for _, l := range langs {
 		subject := matcher.Doc{ID: "search", Kind: matcher.KindChallenge, Lang: l,
 			Fields: []matcher.Field{{Name: "title", Text: d.Q}}}
-		items, err := s.matching.Suggest(matcher.Query{Challenge: &subject, Kind: matcher.KindPractice, Limit: subjectLimit,
-			RequireSharedLanguage: &no})
+		items, err := s.matching.Suggest(matcher.Query{Challenge: &subject, OneOff: true, Kind: matcher.KindPractice,
+			Limit: subjectLimit, RequireSharedLanguage: &no})
 		if err != nil {
 			return err
 		}
