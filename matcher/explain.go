@@ -48,6 +48,7 @@ type pending struct {
 	cityID      string // its city
 	detailItem  bool   // the text factor came from the item: name it in the detail
 	textFactorI int    // index of the text contribution
+	oneOff      bool   // the subject is asked about once: its evidence is not kept
 }
 
 // explain builds the explanation of r, everything but the words of the
@@ -55,7 +56,7 @@ type pending struct {
 func (s *search) explain(r *result) *pending {
 	st := s.st
 	exp := &Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, Exclusions: r.reasons}
-	p := &pending{exp: exp, item: -1, textFactorI: -1}
+	p := &pending{exp: exp, item: -1, textFactorI: -1, oneOff: s.oneOff}
 
 	// Matched words, the most telling first.
 	termHits := make([]featScore, 0, len(r.hits))
@@ -258,9 +259,12 @@ func (ix *Index) docEvidence(p *pending, memo *termMemo) *evidence {
 		e.hasItem, e.title, e.year = true, strings.Clone(it.Title), it.Year
 		e.itemWords = itemWords(cloneWords(ix.scanParts(parts, p.lang, itemTerms, item, memo)))
 	}
-	if e.hash == p.docHash {
+	switch {
+	case p.oneOff:
+		// Terms asked about once are not asked again.
+	case e.hash == p.docHash:
 		ix.evidence.put(key, e)
-	} else {
+	default:
 		// The store holds another version than the one scored: keep what
 		// was found under that version's hash.
 		ix.evidence.put(evidenceKey(ix.seed, p, e.hash), e)

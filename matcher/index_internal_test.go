@@ -397,9 +397,9 @@ func TestWordTable(t *testing.T) {
 }
 
 // TestOneOffSubjectsAreNotKept: subjects asked about once (a search's
-// words) are analysed without entering the cache of subjects, so that many
-// of them cannot push out the challenges asked about again; a challenge's
-// analysis is kept, and a one-off query finds it there.
+// words) are analysed, and their results' evidence found, without entering
+// the caches, so that many of them cannot push out the challenges asked
+// about again; a challenge's are kept, and a one-off query finds them.
 func TestOneOffSubjectsAreNotKept(t *testing.T) {
 	ix := NewIndex(NewAnalyzer(nil))
 	if err := ix.Build(SyntheticCorpus(CorpusConfig{Docs: 200, Seed: 5}), nil); err != nil {
@@ -410,6 +410,11 @@ func TestOneOffSubjectsAreNotKept(t *testing.T) {
 		defer ix.subjects.mu.Unlock()
 		return len(ix.subjects.m)
 	}
+	evidence := func() int {
+		ix.evidence.mu.Lock()
+		defer ix.evidence.mu.Unlock()
+		return len(ix.evidence.cur) + len(ix.evidence.prev)
+	}
 	subject := func(i int) *Doc {
 		return &Doc{ID: "search", Kind: KindChallenge, Fields: []Field{{Name: "title", Text: "water supply " + strconv.Itoa(i)}}}
 	}
@@ -418,15 +423,15 @@ func TestOneOffSubjectsAreNotKept(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := kept(); n != 0 {
-		t.Fatalf("%d one-off subjects kept, want none", n)
+	if n, e := kept(), evidence(); n != 0 || e != 0 {
+		t.Fatalf("%d one-off subjects and %d evidences kept, want none", n, e)
 	}
 	want, err := ix.Suggest(Query{Challenge: subject(0)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := kept(); n != 1 {
-		t.Fatalf("%d subjects kept after a challenge's query, want 1", n)
+	if n, e := kept(), evidence(); n != 1 || e == 0 || len(want) == 0 {
+		t.Fatalf("%d subjects and %d evidences kept after a challenge's query of %d results, want 1 and some", n, e, len(want))
 	}
 	got, err := ix.Suggest(Query{Challenge: subject(0), OneOff: true})
 	if err != nil {

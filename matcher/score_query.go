@@ -206,7 +206,7 @@ func withArticle(k Kind) string {
 // newSearch sets up a search of target documents for subject, under the
 // read lock.
 func (ix *Index) newSearch(q *Query, subject *Doc, text *subjectText, target Kind) (*search, error) {
-	s := &search{ix: ix, st: ix.st, text: text, target: target}
+	s := &search{ix: ix, st: ix.st, text: text, target: target, oneOff: q.OneOff}
 	if target == KindCity {
 		s.target = KindPractice
 	}

@@ -13,6 +13,9 @@ type search struct {
 	ix   *Index
 	st   *state
 	text *subjectText
+	// oneOff is Query.OneOff: the evidence found for the subject's terms
+	// is not kept either.
+	oneOff bool
 	// subj is the side that asks (a challenge, or an expert in
 	// Opportunities), described as the index would describe it.
 	subj     sideRef
