@@ -119,6 +119,7 @@ func policies() map[string]policy {
 		"GET /v1/challenges/:id/explain":     publicRead,
 		"GET /v1/experts/:id/opportunities":  publicRead,
 		"GET /v1/cities/:id/partners":        publicRead,
+		"GET /v1/search/practices":           publicRead,
 
 		"POST /v1/challenges/:id/panels":                   staffOnly,
 		"POST /v1/challenges/:id/tutoring-teams":           staffOnly,

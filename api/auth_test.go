@@ -112,6 +112,7 @@ func TestAccessRouteByRole(t *testing.T) {
 			{"GET", "/v1/challenges/{c_waste}/explain?expert_id={e_mayor}", "", nil, everyone},
 			{"GET", "/v1/experts/{e_mayor}/opportunities", "", nil, everyone},
 			{"GET", "/v1/cities/{dakar}/partners", "", nil, everyone},
+			{"GET", "/v1/search/practices?q=waste", "", nil, everyone},
 			{"POST", "/v1/challenges/{c_waste}/panels", `{"size":99}`, nil, staff},
 			{"POST", "/v1/challenges/{c_waste}/tutoring-teams", `{"min_size":99}`, nil, staff},
 			{"POST", "/v1/challenges/{c_waste}/pairings", `{"partner_city_id":"nowhere"}`, nil, with(staff, "city")},

@@ -33,7 +33,7 @@ func TestHeadAnswersAsGet(t *testing.T) {
 			"/v1/challenges", "/v1/challenges/{c_waste}",
 			"/v1/experts", "/v1/experts/{e_mayor}", "/v1/experts/{e_mayor}/export",
 			"/v1/challenges/{c_waste}/suggestions", "/v1/challenges/{c_waste}/explain?expert_id={e_mayor}",
-			"/v1/experts/{e_mayor}/opportunities", "/v1/cities/{dakar}/partners",
+			"/v1/experts/{e_mayor}/opportunities", "/v1/cities/{dakar}/partners", "/v1/search/practices?q=waste",
 			"/v1/proposals", "/v1/proposals/{panel}", "/v1/proposals/{panel}/history", "/v1/proposals/{panel}/outcomes",
 			"/v1/review-rounds", "/v1/review-rounds/{round}", "/v1/review-rounds/{round}/benchmark",
 			"/v1/keys", "/v1/audit", "/v1/users", "/v1/users/nope",

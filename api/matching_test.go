@@ -749,3 +749,49 @@ func TestOpenAPIMatchingSchemasMatchModel(t *testing.T) {
 		t.Errorf("the matcher weighs %d factors, the document names %d", n, len(factor.Enum)-2)
 	}
 }
+
+// TestPracticesOnSubject: GET /v1/search/practices finds the published
+// practices on the subject of some words in every language, with the words
+// matched on each side, never a draft nor a practice on another subject;
+// bad words and limits are named in the reader's language.
+func TestPracticesOnSubject(t *testing.T) {
+	eachAPI(t, func(t *testing.T, x *env) {
+		network(t, x)
+		x.rank(t, []ranking{
+			{name: "words in English find the subject in French and Spanish", path: "/v1/search/practices?q=household%20waste",
+				listed: []string{"p_bristol_kerbside", "p_dakar_tri", "p_mvd_separacion", "p_lyon_waste"},
+				absent: []string{"p_mtl_draft", "p_bristol_energy", "p_poa_pb", "p_mvd_pb"},
+				check: func(t *testing.T, x *env, items []matcher.Suggestion) {
+					s, _ := find(items, x.ids["p_mvd_separacion"])
+					if s.Name != "Separación en origen de residuos domiciliarios" || s.CityName == "" {
+						t.Errorf("the Spanish practice is not named with its city: %+v", s)
+					}
+					if len(s.Explanation.MatchedTerms) == 0 && len(s.Explanation.SharedConcepts) == 0 {
+						t.Errorf("the Spanish practice does not say what matched: %+v", s.Explanation)
+					}
+				}},
+			{name: "one word, whose language it does not say", path: "/v1/search/practices?q=budget",
+				listed: []string{"p_mtl_voirie", "p_mvd_pb", "p_poa_pb"},
+				absent: []string{"p_bristol_kerbside", "p_lyon_zfe"}},
+			{name: "limit", path: "/v1/search/practices?q=waste&limit=2",
+				check: func(t *testing.T, x *env, items []matcher.Suggestion) {
+					if len(items) != 2 {
+						t.Fatalf("limit=2 listed %d", len(items))
+					}
+				}},
+			{name: "words nobody wrote", path: "/v1/search/practices?q=xylophone", only: []string{}},
+		})
+		x.run(t, []scenario{
+			{name: "anyone may search, without a key", method: "GET", path: "/v1/search/practices?q=recycling", header: []string{"Authorization", ""},
+				status: 200, contains: []string{"Kerbside recycling and household waste separation"}},
+			{name: "a key sent must be valid", method: "GET", path: "/v1/search/practices?q=recycling", header: []string{"Authorization", "Bearer nope"},
+				status: 401},
+			{name: "no words", method: "GET", path: "/v1/search/practices?q=%20", status: 400, fields: []string{"q"}},
+			{name: "no words, in French", method: "GET", path: "/v1/search/practices", header: []string{"Accept-Language", "fr"},
+				status: 400, fields: []string{"q"}, contains: []string{"est obligatoire"}},
+			{name: "too many words", method: "GET", path: "/v1/search/practices?q=" + strings.Repeat("a", 201), status: 400, fields: []string{"q"}},
+			{name: "every bad field named", method: "GET", path: "/v1/search/practices?limit=500", status: 400, fields: []string{"q", "limit"}},
+			{name: "an unknown parameter", method: "GET", path: "/v1/search/practices?q=water&kind=experts", status: 400, fields: []string{"kind"}},
+		})
+	})
+}

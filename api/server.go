@@ -310,6 +310,7 @@ func (s *Server) Routes() []Route {
 		Route{http.MethodGet, "/v1/challenges/:id/explain", s.consistent(s.explain)},
 		Route{http.MethodGet, "/v1/experts/:id/opportunities", s.consistent(s.opportunities)},
 		Route{http.MethodGet, "/v1/cities/:id/partners", s.consistent(s.partners)},
+		Route{http.MethodGet, "/v1/search/practices", s.consistent(s.practicesOnSubject)},
 
 		Route{http.MethodPost, "/v1/challenges/:id/panels", s.createPanel},
 		Route{http.MethodPost, "/v1/challenges/:id/tutoring-teams", s.createTeam},

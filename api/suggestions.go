@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -154,6 +155,32 @@ func (s *Server) suggestions(c echo.Context) error {
 	}
 	s.inWords(c, page.Items)
 	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
+}
+
+// maxSubjectWords bounds the words of a search by subject, in characters.
+const maxSubjectWords = 200
+
+// practicesOnSubject finds the practices on the subject of the words q, in
+// every language (workflow.Matching.OnSubject).
+func (s *Server) practicesOnSubject(c echo.Context) error {
+	q := newQuery(c, "q", "limit")
+	words := strings.TrimSpace(q.str("q"))
+	switch n := utf8.RuneCountInString(words); {
+	case n == 0:
+		q.fail("q", "is required")
+	case n > maxSubjectWords:
+		q.fail("q", "at most %d characters", maxSubjectWords)
+	}
+	limit := q.intIn("limit", matcher.DefaultLimit, 1, matcher.MaxLimit)
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, err := s.matching.OnSubject(words, limit)
+	if err != nil {
+		return err
+	}
+	s.inWords(c, items)
+	return c.JSON(http.StatusOK, suggestionList{Items: orEmpty(items), Total: len(items)})
 }
 
 func (s *Server) explain(c echo.Context) error {

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"cmp"
 	"context"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -318,7 +316,7 @@ func (s *Server) search(c echo.Context) error {
 			return err
 		}
 		d.Cities, d.Practices, d.Experts, d.Challenges = cs.Items, ps.Items, xs.Items, chs.Items
-		if err := s.onSubject(c, &d); err != nil {
+		if err := s.onSubject(&d); err != nil {
 			return err
 		}
 		for _, p := range ps.Items {
@@ -331,57 +329,16 @@ func (s *Server) search(c echo.Context) error {
 	return s.render(c, http.StatusOK, "search", "web.search.title", d)
 }
 
-// onSubject asks the matcher for the practices on the subject of the
-// search's words, as it would for a challenge with those words as its
-// title: a name or title holds the words as written, the matcher finds the
-// same subject in other words and other languages ("budget participatif"
-// finds "presupuesto participativo" and "participatory budgeting"). A few
-// words seldom say their language ("transport", "budget"), and the
-// translations the matcher adds depend on it: unless the words say it
-// clearly, they are read in each of the three languages, and each practice
-// keeps its best reading.
-func (s *Server) onSubject(c echo.Context, d *searchData) error {
+// onSubject lists the practices on the subject of the search's words, in
+// every language (workflow.Matching.OnSubject).
+func (s *Server) onSubject(d *searchData) error {
 	if s.matching == nil {
 		return nil
 	}
-	lang, sure := matcher.DetectLanguageConfidence(d.Q)
-	langs := []matcher.Lang{lang}
-	if lang == "" || sure < subjectSure {
-		langs = matcher.Languages()
-	}
-	no := false
-	best := map[string]matcher.Suggestion{}
-	for _, l := range langs {
-		subject := matcher.Doc{ID: "search", Kind: matcher.KindChallenge, Lang: l,
-			Fields: []matcher.Field{{Name: "title", Text: d.Q}}}
-		items, err := s.matching.Suggest(matcher.Query{Challenge: &subject, OneOff: true, Kind: matcher.KindPractice,
-			Limit: subjectLimit, RequireSharedLanguage: &no})
-		if err != nil {
-			return err
-		}
-		for _, it := range items {
-			if had, ok := best[it.ID]; !ok || it.Score > had.Score {
-				best[it.ID] = it
-			}
-		}
-	}
-	items := slices.SortedFunc(maps.Values(best), func(a, b matcher.Suggestion) int {
-		if a.Score != b.Score {
-			return cmp.Compare(b.Score, a.Score)
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	items = items[:min(len(items), subjectLimit)]
-	s.matching.NameCities(items)
+	items, err := s.matching.OnSubject(d.Q, subjectLimit)
 	d.OnSubject = items
-	return nil
+	return err
 }
-
-// subjectSure is the confidence of the language detected in the search's
-// words under which they are read in each language (see onSubject): a
-// phrase such as "gestion des déchets" says it (0.85), a word alone seldom
-// does ("déchets" 0.44, "water" nothing).
-const subjectSure = 0.75
 
 // compareData is the comparison of a theme's practices, side by side.
 type compareData struct {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
@@ -34,6 +36,59 @@ func (m *Matching) Suggest(q matcher.Query) ([]matcher.Suggestion, error) {
 	page, err := m.SuggestPage(q)
 	return page.Items, err
 }
+
+// OnSubject returns the practices on the subject of words, best first, at
+// most limit (at most matcher.MaxLimit), each with its explanation (the words
+// matched, the subjects shared) and named: the matcher reads the words as the
+// title of a challenge, so that they find the same subject in other words and
+// other languages ("budget participatif" finds "presupuesto participativo"
+// and "participatory budgeting"), where a name or title search finds the
+// words as written. A few words seldom say their language ("transport",
+// "budget"), and the translations the matcher adds depend on it: unless the
+// words say it clearly, they are read in each of the three languages, and
+// each practice keeps its best reading. Draft practices are never found.
+func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, error) {
+	if strings.TrimSpace(words) == "" {
+		return nil, nil
+	}
+	limit = min(max(limit, 1), matcher.MaxLimit)
+	lang, sure := matcher.DetectLanguageConfidence(words)
+	langs := []matcher.Lang{lang}
+	if lang == "" || sure < subjectSure {
+		langs = matcher.Languages()
+	}
+	no := false
+	best := map[string]matcher.Suggestion{}
+	for _, l := range langs {
+		subject := matcher.Doc{ID: "words", Kind: matcher.KindChallenge, Lang: l,
+			Fields: []matcher.Field{{Name: "title", Text: words}}}
+		items, err := m.ix.Suggest(matcher.Query{Challenge: &subject, OneOff: true, Kind: matcher.KindPractice,
+			Limit: limit, RequireSharedLanguage: &no})
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if had, ok := best[it.ID]; !ok || it.Score > had.Score {
+				best[it.ID] = it
+			}
+		}
+	}
+	items := slices.SortedFunc(maps.Values(best), func(a, b matcher.Suggestion) int {
+		if a.Score != b.Score {
+			return cmp.Compare(b.Score, a.Score)
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	items = items[:min(len(items), limit)]
+	m.NameCities(items)
+	return items, nil
+}
+
+// subjectSure is the confidence of the language detected in OnSubject's
+// words under which they are read in each language: a phrase such as
+// "gestion des déchets" says it (0.85), a word alone seldom does ("déchets"
+// 0.44, "water" nothing).
+const subjectSure = 0.75
 
 // NameCities gives city suggestions their names, and the others the name of
 // their city, which the index does not keep (it knows cities by ID), from the

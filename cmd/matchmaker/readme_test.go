@@ -188,6 +188,26 @@ var readmeClaims = map[string]func(as []answer, vars map[string]string) error{
 		}
 		return nil
 	},
+	"# practices on the subject of some words, in every language": func(as []answer, _ map[string]string) error {
+		items, _, _, err := as[0].list()
+		if err != nil || len(items) != 5 {
+			return fmt.Errorf("%d items (%v): %.300s", len(items), err, as[0].body)
+		}
+		var fr, es bool
+		for _, it := range items {
+			name, _ := it["name"].(string)
+			fr = fr || strings.Contains(strings.ToLower(name), "budget participatif")
+			es = es || strings.Contains(strings.ToLower(name), "presupuesto participativo")
+			exp, _ := it["explanation"].(map[string]any)
+			if exp["matched_terms"] == nil && exp["shared_concepts"] == nil {
+				return fmt.Errorf("%s: no words matched are shown", name)
+			}
+		}
+		if !fr || !es {
+			return fmt.Errorf("no French (%v) or no Spanish (%v) practice: %.500s", fr, es, as[0].body)
+		}
+		return nil
+	},
 	"# one city, then a list two by two": func(as []answer, vars map[string]string) error {
 		first, _, next, _ := as[1].list()
 		second, _, _, _ := as[2].list()
