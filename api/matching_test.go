@@ -769,6 +769,15 @@ func TestPracticesOnSubject(t *testing.T) {
 					if len(s.Explanation.MatchedTerms) == 0 && len(s.Explanation.SharedConcepts) == 0 {
 						t.Errorf("the Spanish practice does not say what matched: %+v", s.Explanation)
 					}
+					// Words have no city: the subject alone ranks, not the
+					// language they were read in nor a country.
+					for _, it := range items {
+						for _, c := range it.Explanation.Contributions {
+							if (c.Factor == matcher.FactorLanguage || c.Factor == matcher.FactorGeography) && c.Contribution != 0 {
+								t.Errorf("%s: %s adds %v", x.names([]matcher.Suggestion{it}), c.Factor, c.Contribution)
+							}
+						}
+					}
 				}},
 			{name: "one word, whose language it does not say", path: "/v1/search/practices?q=budget",
 				listed: []string{"p_mtl_voirie", "p_mvd_pb", "p_poa_pb"},

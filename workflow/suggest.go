@@ -63,7 +63,7 @@ func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, err
 		subject := matcher.Doc{ID: "words", Kind: matcher.KindChallenge, Lang: l,
 			Fields: []matcher.Field{{Name: "title", Text: words}}}
 		items, err := m.ix.Suggest(matcher.Query{Challenge: &subject, OneOff: true, Kind: matcher.KindPractice,
-			Limit: limit, RequireSharedLanguage: &no})
+			Limit: limit, RequireSharedLanguage: &no, Weights: subjectOnly})
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +83,12 @@ func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, err
 	m.NameCities(items)
 	return items, nil
 }
+
+// subjectOnly are the weights of a search by subject: words have no city,
+// so the context factors would only favour the practices written in the
+// language the words were read in (language) and those of a country
+// (geography); the subject factors (text, concepts, themes) rank alone.
+var subjectOnly = map[matcher.Factor]float64{matcher.FactorLanguage: 0, matcher.FactorGeography: 0}
 
 // subjectSure is the confidence of the language detected in OnSubject's
 // words under which they are read in each language: a phrase such as
