@@ -60,7 +60,7 @@ func (ix *Index) Candidates(q Query, n int) ([]Suggestion, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return nil, fmt.Errorf("candidates for %s: %w", subject.ID, ErrClosed)
 	}
-	text := ix.subjectFor(&q, subject)
+	text := ix.subjectOf(subject, !q.OneOff)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, KindExpert)

@@ -44,7 +44,7 @@ func (ix *Index) SuggestPage(q Query) (Page, error) {
 	if statuses[strings.ToLower(strings.TrimSpace(subject.Status))] == 3 {
 		return Page{}, fmt.Errorf("suggest for %s: %w", subject.ID, ErrClosed)
 	}
-	text := ix.subjectFor(&q, subject)
+	text := ix.subjectOf(subject, !q.OneOff)
 
 	ix.mu.RLock()
 	s, err := ix.newSearch(&q, subject, text, kind)
@@ -101,7 +101,7 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("explain: %w", err)
 	}
-	text := ix.subjectFor(&q, subject)
+	text := ix.subjectOf(subject, !q.OneOff)
 
 	ix.mu.RLock()
 	kind := q.Kind

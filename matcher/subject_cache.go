@@ -22,12 +22,10 @@ const maxCachedSubjects = 4096
 // once made.
 func (ix *Index) subject(d *Doc) *subjectText { return ix.subjectOf(d, true) }
 
-// subjectFor is subject for the subject of q: one asked about once
-// (Query.OneOff) is analysed without being kept, so that a stream of
-// one-off subjects (a search page's words) does not empty the cache of the
-// challenges asked about again and again.
-func (ix *Index) subjectFor(q *Query, d *Doc) *subjectText { return ix.subjectOf(d, !q.OneOff) }
-
+// subjectOf is subject, keeping a new analysis only when keep is set: a
+// subject asked about once (Query.OneOff) is not kept, so that a stream of
+// them (a search page's words) does not empty the cache of the challenges
+// asked about again and again.
 func (ix *Index) subjectOf(d *Doc, keep bool) *subjectText {
 	key := contentHash(ix.seed, d)
 	c := &ix.subjects

@@ -26,8 +26,13 @@ func errorsOf(err error) (formErrors, error) {
 	if !errors.As(err, &ve) {
 		return nil, err
 	}
+	return fieldErrors(ve.Fields), nil
+}
+
+// fieldErrors are the messages of fields, each beside its form field.
+func fieldErrors(fields []profiles.FieldError) formErrors {
 	fe := formErrors{}
-	for _, f := range ve.Fields {
+	for _, f := range fields {
 		name := f.Field
 		// "track_record[0].title", "period.start": the form's field is the
 		// first part.
@@ -39,7 +44,7 @@ func errorsOf(err error) (formErrors, error) {
 			fe[name] = &t
 		}
 	}
-	return fe, nil
+	return fe
 }
 
 // list reads a comma- or line-separated form field as a list, trimmed.

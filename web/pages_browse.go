@@ -272,7 +272,8 @@ type searchData struct {
 	Challenges []profiles.Challenge
 	Names      map[string]string
 	// OnSubject are the practices the matcher finds on the subject of the
-	// words, in any of the network's languages, with the words matched.
+	// words, in any of the network's languages, with the words matched
+	// (workflow.Matching.OnSubject).
 	OnSubject []matcher.Suggestion
 }
 
@@ -312,13 +313,17 @@ func (s *Server) search(c echo.Context) error {
 			chs, err = s.store.FindChallenges(gctx, profiles.ChallengeFilter{Q: f.Q, Page: page})
 			return err
 		})
+		// The subject search is the index's work: beside the store's.
+		if s.matching != nil {
+			g.Go(func() (err error) {
+				d.OnSubject, err = s.matching.OnSubject(f.Q, subjectLimit)
+				return err
+			})
+		}
 		if err := g.Wait(); err != nil {
 			return err
 		}
 		d.Cities, d.Practices, d.Experts, d.Challenges = cs.Items, ps.Items, xs.Items, chs.Items
-		if err := s.onSubject(&d); err != nil {
-			return err
-		}
 		for _, p := range ps.Items {
 			d.Names[p.CityID] = s.cityName(p.CityID)
 		}
@@ -327,17 +332,6 @@ func (s *Server) search(c echo.Context) error {
 		}
 	}
 	return s.render(c, http.StatusOK, "search", "web.search.title", d)
-}
-
-// onSubject lists the practices on the subject of the search's words, in
-// every language (workflow.Matching.OnSubject).
-func (s *Server) onSubject(d *searchData) error {
-	if s.matching == nil {
-		return nil
-	}
-	items, err := s.matching.OnSubject(d.Q, subjectLimit)
-	d.OnSubject = items
-	return err
 }
 
 // compareData is the comparison of a theme's practices, side by side.

@@ -107,7 +107,7 @@ func (s *Server) staffPeople(c echo.Context) error {
 		to    **profiles.User
 	}{{"invited", &data.Invited}, {"disabled", &data.Disabled}, {"enabled", &data.Enabled}} {
 		if id := c.QueryParam(n.param); id != "" {
-			if u, err := s.store.FindUserByID(c.Request().Context(), id); err == nil {
+			if u, err := s.people.User(c.Request().Context(), principalOf(c), id); err == nil {
 				*n.to = &u
 			}
 		}
@@ -130,8 +130,12 @@ func (s *Server) renderPeople(c echo.Context, status int, data peopleData) error
 	for _, u := range data.Users {
 		data.Inviters[u.ID] = u.Name
 	}
+	// Each inviter off the page is looked up once, found or not: an
+	// invitation through the API names a key, which no user is.
+	tried := map[string]bool{}
 	for _, u := range data.Users {
-		if _, ok := data.Inviters[u.InvitedBy]; !ok && u.InvitedBy != "" {
+		if _, ok := data.Inviters[u.InvitedBy]; !ok && u.InvitedBy != "" && !tried[u.InvitedBy] {
+			tried[u.InvitedBy] = true
 			if by, err := s.store.FindUserByID(ctx, u.InvitedBy); err == nil {
 				data.Inviters[by.ID] = by.Name
 			}
@@ -184,12 +188,7 @@ func (s *Server) staffInvite(c echo.Context) error {
 		var ce *profiles.ConflictError
 		if errors.As(err, &ce) && len(ce.Fields) > 0 {
 			// The address is another person's: said beside the field.
-			errs := formErrors{}
-			for _, f := range ce.Fields {
-				t := f.Text()
-				errs[f.Field] = &t
-			}
-			return s.renderPeople(c, http.StatusConflict, peopleData{Form: in, Errors: errs})
+			return s.renderPeople(c, http.StatusConflict, peopleData{Form: in, Errors: fieldErrors(ce.Fields)})
 		}
 		errs, err := errorsOf(err)
 		if err != nil {
