@@ -97,3 +97,48 @@ func TestHyphenPrefixesAreNoWords(t *testing.T) {
 		t.Errorf("concepts %+v, want waste through pré-collecte", got.Concepts)
 	}
 }
+
+// TestConceptsNeedTheWordsFamily pins, in each language, words that share
+// a stem with a term of the shipped taxonomy but not its meaning: they must
+// not find its concept ("integration" is not "integrity", "redevance", a
+// fee, is not "redevabilité", accountability), while the term's own
+// inflections still do.
+func TestConceptsNeedTheWordsFamily(t *testing.T) {
+	lex, err := loadThemeLexicon()
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := matcher.NewAnalyzer(lex)
+	tests := []struct {
+		lang    matcher.Lang
+		text    string
+		concept string
+		found   bool
+	}{
+		{matcher.French, "l'intégration des récupérateurs informels", "open_government", false},
+		{matcher.French, "une redevance modeste payée par les ménages", "open_government", false},
+		{matcher.French, "la consultante du bureau d'études", "citizen_participation", false},
+		{matcher.English, "the integration of informal recyclers", "open_government", false},
+		{matcher.English, "a consultant of the planning office", "citizen_participation", false},
+		{matcher.Spanish, "la integración de los recicladores", "open_government", false},
+		{matcher.Spanish, "las cooperativas de recicladores", "decentralised_cooperation", false},
+
+		{matcher.French, "l'intégrité des élus", "open_government", true},
+		{matcher.French, "la redevabilité des élus", "open_government", true},
+		{matcher.French, "une redevance modeste payée par les ménages", "local_finance", true},
+		{matcher.English, "the integrity of elected officials", "open_government", true},
+		{matcher.English, "a public consultation", "citizen_participation", true},
+		{matcher.Spanish, "la integridad de los funcionarios", "open_government", true},
+		{matcher.Spanish, "la cooperación descentralizada", "decentralised_cooperation", true},
+	}
+	for _, tc := range tests {
+		got := an.Analyze(tc.text, tc.lang)
+		found := false
+		for _, c := range got.Concepts {
+			found = found || c.Concept == tc.concept
+		}
+		if found != tc.found {
+			t.Errorf("%s %q: concepts %+v; want %s found: %v", tc.lang, tc.text, got.Concepts, tc.concept, tc.found)
+		}
+	}
+}

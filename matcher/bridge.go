@@ -227,7 +227,7 @@ func thesaurusEntries(rows [][]string) []LexiconEntry {
 	concepts := map[key]map[string]bool{}
 	for i, r := range rows {
 		for li := range numLangs {
-			terms, _, _, ok := analyzeTerm(r[2+li], li, ws, memo[li])
+			terms, _, _, _, ok := analyzeTerm(r[2+li], li, ws, memo[li])
 			if !ok {
 				continue
 			}

@@ -54,7 +54,11 @@ type expression struct {
 	// content word ("bien-être", "well-being", "en ligne"), they are all
 	// its words, to be found one after the other: otherwise "bien-être"
 	// would match every "bien".
-	terms  []string
+	terms []string
+	// forms are, for each term, the word of the lexicon it was drawn
+	// from, folded: a word of a text matches a term only when it is of
+	// the word's family (see sameFamily).
+	forms  []string
 	strict bool
 	words  int // words of the term, stop words included, to rank candidates
 	hits   []conceptWeight
@@ -79,7 +83,7 @@ func NewLexicon(entries []LexiconEntry) *Lexicon {
 		strict bool
 		terms  string
 	}
-	exprs := map[key]*expression{}
+	exprs := map[key][]*expression{}
 	ws := getWords()
 	defer putWords(ws)
 	// Taxonomies repeat their words ("gestion", "urban", "de"): remember
@@ -97,7 +101,7 @@ func NewLexicon(entries []LexiconEntry) *Lexicon {
 		if e.Weight <= 0 || math.IsNaN(e.Weight) || math.IsInf(e.Weight, 0) {
 			e.Weight = 1
 		}
-		terms, strict, words, ok := analyzeTerm(e.Term, li, ws, memo[li])
+		terms, forms, strict, words, ok := analyzeTerm(e.Term, li, ws, memo[li])
 		if !ok {
 			continue
 		}
@@ -109,11 +113,20 @@ func NewLexicon(entries []LexiconEntry) *Lexicon {
 		if lb.text[li] == "" || e.Label && !lb.marked[li] {
 			lb.text[li], lb.marked[li] = strings.Join(strings.Fields(e.Term), " "), e.Label
 		}
+		// Words of one stem but of other families ("redevabilité" and
+		// "redevances") make expressions of their own, each matching its
+		// own family (see fits); inflections share one.
 		k := key{li, strict, strings.Join(terms, "\x00")}
-		x := exprs[k]
+		var x *expression
+		for _, y := range exprs[k] {
+			if slices.EqualFunc(y.forms, forms, sameFamily) {
+				x = y
+				break
+			}
+		}
 		if x == nil {
-			x = &expression{terms: terms, strict: strict, words: words}
-			exprs[k] = x
+			x = &expression{terms: terms, forms: forms, strict: strict, words: words}
+			exprs[k] = append(exprs[k], x)
 			if l.byFirst[li] == nil {
 				l.byFirst[li] = map[string][]*expression{}
 			}
@@ -147,17 +160,18 @@ func NewLexicon(entries []LexiconEntry) *Lexicon {
 	return l
 }
 
-// analyzeTerm analyses a lexicon term in the language li. ok is false when
-// the term has nothing to match.
-func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (terms []string, strict bool, words int, ok bool) {
+// analyzeTerm analyses a lexicon term in the language li: its terms, and
+// the words they were drawn from, folded. ok is false when the term has
+// nothing to match.
+func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (terms, forms []string, strict bool, words int, ok bool) {
 	term = normalizeText(term)
 	*ws = tokenize(term, (*ws)[:0])
-	var all, content []string
+	var all, content, allForms, contentForms []string
 	for i := range *ws {
 		w := &(*ws)[i]
 		switch {
 		case w.flags&wTooLong != 0:
-			return nil, false, 0, false
+			return nil, nil, false, 0, false
 		case w.flags&wElision != 0:
 			continue // "l'eau" is "eau": an elided article never counts
 		case w.flags&wPrefix != 0:
@@ -172,20 +186,46 @@ func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (t
 			}
 			w.term, w.stop = e.term, e.stop
 		}
-		all = append(all, w.term)
+		form := FoldAccents(w.lower)
+		all, allForms = append(all, w.term), append(allForms, form)
 		if !w.stop {
-			content = append(content, w.term)
+			content, contentForms = append(content, w.term), append(contentForms, form)
 		}
 	}
 	switch {
 	case len(content) == 0:
 		// Only stop words: it would match everywhere.
-		return nil, false, 0, false
+		return nil, nil, false, 0, false
 	case len(content) >= 2 || len(all) == 1:
-		return content, false, len(all), true
+		return content, contentForms, false, len(all), true
 	default:
-		return all, true, len(all), true
+		return all, allForms, true, len(all), true
 	}
+}
+
+// maxEnding is how many letters past what two words share an inflection
+// may change: "déchet" and "déchets", "collecte" and "collectées", "city"
+// and "cities", "participation" and "participatif" are one family; but
+// not "intégrité" and "intégration", "redevabilité" and "redevance",
+// "accountability" and "accountable", which the stemmers give one stem.
+const maxEnding = 3
+
+// sameFamily reports whether the folded words a and b differ only in
+// their last maxEnding letters each: a lexicon term found in a text
+// through a word that only shares its stem is a concept a reader would not
+// recognise there ("integration" is not "integrity").
+func sameFamily(a, b string) bool {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return len(a)-n <= maxEnding && len(b)-n <= maxEnding
+}
+
+// fits reports whether the text word w may stand for the j-th term of x:
+// it has the term, and is of the family of the term's word.
+func (x *expression) fits(j int, w *word) bool {
+	return w.term == x.terms[j] && sameFamily(FoldAccents(w.lower), x.forms[j])
 }
 
 // Len returns the number of terms in the lexicon: the distinct (concept,
@@ -272,10 +312,13 @@ func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expressi
 		for _, x := range xs {
 			var end int
 			var ok bool
+			if !x.fits(0, w) {
+				continue
+			}
 			if x.strict {
-				end, ok = matchStrict(ws, i, x.terms)
+				end, ok = matchStrict(ws, i, x)
 			} else if !w.stop {
-				end, ok = matchLoose(ws, i, x.terms)
+				end, ok = matchLoose(ws, i, x)
 			}
 			if !ok {
 				continue
@@ -300,9 +343,9 @@ func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expressi
 // matchLoose matches the terms of a loose expression from word i, with at
 // most maxGap stop words between two of them and no phrase break. It
 // returns the index of the last word matched.
-func matchLoose(ws []word, i int, terms []string) (int, bool) {
+func matchLoose(ws []word, i int, x *expression) (int, bool) {
 	k := i
-	for _, t := range terms[1:] {
+	for j := 1; j < len(x.terms); j++ {
 		gap := 0
 		m := k + 1
 		for ; m < len(ws); m++ {
@@ -317,7 +360,7 @@ func matchLoose(ws []word, i int, terms []string) (int, bool) {
 				return 0, false
 			}
 		}
-		if m == len(ws) || ws[m].term != t {
+		if m == len(ws) || !x.fits(j, &ws[m]) {
 			return 0, false
 		}
 		k = m
@@ -327,14 +370,14 @@ func matchLoose(ws []word, i int, terms []string) (int, bool) {
 
 // matchStrict matches every word of a strict expression from word i, one
 // after the other; only elided articles may stand between.
-func matchStrict(ws []word, i int, terms []string) (int, bool) {
+func matchStrict(ws []word, i int, x *expression) (int, bool) {
 	k := i
-	for _, t := range terms[1:] {
+	for j := 1; j < len(x.terms); j++ {
 		m := k + 1
 		for m < len(ws) && ws[m].flags&wElision != 0 && ws[m].flags&wBreak == 0 {
 			m++
 		}
-		if m == len(ws) || ws[m].flags&(wBreak|wTooLong) != 0 || ws[m].term != t {
+		if m == len(ws) || ws[m].flags&(wBreak|wTooLong) != 0 || !x.fits(j, &ws[m]) {
 			return 0, false
 		}
 		k = m
