@@ -2,10 +2,10 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 )
 
@@ -34,15 +34,25 @@ func (wholeJSON) Serialize(c echo.Context, i any, indent string) error {
 			jsonBuffers.Put(buf)
 		}
 	}()
-	enc := json.NewEncoder(buf)
-	if indent != "" {
-		enc.SetIndent("", indent)
-	}
-	if err := enc.Encode(i); err != nil {
+	if err := encodeAnswer(buf, i, indent); err != nil {
 		return err
 	}
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	_, err := res.Write(buf.Bytes())
 	return err
+}
+
+// encodeAnswer appends the JSON of v to buf, with a newline, as
+// encoding/json's Encoder writes it. It is github.com/goccy/go-json, which
+// writes the same bytes in about half the time (a list of ten explained
+// suggestions, about 35 KB, took a tenth of the service's CPU under load).
+// The API's tests encode every answer with encoding/json too and fail on
+// any difference (see json_check_test.go).
+var encodeAnswer = func(buf *bytes.Buffer, v any, indent string) error {
+	enc := gojson.NewEncoder(buf)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	return enc.Encode(v)
 }

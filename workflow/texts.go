@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,14 +21,73 @@ import (
 type docCache struct {
 	docs *lru.Cache[string, matcher.Doc]
 	gen  atomic.Uint64
+	// byCity are the IDs of the documents kept, by city, so that a city's
+	// change reaches its documents without a pass over the whole cache.
+	// It may name a document evicted or moved meanwhile: readers check.
+	mu     sync.Mutex
+	byCity map[string]map[string]struct{}
 }
 
 func newDocCache(n int) *docCache {
-	c, err := lru.New[string, matcher.Doc](n)
+	c := &docCache{byCity: map[string]map[string]struct{}{}}
+	docs, err := lru.NewWithEvict(n, c.evicted)
 	if err != nil { // n > 0: cannot happen
 		panic(err)
 	}
-	return &docCache{docs: c}
+	c.docs = docs
+	return c
+}
+
+// add puts d in the cache under id, a newer version than any kept.
+func (c *docCache) add(id string, d matcher.Doc) {
+	old, had := c.docs.Peek(id)
+	c.docs.Add(id, d)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if had && old.CityID != d.CityID {
+		c.forget(id, old.CityID)
+	}
+	c.remember(id, d.CityID)
+}
+
+// addRead puts d, read from the store, in the cache unless it holds a
+// version of id already.
+func (c *docCache) addRead(id string, d matcher.Doc) {
+	if found, _ := c.docs.ContainsOrAdd(id, d); found {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.remember(id, d.CityID)
+}
+
+// evicted is the cache's eviction callback: id left it.
+func (c *docCache) evicted(id string, d matcher.Doc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.forget(id, d.CityID)
+}
+
+// remember and forget keep byCity; the caller holds mu.
+func (c *docCache) remember(id, city string) {
+	if city == "" {
+		return
+	}
+	ids := c.byCity[city]
+	if ids == nil {
+		ids = map[string]struct{}{}
+		c.byCity[city] = ids
+	}
+	ids[id] = struct{}{}
+}
+
+func (c *docCache) forget(id, city string) {
+	if ids := c.byCity[city]; ids != nil {
+		delete(ids, id)
+		if len(ids) == 0 {
+			delete(c.byCity, city)
+		}
+	}
 }
 
 // wrote records the document a write leaves (nil: deleted).
@@ -40,7 +100,7 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 		c.docs.Remove(id)
 		return
 	}
-	c.docs.Add(id, *d)
+	c.add(id, *d)
 }
 
 // cityPopulation gives the documents kept of the city cityID the city's new
@@ -54,7 +114,13 @@ func (c *docCache) cityPopulation(cityID string, population int64) {
 		return
 	}
 	c.gen.Add(1)
-	for _, id := range c.docs.Keys() {
+	c.mu.Lock()
+	ids := make([]string, 0, len(c.byCity[cityID]))
+	for id := range c.byCity[cityID] {
+		ids = append(ids, id)
+	}
+	c.mu.Unlock()
+	for _, id := range ids {
 		d, ok := c.docs.Peek(id)
 		if !ok || d.CityID != cityID || d.Population == population {
 			continue
@@ -90,7 +156,7 @@ func (m *Matching) lookup(id string) (matcher.Doc, bool) {
 		return matcher.Doc{}, false
 	}
 	if m.texts.gen.Load() == gen {
-		m.texts.docs.ContainsOrAdd(id, d)
+		m.texts.addRead(id, d)
 	}
 	return d, true
 }

@@ -1,0 +1,32 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// Every answer the API's tests receive is encoded by encoding/json too: an
+// answer whose bytes differ from encoding/json's fails the test that asked
+// for it with a 500, whose logged panic shows both.
+func init() {
+	fast := encodeAnswer
+	encodeAnswer = func(buf *bytes.Buffer, v any, indent string) error {
+		start := buf.Len()
+		if err := fast(buf, v, indent); err != nil {
+			return err
+		}
+		var std bytes.Buffer
+		enc := json.NewEncoder(&std)
+		if indent != "" {
+			enc.SetIndent("", indent)
+		}
+		if err := enc.Encode(v); err != nil {
+			panic(fmt.Sprintf("encoding/json fails on an answer the fast encoder wrote (%T): %v", v, err))
+		}
+		if got := buf.Bytes()[start:]; !bytes.Equal(got, std.Bytes()) {
+			panic(fmt.Sprintf("the fast encoder writes another answer than encoding/json (%T):\n%s\nencoding/json:\n%s", v, got, std.Bytes()))
+		}
+		return nil
+	}
+}
