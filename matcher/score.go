@@ -173,28 +173,41 @@ func (st *state) itemVec(qv *qvec) qvec {
 	return iv
 }
 
-// accEntry is a document's running text sum during accumulation: 8 bytes,
-// so that the dense array stays small enough for the cache. The concept
-// sum and an expert's best item live in side arrays, read only where the
-// flags say they were written.
+// accEntry is a document's running sums during accumulation: 4 bytes, so
+// that the dense array, one entry per slot, stays in the processor's
+// cache (at 130,000 slots, 520 KB: walking postings is random access into
+// it). The text sum is kept in fixed point (accTextScale units, saturating
+// at 8, beyond the 1 a factor is capped at): it only chooses the
+// candidates, which are scored exactly after. The concept sum and an
+// expert's best item live in side arrays, read only where the flags say
+// they were written.
 type accEntry struct {
-	text  float32
-	gen   uint16
-	theme uint8
-	flags uint8
+	text uint16
+	gen  uint8
+	tf   uint8 // the themes shared (accThemes bits, saturating) and the flags
 }
 
-// accEntry flags.
+// accTextScale is the unit of accEntry.text: 1/8192 of a text sum.
+const accTextScale = 8192
+
+// accEntry flags, above the theme count.
 const (
-	accConcept uint8 = 1 << iota // concept[slot] holds this query's sum
-	accItem                      // item[slot] holds this query's best item
+	accThemes  uint8 = 1<<6 - 1
+	accConcept uint8 = 1 << 6 // concept[slot] holds this query's sum
+	accItem    uint8 = 1 << 7 // item[slot] holds this query's best item
 )
+
+// textSum is the text sum of the entry.
+func (e accEntry) textSum() float32 { return float32(e.text) * (1.0 / accTextScale) }
+
+// themes is how many of the query's themes the entry's document holds.
+func (e accEntry) themes() uint8 { return e.tf & accThemes }
 
 // accumulator is the dense array of running sums, one entry per slot,
 // pooled: a generation number tells the entries of this query from stale
 // ones, so it is cleared only when the generation wraps.
 type accumulator struct {
-	gen     uint16
+	gen     uint8
 	ent     []accEntry
 	concept []float32
 	item    []float32
@@ -233,7 +246,7 @@ func (ix *Index) getAcc(n int) *accumulator {
 
 // conceptOf reads the concept sum of a touched slot.
 func (acc *accumulator) conceptOf(slot uint32) float32 {
-	if acc.ent[slot].flags&accConcept != 0 {
+	if acc.ent[slot].tf&accConcept != 0 {
 		return acc.concept[slot]
 	}
 	return 0
@@ -242,7 +255,7 @@ func (acc *accumulator) conceptOf(slot uint32) float32 {
 // textOf is the text sum of slot in this query, 0 when it was not touched.
 func (acc *accumulator) textOf(slot uint32) float32 {
 	if e := acc.ent[slot]; e.gen == acc.gen {
-		return e.text
+		return e.textSum()
 	}
 	return 0
 }
@@ -314,13 +327,14 @@ var impactTable32 = func() (t [impMask + 1]float32) {
 
 func (acc *accumulator) addText(list []uint32, w float32) {
 	ent, gen := acc.ent, acc.gen
+	q := w * accTextScale
 	for _, p := range list {
 		e := &ent[p>>impBits]
 		if e.gen != gen {
 			*e = accEntry{gen: gen}
 			acc.touched = append(acc.touched, p>>impBits)
 		}
-		e.text += w * impactTable32[p&impMask]
+		e.text = uint16(min(uint32(e.text)+uint32(q*impactTable32[p&impMask]), 1<<16-1))
 	}
 }
 
@@ -333,8 +347,8 @@ func (acc *accumulator) addConcept(list []uint32, w float32) {
 			*e = accEntry{gen: gen}
 			acc.touched = append(acc.touched, s)
 		}
-		if e.flags&accConcept == 0 {
-			e.flags |= accConcept
+		if e.tf&accConcept == 0 {
+			e.tf |= accConcept
 			con[s] = 0
 		}
 		con[s] += w * impactTable32[p&impMask]
@@ -349,7 +363,9 @@ func (acc *accumulator) addTheme(list []uint32) {
 			*e = accEntry{gen: gen}
 			acc.touched = append(acc.touched, p>>impBits)
 		}
-		e.theme++
+		if e.tf&accThemes != accThemes {
+			e.tf++
+		}
 	}
 }
 

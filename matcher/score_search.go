@@ -258,11 +258,11 @@ func (s *search) foldItems(acc *accumulator, first int) {
 			*pe = accEntry{gen: gen}
 			acc.touched = append(acc.touched, p)
 		}
-		if pe.flags&accItem == 0 {
-			pe.flags |= accItem
+		if pe.tf&accItem == 0 {
+			pe.tf |= accItem
 			acc.item[p] = 0
 		}
-		acc.item[p] = max(acc.item[p], ent[is].text)
+		acc.item[p] = max(acc.item[p], ent[is].textSum())
 	}
 }
 
@@ -293,14 +293,14 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 	left := false
 	for _, slot := range acc.touched {
 		e := &ent[slot]
-		text := min(1, e.text)
-		if e.flags&accItem != 0 {
+		text := min(1, e.textSum())
+		if e.tf&accItem != 0 {
 			// The best item's raw fit bounds the record's (see textFit).
 			it := min(1, acc.item[slot])
 			text = 1 - (1-text)*(1-it)
 		}
-		score := (wt+wc*(1-tq))*text + wth*min(1, float32(e.theme)*themeScale)
-		if e.flags&accConcept != 0 {
+		score := (wt+wc*(1-tq))*text + wth*min(1, float32(e.themes())*themeScale)
+		if e.tf&accConcept != 0 {
 			score += wc * tq * max(text, min(1, acc.conceptOf(slot)))
 		} else {
 			score += wc * tq * text
@@ -374,7 +374,7 @@ func (s *search) evaluateCandidates(acc *accumulator, top []cand, deferred, defe
 		s.touched += st.touch(c.slot)
 	}
 	for _, c := range top {
-		text := float64(acc.ent[c.slot].text)
+		text := float64(acc.ent[c.slot].textSum())
 		concept := float64(acc.conceptOf(c.slot))
 		if len(deferred) > 0 {
 			t, cn := acc.defDoc.sum(st.meta[c.slot].fwd)
