@@ -1,3 +1,7 @@
+//go:build !loadtest
+
+// The load test (tag loadtest) measures the encoder production runs.
+
 package api
 
 import (
