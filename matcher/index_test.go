@@ -969,3 +969,43 @@ func TestEditedChallengeIsAnalysedAgain(t *testing.T) {
 		t.Fatalf("the challenge edited back: %v, first %v", ids(again), ids(before))
 	}
 }
+
+// TestCitySuggestionsLookFurther checks that a city suggestion finds as
+// many cities as it is asked for when the best practices all belong to a
+// few cities: three cities with forty strong practices each, and twelve
+// with one weaker practice each, give the three first and then ten more.
+func TestCitySuggestionsLookFurther(t *testing.T) {
+	docs := []matcher.Doc{challenge("c1", "lyon", "fr", "Tri à la source des déchets ménagers",
+		"Le tri à la source des déchets ménagers dans les quartiers denses et le recyclage des emballages.", "fr")}
+	for _, city := range []string{"nantes", "rennes", "brest"} {
+		for i := range 40 {
+			docs = append(docs, practice(fmt.Sprintf("p-%s-%d", city, i), city, "FR", "fr", "Tri à la source des déchets ménagers",
+				"Le tri à la source des déchets ménagers dans les quartiers denses et le recyclage des emballages.", "fr"))
+		}
+	}
+	var weak []string
+	for i := range 12 {
+		city := fmt.Sprintf("ville-%02d", i)
+		weak = append(weak, city)
+		docs = append(docs, practice("p-"+city, city, "FR", "fr", "Recyclage des emballages",
+			"Des points de recyclage des emballages dans les quartiers.", "fr"))
+	}
+	ix := newTestIndex(t, docs)
+	got, err := ix.Suggest(matcher.Query{ChallengeID: "c1", Kind: matcher.KindCity, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := ids(got)
+	if len(names) != 10 {
+		t.Fatalf("%d cities %v, want 10", len(names), names)
+	}
+	slices.Sort(names[:3])
+	if !slices.Equal(names[:3], []string{"brest", "nantes", "rennes"}) {
+		t.Errorf("first cities %v, want the three with the strong practices", names[:3])
+	}
+	for _, n := range names[3:] {
+		if !slices.Contains(weak, n) {
+			t.Errorf("city %q among %v is none of the cities asked about", n, names)
+		}
+	}
+}
