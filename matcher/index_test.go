@@ -1009,3 +1009,39 @@ func TestCitySuggestionsLookFurther(t *testing.T) {
 		}
 	}
 }
+
+// TestNewWordsReachAChallengeAskedBefore checks that a challenge asked
+// about before a document brings words the index did not know finds that
+// document once it is indexed: the challenge's feature IDs, kept between
+// questions, learn the new words.
+func TestNewWordsReachAChallengeAskedBefore(t *testing.T) {
+	doc := func(id, title string) matcher.Doc {
+		return matcher.Doc{ID: id, Kind: matcher.KindPractice, CityID: "city-" + id, Lang: matcher.English, Status: "published",
+			Fields: []matcher.Field{{Name: "title", Text: title}}}
+	}
+	ix := newTestIndex(t, []matcher.Doc{doc("p1", "Protected bicycle lanes on the main avenues")})
+	no := false
+	ch := matcher.Doc{ID: "c1", Kind: matcher.KindChallenge, CityID: "nantes", Lang: matcher.English,
+		Fields: []matcher.Field{{Name: "title", Text: "Bicycle lanes and cargo trams for deliveries"}}}
+	q := matcher.Query{Challenge: &ch, Kind: matcher.KindPractice, RequireSharedLanguage: &no}
+	ask := func() []string {
+		t.Helper()
+		got, err := ix.Suggest(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids(got)
+	}
+	if got := ask(); !slices.Equal(got, []string{"p1"}) {
+		t.Fatalf("before: %v, want [p1]", got)
+	}
+	for _, d := range []matcher.Doc{doc("p2", "Street trees and shade"), doc("p3", "Cargo trams carry the deliveries of the centre")} {
+		if err := ix.Upsert(d); err != nil {
+			t.Fatal(err)
+		}
+		ask()
+	}
+	if got := ask(); !slices.Contains(got, "p3") || !slices.Contains(got, "p1") || slices.Contains(got, "p2") {
+		t.Errorf("after: %v, want p1 and p3", got)
+	}
+}

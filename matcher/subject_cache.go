@@ -1,6 +1,9 @@
 package matcher
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // subjectCache keeps the analysis of the challenges asked about, by the hash
 // of what the analysis reads (contentHash): a challenge is asked about many
@@ -63,8 +66,9 @@ type subjectIDs struct {
 // idsIn returns the feature IDs of t's keys in st, under the index's lock
 // (read or write).
 func (t *subjectText) idsIn(st *state) *subjectIDs {
-	if ids := t.ids.Load(); ids != nil && ids.gen == st.gen && ids.names == uint64(len(st.names)) {
-		return ids
+	old := t.ids.Load()
+	if old != nil && old.gen == st.gen && old.names == uint64(len(st.names)) {
+		return old
 	}
 	find := func(key string) uint32 {
 		if id, ok := st.dict[key]; ok {
@@ -72,11 +76,28 @@ func (t *subjectText) idsIn(st *state) *subjectIDs {
 		}
 		return noID
 	}
-	ids := &subjectIDs{gen: st.gen, names: uint64(len(st.names)),
-		terms:      make([]uint32, len(t.terms)),
-		concepts:   make([]uint32, len(t.concepts)),
-		translated: make([]uint32, len(t.translated)),
+	ids := &subjectIDs{gen: st.gen, names: uint64(len(st.names))}
+	if old != nil && old.gen == st.gen {
+		// The same state with new features: the keys found keep their
+		// IDs, only those it did not know are looked up again.
+		again := func(src []uint32, key func(i int) string) []uint32 {
+			dst := slices.Clone(src)
+			for i, id := range dst {
+				if id == noID {
+					dst[i] = find(key(i))
+				}
+			}
+			return dst
+		}
+		ids.terms = again(old.terms, func(i int) string { return t.terms[i].key })
+		ids.concepts = again(old.concepts, func(i int) string { return t.concepts[i].key })
+		ids.translated = again(old.translated, func(i int) string { return t.translated[i].key })
+		t.ids.Store(ids)
+		return ids
 	}
+	ids.terms = make([]uint32, len(t.terms))
+	ids.concepts = make([]uint32, len(t.concepts))
+	ids.translated = make([]uint32, len(t.translated))
 	for i, f := range t.terms {
 		ids.terms[i] = find(f.key)
 	}
