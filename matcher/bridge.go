@@ -503,5 +503,5 @@ func (st *state) addTranslations(qv *qvec, terms []featTF, translated []translat
 		}
 		qv.feats = append(qv.feats, qfeat{id: id, class: classTerm, w: w, df: d})
 	}
-	slices.SortFunc(qv.feats, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+	sortFeats(qv.feats, func(f *qfeat) uint64 { return uint64(f.id) })
 }

@@ -1,7 +1,6 @@
 package matcher
 
 import (
-	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -138,7 +137,7 @@ func (st *state) prepare(terms, concepts []featTF, ids *subjectIDs, seg int) qve
 		add(f, false, i)
 	}
 	// In the order of feature IDs: forward lists are merged with it.
-	slices.SortFunc(qv.feats, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+	sortFeats(qv.feats, func(f *qfeat) uint64 { return uint64(f.id) })
 	for i := range qv.feats {
 		f := &qv.feats[i]
 		if f.class == classTheme {
@@ -275,7 +274,6 @@ const postingsBudget = 20_000
 // accumulate walks the postings of qv's features into acc, within budget,
 // and returns the features left for the forward lists, sorted by ID.
 func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
-	order := slices.Clone(qv.feats)
 	// Concepts and themes first (few, and the only bridge across
 	// languages), then words rarest first.
 	// A concept or a theme held by more than a sixteenth of the documents
@@ -283,15 +281,13 @@ func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
 	// theme shared by thousands of documents would make them all
 	// candidates, to be ranked on words anyway).
 	n := st.segs[qv.seg].live
-	first := func(f qfeat) bool { return f.class != classTerm && f.df <= n/16 }
-	slices.SortStableFunc(order, func(a, b qfeat) int {
-		if af, bf := first(a), first(b); af != bf {
-			if af {
-				return -1
-			}
-			return 1
+	order := slices.Clone(qv.feats)
+	sortFeats(order, func(f *qfeat) uint64 {
+		k := uint64(min(f.df, 1<<30))
+		if f.class == classTerm || f.df > n/16 {
+			k |= 1 << 31
 		}
-		return cmp.Compare(a.df, b.df)
+		return k
 	})
 	var deferred []qfeat
 	for _, f := range order {
@@ -310,8 +306,32 @@ func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
 			acc.addTheme(list)
 		}
 	}
-	slices.SortFunc(deferred, func(a, b qfeat) int { return cmp.Compare(a.id, b.id) })
+	sortFeats(deferred, func(f *qfeat) uint64 { return uint64(f.id) })
 	return deferred
+}
+
+// sortFeats sorts fs by key, stably: a query's features are sorted several
+// times a question, and sorting 32-bit keys with their positions as plain
+// integers costs a fraction of sorting the features with a comparison
+// function. key must fit in 32 bits.
+func sortFeats(fs []qfeat, key func(*qfeat) uint64) {
+	var buf [128]uint64
+	keys := buf[:0]
+	sorted := true
+	for i := range fs {
+		k := key(&fs[i])<<32 | uint64(i)
+		sorted = sorted && (i == 0 || k > keys[i-1])
+		keys = append(keys, k)
+	}
+	if sorted {
+		return
+	}
+	slices.Sort(keys)
+	var tmp [128]qfeat
+	src := append(tmp[:0], fs...)
+	for i, k := range keys {
+		fs[i] = src[uint32(k)]
+	}
 }
 
 // impactTable32 is impactTable in float32, for the accumulation loops.
