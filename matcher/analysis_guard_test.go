@@ -117,6 +117,7 @@ func TestConceptsNeedTheWordsFamily(t *testing.T) {
 	}{
 		{matcher.French, "l'intégration des récupérateurs informels", "open_government", false},
 		{matcher.French, "une redevance modeste payée par les ménages", "open_government", false},
+		{matcher.French, "une approche intégrée de la collecte", "open_government", false},
 		{matcher.French, "la consultante du bureau d'études", "citizen_participation", false},
 		{matcher.English, "the integration of informal recyclers", "open_government", false},
 		{matcher.English, "a consultant of the planning office", "citizen_participation", false},

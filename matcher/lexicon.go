@@ -205,21 +205,33 @@ func analyzeTerm(term string, li int, ws *[]word, memo map[string]cacheEntry) (t
 
 // maxEnding is how many letters past what two words share an inflection
 // may change: "déchet" and "déchets", "collecte" and "collectées", "city"
-// and "cities", "participation" and "participatif" are one family; but
-// not "intégrité" and "intégration", "redevabilité" and "redevance",
-// "accountability" and "accountable", which the stemmers give one stem.
+// and "cities", "urbano" and "urbanas", "participation" and "participatif"
+// are one family; but not "intégrité" and "intégration", "redevabilité" and
+// "redevance", "accountability" and "accountable", which the stemmers give
+// one stem.
 const maxEnding = 3
 
-// sameFamily reports whether the folded words a and b differ only in
-// their last maxEnding letters each: a lexicon term found in a text
-// through a word that only shares its stem is a concept a reader would not
-// recognise there ("integration" is not "integrity").
+// sameFamily reports whether the folded words a and b differ only in an
+// ending: past what they share, each has at most maxEnding letters, and
+// endings of three letters start alike (or as "y" and "ies" do) unless the
+// other word ends there: "intégrée" and "intégrité" are other words. A
+// lexicon term found in a text through a word that only shares its stem is
+// a concept a reader would not recognise there ("integration" is not
+// "integrity").
 func sameFamily(a, b string) bool {
 	n := 0
 	for n < len(a) && n < len(b) && a[n] == b[n] {
 		n++
 	}
-	return len(a)-n <= maxEnding && len(b)-n <= maxEnding
+	ra, rb := a[n:], b[n:]
+	switch {
+	case len(ra) > maxEnding || len(rb) > maxEnding:
+		return false
+	case len(ra) < maxEnding && len(rb) < maxEnding, ra == "", rb == "":
+		return true
+	}
+	x, y := min(ra[0], rb[0]), max(ra[0], rb[0])
+	return x == y || x == 'i' && y == 'y'
 }
 
 // fits reports whether the text word w may stand for the j-th term of x:
