@@ -14,7 +14,7 @@ import (
 // answer whose bytes differ from encoding/json's fails the test that asked
 // for it with a 500, whose logged panic shows both.
 func init() {
-	fast := encodeAnswer
+	fast := encodeFast
 	encodeAnswer = func(buf *bytes.Buffer, v any, indent string) error {
 		start := buf.Len()
 		if err := fast(buf, v, indent); err != nil {
