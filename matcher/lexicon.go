@@ -321,18 +321,24 @@ func (l *Lexicon) matchFirst(text string, ws []word, li int, first [][]*expressi
 		} else {
 			xs = index[w.term]
 		}
+		folded := "" // the word folded, once an expression matches it
 		for _, x := range xs {
 			var end int
 			var ok bool
-			if !x.fits(0, w) {
-				continue
-			}
 			if x.strict {
 				end, ok = matchStrict(ws, i, x)
 			} else if !w.stop {
 				end, ok = matchLoose(ws, i, x)
 			}
 			if !ok {
+				continue
+			}
+			// The first word has the term (xs are the expressions that
+			// start with it): is it of the family of the term's word?
+			if folded == "" {
+				folded = FoldAccents(w.lower)
+			}
+			if !sameFamily(folded, x.forms[0]) {
 				continue
 			}
 			surface := text[w.start:ws[end].end]
