@@ -14,6 +14,7 @@ import (
 	"matchmaker/locale"
 	"matchmaker/matcher"
 	"matchmaker/profiles"
+	"matchmaker/workflow"
 )
 
 // suggestionList is one page of a ranked list of suggestions, best first, in
@@ -157,9 +158,6 @@ func (s *Server) suggestions(c echo.Context) error {
 	return c.JSON(http.StatusOK, rankedPage(page, mq.Offset))
 }
 
-// maxSubjectWords bounds the words of a search by subject, in characters.
-const maxSubjectWords = 200
-
 // practicesOnSubject finds the practices on the subject of the words q, in
 // every language (workflow.Matching.OnSubject).
 func (s *Server) practicesOnSubject(c echo.Context) error {
@@ -168,8 +166,8 @@ func (s *Server) practicesOnSubject(c echo.Context) error {
 	switch n := utf8.RuneCountInString(words); {
 	case n == 0:
 		q.fail("q", "is required")
-	case n > maxSubjectWords:
-		q.fail("q", "at most %d characters", maxSubjectWords)
+	case n > workflow.MaxSubjectChars:
+		q.fail("q", "at most %d characters", workflow.MaxSubjectChars)
 	}
 	limit := q.intIn("limit", matcher.DefaultLimit, 1, matcher.MaxLimit)
 	if err := q.err(); err != nil {

@@ -1,9 +1,6 @@
 package matcher
 
-import (
-	"slices"
-	"sync"
-)
+import "sync"
 
 // subjectCache keeps the analysis of the challenges asked about, by the hash
 // of what the analysis reads (contentHash): a challenge is asked about many
@@ -70,42 +67,29 @@ func (t *subjectText) idsIn(st *state) *subjectIDs {
 	if old != nil && old.gen == st.gen && old.names == uint64(len(st.names)) {
 		return old
 	}
-	find := func(key string) uint32 {
-		if id, ok := st.dict[key]; ok {
-			return id
-		}
-		return noID
-	}
-	ids := &subjectIDs{gen: st.gen, names: uint64(len(st.names))}
+	// In the same state with new features, the keys found keep their IDs:
+	// only those it did not know are looked up again.
+	var prev subjectIDs
 	if old != nil && old.gen == st.gen {
-		// The same state with new features: the keys found keep their
-		// IDs, only those it did not know are looked up again.
-		again := func(src []uint32, key func(i int) string) []uint32 {
-			dst := slices.Clone(src)
-			for i, id := range dst {
-				if id == noID {
-					dst[i] = find(key(i))
-				}
+		prev = *old
+	}
+	find := func(known []uint32, n int, key func(i int) string) []uint32 {
+		ids := make([]uint32, n)
+		for i := range ids {
+			if known != nil && known[i] != noID {
+				ids[i] = known[i]
+			} else if id, ok := st.dict[key(i)]; ok {
+				ids[i] = id
+			} else {
+				ids[i] = noID
 			}
-			return dst
 		}
-		ids.terms = again(old.terms, func(i int) string { return t.terms[i].key })
-		ids.concepts = again(old.concepts, func(i int) string { return t.concepts[i].key })
-		ids.translated = again(old.translated, func(i int) string { return t.translated[i].key })
-		t.ids.Store(ids)
 		return ids
 	}
-	ids.terms = make([]uint32, len(t.terms))
-	ids.concepts = make([]uint32, len(t.concepts))
-	ids.translated = make([]uint32, len(t.translated))
-	for i, f := range t.terms {
-		ids.terms[i] = find(f.key)
-	}
-	for i, f := range t.concepts {
-		ids.concepts[i] = find(f.key)
-	}
-	for i, tr := range t.translated {
-		ids.translated[i] = find(tr.key)
+	ids := &subjectIDs{gen: st.gen, names: uint64(len(st.names)),
+		terms:      find(prev.terms, len(t.terms), func(i int) string { return t.terms[i].key }),
+		concepts:   find(prev.concepts, len(t.concepts), func(i int) string { return t.concepts[i].key }),
+		translated: find(prev.translated, len(t.translated), func(i int) string { return t.translated[i].key }),
 	}
 	t.ids.Store(ids)
 	return ids

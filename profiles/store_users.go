@@ -216,6 +216,25 @@ func findUser(ctx context.Context, db bun.IDB, id string) (User, error) {
 	return row.user(), nil
 }
 
+// UserNames returns the names of the users of ids, by ID, in one read; an ID
+// no user has is left out.
+func (s *Store) UserNames(ctx context.Context, ids []string) (map[string]string, error) {
+	names := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var found, named []string
+	err := s.idb().NewSelect().Model((*userRow)(nil)).Column("id", "name").
+		Where("u.id IN (?)", bun.List(ids)).Scan(ctx, &found, &named)
+	if err != nil {
+		return nil, fmt.Errorf("user names: %w", err)
+	}
+	for i, id := range found {
+		names[id] = named[i]
+	}
+	return names, nil
+}
+
 // FindUserByEmail returns the user who may sign in with email (in any case),
 // or ErrNotFound: also for a disabled user, or one whose city or expert
 // profile is gone.

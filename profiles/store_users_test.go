@@ -259,3 +259,30 @@ func equalSets(a, b []string) bool {
 	}
 	return true
 }
+
+// TestUserNames: the names of several users come in one read, by ID; an ID
+// no user has (an API key's, say) is left out, and no ID asks nothing.
+func TestUserNames(t *testing.T) {
+	profilestest.EachDB(t, func(t *testing.T, db profilestest.DB) {
+		s := profilestest.OpenStore(t, db)
+		ctx := t.Context()
+		var ids []string
+		for _, n := range []string{"Ana", "Bo", "Cy"} {
+			u, err := s.CreateUser(ctx, profiles.UserInput{Email: n + "@example.org", Name: n, Role: profiles.RoleSecretariat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, u.ID)
+		}
+		got, err := s.UserNames(ctx, []string{ids[0], ids[2], "no-such-user"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[ids[0]] != "Ana" || got[ids[2]] != "Cy" {
+			t.Errorf("names %v, want Ana and Cy", got)
+		}
+		if got, err := s.UserNames(ctx, nil); err != nil || len(got) != 0 {
+			t.Errorf("no ID: %v, %v", got, err)
+		}
+	})
+}

@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -130,17 +132,19 @@ func (s *Server) renderPeople(c echo.Context, status int, data peopleData) error
 	for _, u := range data.Users {
 		data.Inviters[u.ID] = u.Name
 	}
-	// Each inviter off the page is looked up once, found or not: an
-	// invitation through the API names a key, which no user is.
-	tried := map[string]bool{}
+	// The inviters off the page, in one read: an invitation through the
+	// API names a key, which no user is, and stays unnamed.
+	var off []string
 	for _, u := range data.Users {
-		if _, ok := data.Inviters[u.InvitedBy]; !ok && u.InvitedBy != "" && !tried[u.InvitedBy] {
-			tried[u.InvitedBy] = true
-			if by, err := s.store.FindUserByID(ctx, u.InvitedBy); err == nil {
-				data.Inviters[by.ID] = by.Name
-			}
+		if _, ok := data.Inviters[u.InvitedBy]; !ok && u.InvitedBy != "" && !slices.Contains(off, u.InvitedBy) {
+			off = append(off, u.InvitedBy)
 		}
 	}
+	names, err := s.store.UserNames(ctx, off)
+	if err != nil {
+		return err
+	}
+	maps.Copy(data.Inviters, names)
 	// Every city, for the select of a city officer's city: a network holds
 	// hundreds at most. Experts are many: their ID is typed (most join
 	// through the volunteers' form, which makes their user).

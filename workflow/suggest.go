@@ -47,9 +47,16 @@ func (m *Matching) Suggest(q matcher.Query) ([]matcher.Suggestion, error) {
 // "budget"), and the translations the matcher adds depend on it: unless the
 // words say it clearly, they are read in each of the three languages, and
 // each practice keeps its best reading. Draft practices are never found.
+//
+// Words are read up to MaxSubjectChars characters: the matcher analyses them
+// whole, in up to three languages, whichever door they come through.
 func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, error) {
-	if strings.TrimSpace(words) == "" {
+	words = strings.TrimSpace(words)
+	if words == "" {
 		return nil, nil
+	}
+	if r := []rune(words); len(r) > MaxSubjectChars {
+		words = string(r[:MaxSubjectChars])
 	}
 	limit = min(max(limit, 1), matcher.MaxLimit)
 	lang, sure := matcher.DetectLanguageConfidence(words)
@@ -83,6 +90,10 @@ func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, err
 	m.NameCities(items)
 	return items, nil
 }
+
+// MaxSubjectChars is how many characters of words a search by subject reads
+// (OnSubject); the API refuses longer ones.
+const MaxSubjectChars = 200
 
 // subjectOnly are the weights of a search by subject: words have no city,
 // so the context factors would only favour the practices written in the
