@@ -59,7 +59,8 @@ func (s *search) explain(r *result) *pending {
 	p := &pending{exp: exp, item: -1, textFactorI: -1, oneOff: s.oneOff}
 
 	// Matched words, the most telling first.
-	termHits := make([]featScore, 0, len(r.hits))
+	termHits := s.termHits[:0]
+	defer func() { s.termHits = termHits[:0] }()
 	var conceptHits []featScore
 	termSum := 0.0
 	for _, h := range r.hits {
@@ -128,7 +129,14 @@ func (s *search) explain(r *result) *pending {
 		details[fConcepts] = reasons1(reason(ReasonConcepts, typedArg("Concepts", ArgThemes, conceptNames)))
 	}
 	var total int64
-	exp.Contributions = make([]Contribution, 0, numFactors+1)
+	weighed := 0
+	for i := range factors {
+		if r.eff[i] != 0 {
+			weighed++
+		}
+	}
+	// One more: a city's explanation adds its other practices.
+	exp.Contributions = make([]Contribution, 0, weighed+1)
 	for i, f := range factors {
 		if r.eff[i] == 0 {
 			continue

@@ -215,6 +215,13 @@ type accumulator struct {
 	// defDoc and defItem are the deferred features of the query and of
 	// the items (see evaluateCandidates).
 	defDoc, defItem featSet
+	// Scratch space kept from one query to the next, so that a query
+	// allocates none of it: the order in which accumulate walks the
+	// features, the features it defers (of the query and of the items),
+	// and the candidates evaluated.
+	order       []qfeat
+	deferredBuf [2][]qfeat
+	scored      []scoredCand
 }
 
 // cand is a candidate document with its partial score.
@@ -273,7 +280,9 @@ const postingsBudget = 20_000
 
 // accumulate walks the postings of qv's features into acc, within budget,
 // and returns the features left for the forward lists, sorted by ID.
-func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
+//
+// The deferred features are appended to into (their memory is reused).
+func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int, into []qfeat) []qfeat {
 	// Concepts and themes first (few, and the only bridge across
 	// languages), then words rarest first.
 	// A concept or a theme held by more than a sixteenth of the documents
@@ -281,7 +290,8 @@ func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
 	// theme shared by thousands of documents would make them all
 	// candidates, to be ranked on words anyway).
 	n := st.segs[qv.seg].live
-	order := slices.Clone(qv.feats)
+	order := append(acc.order[:0], qv.feats...)
+	acc.order = order
 	sortFeats(order, func(f *qfeat) uint64 {
 		k := uint64(min(f.df, 1<<30))
 		if f.class == classTerm || f.df > n/16 {
@@ -289,7 +299,7 @@ func (st *state) accumulate(acc *accumulator, qv *qvec, budget *int) []qfeat {
 		}
 		return k
 	})
-	var deferred []qfeat
+	deferred := into[:0]
 	for _, f := range order {
 		list := st.postings(qv.seg, f.id)
 		if len(list) > *budget && len(acc.touched) > 0 {
@@ -402,9 +412,6 @@ type featScore struct {
 // nil the matched features are appended to it.
 func (st *state) exactSums(qv *qvec, slot uint32, hits *[]featScore) (text, concept, theme float64) {
 	fwd := st.meta[slot].fwd
-	if hits != nil && *hits == nil {
-		*hits = make([]featScore, 0, min(len(fwd), len(qv.feats)))
-	}
 	i := 0
 	for _, f := range qv.feats {
 		for i < len(fwd) && fwd[i]>>impBits < f.id {

@@ -99,9 +99,9 @@ func (s *search) candidates(n int) []result {
 	// No budget: every expert sharing anything with the challenge is
 	// touched, so nothing is deferred.
 	budget := math.MaxInt
-	st.accumulate(acc, &s.qv, &budget)
+	st.accumulate(acc, &s.qv, &budget, nil)
 	first := len(acc.touched)
-	st.accumulate(acc, &s.qvItem, &budget)
+	st.accumulate(acc, &s.qvItem, &budget, nil)
 	s.foldItems(acc, first)
 
 	pool := candidatePool(n)

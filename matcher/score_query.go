@@ -67,6 +67,7 @@ func (ix *Index) SuggestPage(q Query) (Page, error) {
 		}
 	}
 	total := s.total
+	s.release()
 	ix.mu.RUnlock()
 
 	ix.fillEvidence(subject, ps)

@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // search is one query being answered, under the read lock.
@@ -28,7 +29,7 @@ type search struct {
 	// (Opportunities: a challenge is scored in the mode it asks for);
 	// byMode are then the weights of every mode, overrides applied.
 	fixedMode bool
-	byMode    map[Mode]weightVec
+	byMode    [3]weightVec // by modeIndex
 
 	// withExcluded keeps the documents a hard rule excludes among the
 	// candidates (Candidates with Query.IncludeExcluded).
@@ -59,6 +60,11 @@ type search struct {
 
 	thisYear int       // the year of the query's today, for the recency of items
 	itemVals []float64 // scratch space for the items of one expert
+	// hits holds the matched features of every pair explained, one after
+	// the other (see exact): one allocation for them all, not one each.
+	hits []featScore
+	// termHits is explain's scratch space for the words matched.
+	termHits []featScore
 }
 
 // result is one evaluated pair.
@@ -171,15 +177,18 @@ func (s *search) rank(limit int) []ranked {
 	defer s.ix.putAcc(acc)
 
 	budget := s.ix.budget
-	deferred := st.accumulate(acc, &s.qv, &budget)
+	deferred := st.accumulate(acc, &s.qv, &budget, acc.deferredBuf[0])
+	acc.deferredBuf[0] = deferred
 	var deferredItem []qfeat
 	if s.target == KindExpert {
 		first := len(acc.touched)
-		deferredItem = st.accumulate(acc, &s.qvItem, &budget)
+		deferredItem = st.accumulate(acc, &s.qvItem, &budget, acc.deferredBuf[1])
+		acc.deferredBuf[1] = deferredItem
 		s.foldItems(acc, first)
 	}
 	pool := candidatePool(limit)
-	var scored []scoredCand
+	scored := acc.scored[:0]
+	defer func() { acc.scored = scored[:0] }()
 	for {
 		left := s.collect(acc, pool)
 		scored = s.evaluateCandidates(acc, acc.cands, deferred, deferredItem, scored[:0], nil)
@@ -552,7 +561,7 @@ func (s *search) quickScore(slot uint32, text, concept, item float64, pe *pairEv
 	rules.quick = true
 	w := s.w
 	if !s.fixedMode {
-		w = s.byMode[rules.mode]
+		w = s.weightsOf(rules.mode)
 	}
 	eff := w.effective(s.target)
 	eff.shiftConcepts(s.trustOf(slot).value)
@@ -588,7 +597,7 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 	r.mode = rules.mode
 	w := s.w
 	if !s.fixedMode {
-		w = s.byMode[r.mode]
+		w = s.weightsOf(r.mode)
 	}
 	r.given = w
 	r.eff = w.effective(s.target)
@@ -613,12 +622,18 @@ func (s *search) evaluate(slot uint32, text, concept, item float64, detail bool)
 // stage of run computes for the results it returns.
 func (s *search) exact(slot uint32, detail bool) result {
 	st := s.st
-	var hits []featScore
-	hp := &hits
-	if !detail {
-		hp = nil
+	// The matched features of the pairs explained go one after the other
+	// into the search's hits, each pair keeping its part.
+	var hp *[]featScore
+	if detail && s.hits == nil {
+		s.hits = getHits()
+	}
+	start := len(s.hits)
+	if detail {
+		hp = &s.hits
 	}
 	text, concept, _ := st.exactSums(&s.qv, slot, hp)
+	hits := s.hits[start:len(s.hits):len(s.hits)]
 	// The best track-record item; its matched features are gathered once
 	// it is known, so that the others cost no allocation.
 	// The items of the record: the best one (after its discount) is
@@ -652,12 +667,50 @@ func (s *search) exact(slot uint32, detail bool) result {
 	s.itemVals = vals
 	var bestHits []featScore
 	if detail && bestItem >= 0 {
-		st.exactSums(bestQV, bestSlot, &bestHits)
+		start := len(s.hits)
+		st.exactSums(bestQV, bestSlot, &s.hits)
+		bestHits = s.hits[start:len(s.hits):len(s.hits)]
 	}
 	r := s.evaluate(slot, text, concept, rec, detail)
 	r.hits = hits
 	r.item, r.itemScore, r.itemHits = bestItem, min(1, bestRaw), bestHits
 	return r
+}
+
+// hitBufs keeps the memory of searches' hits from one search to the next
+// (see search.release).
+var hitBufs sync.Pool
+
+// getHits returns an empty hits buffer, reused when one was released.
+func getHits() []featScore {
+	if b, ok := hitBufs.Get().(*[]featScore); ok {
+		return (*b)[:0]
+	}
+	return make([]featScore, 0, 1024)
+}
+
+// maxPooledHits is the largest hits buffer kept for another search: the
+// hits of hundreds of candidates explained are left to the collector.
+const maxPooledHits = 1 << 14
+
+// release gives the search's scratch memory back for the next search. It
+// is called once the results no longer read it: the explanations keep
+// none of it.
+func (s *search) release() {
+	if s.hits != nil && cap(s.hits) <= maxPooledHits {
+		b := s.hits[:0]
+		hitBufs.Put(&b)
+	}
+	s.hits = nil
+}
+
+// weightsOf is the weights of mode m (byMode); none for a mode the
+// matcher does not know.
+func (s *search) weightsOf(m Mode) weightVec {
+	if i := modeIndex(m); i >= 0 {
+		return s.byMode[i]
+	}
+	return weightVec{}
 }
 
 // setOptions validates the options of q and fills the search's rules,
@@ -685,9 +738,8 @@ func (s *search) setOptions(q *Query) error {
 		now = s.ix.clock()
 	}
 	s.w = w
-	s.byMode = map[Mode]weightVec{}
 	for _, m := range []Mode{ModeExchange, ModePeerReview, ModeTutoring} {
-		s.byMode[m], _ = resolveWeights(m, q.Weights) // the same overrides: valid if they were for mode
+		s.byMode[modeIndex(m)], _ = resolveWeights(m, q.Weights) // the same overrides: valid if they were for mode
 	}
 	s.fixedMode = true
 	s.thisYear = yearOf(dayOf(now))

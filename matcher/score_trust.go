@@ -133,8 +133,9 @@ func trustReason(t trust, given float64) (Reason, bool) {
 	if given == 0 {
 		return Reason{}, false
 	}
-	args := []Arg{typedArg("Weight", ArgNumber, given), typedArg("Query", ArgPercent, t.covQ),
-		typedArg("Doc", ArgPercent, t.covD), typedArg("Specificity", ArgDecimal2, t.evidence)}
+	args := make([]Arg, 0, 5) // room for the share, without a second allocation
+	args = append(args, typedArg("Weight", ArgNumber, given), typedArg("Query", ArgPercent, t.covQ),
+		typedArg("Doc", ArgPercent, t.covD), typedArg("Specificity", ArgDecimal2, t.evidence))
 	switch {
 	case t.value >= 1:
 		return Reason{ReasonTrustWhole, args}, true
