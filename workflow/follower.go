@@ -68,6 +68,8 @@ type Follower struct {
 	lastErr error
 	saved   time.Time
 	pruned  time.Time
+	// prunedChecked is when Run last read how far the feed was pruned.
+	prunedChecked time.Time
 }
 
 // NewFollower returns a follower of store's change feed that applies it to m.
@@ -154,7 +156,10 @@ func (f *Follower) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	backoff := 50 * time.Millisecond
 	for {
-		err := f.CatchUp(ctx)
+		f.mu.Lock()
+		check := time.Since(f.prunedChecked) >= prunedCheckEvery
+		f.mu.Unlock()
+		err := f.catchUp(ctx, check)
 		if ctx.Err() != nil {
 			f.forget()
 			return nil
@@ -198,18 +203,36 @@ func closedDB(err error) bool {
 // Run does at every wake-up; it is for a caller that needs the index current
 // before it goes on (Run must not be running yet).
 func (f *Follower) CatchUp(ctx context.Context) error {
-	pruned, err := f.store.PrunedTo(ctx)
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	low := f.pos.low()
-	f.mu.Unlock()
-	if pruned > low {
-		f.log.Warn("the change feed was pruned past this index's position: building it again", "position", low, "pruned_to", pruned)
-		if err := f.Build(ctx); err != nil {
+	return f.catchUp(ctx, true)
+}
+
+// prunedCheckEvery is how often Run reads how far the feed was pruned. Only
+// changes older than the retention (an hour) are pruned, and only past a
+// follower silent for as long: reading it at every wake-up (every write)
+// would cost a statement for a case that takes an hour to arise.
+const prunedCheckEvery = time.Second
+
+// catchUp is CatchUp; checkPruned says whether to read how far the feed was
+// pruned first (Run does once a prunedCheckEvery).
+func (f *Follower) catchUp(ctx context.Context, checkPruned bool) error {
+	if checkPruned {
+		checked := time.Now() // a pace, not a position in the feed: the real clock
+		pruned, err := f.store.PrunedTo(ctx)
+		if err != nil {
 			return err
 		}
+		f.mu.Lock()
+		low := f.pos.low()
+		f.mu.Unlock()
+		if pruned > low {
+			f.log.Warn("the change feed was pruned past this index's position: building it again", "position", low, "pruned_to", pruned)
+			if err := f.Build(ctx); err != nil {
+				return err
+			}
+		}
+		f.mu.Lock()
+		f.prunedChecked = checked
+		f.mu.Unlock()
 	}
 	for {
 		f.mu.Lock()
