@@ -33,6 +33,7 @@ const maxMatchedTerms = 12
 // lock is released, since getting the texts may mean asking the store.
 type pending struct {
 	exp   *Explanation
+	own   Explanation // what exp points to when explain made it: one allocation for both
 	docID string   // the document whose words to find ("" none)
 	lang  Lang     // the language of its texts
 	terms []string // the terms of exp.MatchedTerms, in order
@@ -55,8 +56,10 @@ type pending struct {
 // document, which wait in the returned pending.
 func (s *search) explain(r *result) *pending {
 	st := s.st
-	exp := &Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, Exclusions: r.reasons}
-	p := &pending{exp: exp, item: -1, textFactorI: -1, oneOff: s.oneOff}
+	p := &pending{item: -1, textFactorI: -1, oneOff: s.oneOff}
+	p.own = Explanation{Mode: r.mode, Excluded: len(r.reasons) > 0, Exclusions: r.reasons}
+	exp := &p.own
+	p.exp = exp
 
 	// Matched words, the most telling first.
 	termHits := s.termHits[:0]

@@ -85,9 +85,10 @@ type qvec struct {
 // because the other forty-nine are rare.
 //
 // ids, when not nil, are the feature IDs of terms and concepts in st (see
-// subjectIDs); else they are looked up.
-func (st *state) prepare(terms, concepts []featTF, ids *subjectIDs, seg int) qvec {
-	qv := qvec{seg: seg}
+// subjectIDs); else they are looked up. spare is how many features the
+// caller may add (its translations): the features are allocated once.
+func (st *state) prepare(terms, concepts []featTF, ids *subjectIDs, seg, spare int) qvec {
+	qv := qvec{seg: seg, feats: make([]qfeat, 0, len(terms)+len(concepts)+spare)}
 	var norm [2]float64
 	add := func(f featTF, term bool, i int) {
 		class := featClass(f.key, term)
@@ -159,7 +160,7 @@ func (st *state) prepare(terms, concepts []featTF, ids *subjectIDs, seg int) qve
 // the few words the items hold, one shared common word would look like a
 // strong match.
 func (st *state) itemVec(qv *qvec) qvec {
-	iv := qvec{seg: segItem}
+	iv := qvec{seg: segItem, feats: make([]qfeat, 0, len(qv.feats))}
 	for _, f := range qv.feats {
 		if f.class != classTerm {
 			continue

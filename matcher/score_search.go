@@ -109,7 +109,7 @@ const exactMargin = 8
 func (s *search) prepare() {
 	st := s.st
 	ids := s.text.idsIn(st)
-	s.qv = st.prepare(s.text.terms, s.text.concepts, ids, segOf(s.target))
+	s.qv = st.prepare(s.text.terms, s.text.concepts, ids, segOf(s.target), len(s.text.translated))
 	st.addTranslations(&s.qv, s.text.terms, s.text.translated, ids)
 	// A factor weighed zero by the request finds no candidate either: a
 	// ranking "by words only" must not be fed by themes.
@@ -124,7 +124,7 @@ func (s *search) prepare() {
 	}
 	if s.subj.kind == KindExpert && s.target == KindChallenge {
 		for j, it := range s.text.items {
-			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, nil, segChallenge))
+			s.itemQVs = append(s.itemQVs, st.prepare(it.terms, nil, nil, segChallenge, 0))
 			year := 0
 			if j < len(s.text.itemYears) {
 				year = s.text.itemYears[j]
