@@ -34,9 +34,9 @@ const maxMatchedTerms = 12
 type pending struct {
 	exp   *Explanation
 	own   Explanation // what exp points to when explain made it: one allocation for both
-	docID string   // the document whose words to find ("" none)
-	lang  Lang     // the language of its texts
-	terms []string // the terms of exp.MatchedTerms, in order
+	docID string      // the document whose words to find ("" none)
+	lang  Lang        // the language of its texts
+	terms []string    // the terms of exp.MatchedTerms, in order
 	// docHash is the contentHash of the version of the document scored.
 	docHash uint64
 	// The best track-record item: of the document (an expert suggested)
