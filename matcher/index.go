@@ -37,6 +37,7 @@ type Index struct {
 	workers int
 	observe func(query string, took time.Duration)
 	budget  int          // postingsBudget; tests change it to measure what it costs
+	pool    int          // minCandidates; benchmarks change it to measure what it costs
 	seed    maphash.Seed // of contentHash, the same for every state
 
 	mu sync.RWMutex
@@ -109,7 +110,7 @@ func (ix *Index) observed(query string, start time.Time) {
 
 // NewIndex returns an empty index whose texts are analysed by a.
 func NewIndex(a *Analyzer, opts ...Option) *Index {
-	ix := &Index{an: a, ranking: RankTFIDF, clock: time.Now, budget: postingsBudget, seed: maphash.MakeSeed()}
+	ix := &Index{an: a, ranking: RankTFIDF, clock: time.Now, budget: postingsBudget, pool: minCandidates, seed: maphash.MakeSeed()}
 	for _, o := range opts {
 		o(ix)
 	}

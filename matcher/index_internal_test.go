@@ -1,8 +1,10 @@
 package matcher
 
 import (
+	"encoding/json"
 	"maps"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"testing"
@@ -439,5 +441,71 @@ func TestOneOffSubjectsAreNotKept(t *testing.T) {
 	}
 	if len(got) != len(want) || len(got) > 0 && (got[0].ID != want[0].ID || got[0].Score != want[0].Score) || kept() != 1 {
 		t.Errorf("one-off and kept answers differ, or the cache moved: %d / %d results, %d kept", len(got), len(want), kept())
+	}
+}
+
+// BenchmarkCandidatePool measures what choosing the candidates on a partial
+// score costs the top ten at scale: on 100,000 synthetic documents with the
+// production lexicon, 200 challenges asked as a user asks
+// (require_shared_language=false), the share of each top ten found with
+// the pool of minCandidates that a pool of 2,000 also finds, for each kind
+// of suggestion. The figures are in docs/matching.md; it measures, it does
+// not time.
+func BenchmarkCandidatePool(b *testing.B) {
+	raw, err := os.ReadFile("../profiles/themes.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var themes []TaxonomyTheme
+	if err := json.Unmarshal(raw, &themes); err != nil {
+		b.Fatal(err)
+	}
+	lex, err := TaxonomyLexicon(themes, ProductionBridge)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := CorpusConfig{Docs: 100_000, Seed: 7}
+	ix := NewIndex(NewAnalyzer(lex))
+	if err := ix.Build(SyntheticCorpus(cfg), nil); err != nil {
+		b.Fatal(err)
+	}
+	qs := SyntheticQueries(cfg, 200, 50)
+	anyLanguage := false
+	tops := func(kind Kind) map[string][]string {
+		out := map[string][]string{}
+		for i := range qs {
+			got, err := ix.Suggest(Query{Challenge: &qs[i], Kind: kind, RequireSharedLanguage: &anyLanguage})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, s := range got {
+				out[qs[i].ID] = append(out[qs[i].ID], s.ID)
+			}
+		}
+		return out
+	}
+	b.ResetTimer()
+	for range b.N {
+		for _, kind := range []Kind{KindPractice, KindExpert, KindCity} {
+			ix.pool = minCandidates
+			got := tops(kind)
+			ix.pool = 2000
+			want := tops(kind)
+			ix.pool = minCandidates
+			same, n, lists := 0, 0, 0
+			for id, w := range want {
+				if slices.Equal(w, got[id]) {
+					lists++
+				}
+				for _, s := range w {
+					n++
+					if slices.Contains(got[id], s) {
+						same++
+					}
+				}
+			}
+			b.ReportMetric(float64(same)/float64(n), string(kind)+"-overlap")
+			b.ReportMetric(float64(lists), string(kind)+"-same-lists")
+		}
 	}
 }

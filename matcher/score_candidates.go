@@ -104,7 +104,7 @@ func (s *search) candidates(n int) []result {
 	st.accumulate(acc, &s.qvItem, &budget, nil)
 	s.foldItems(acc, first)
 
-	pool := candidatePool(n)
+	pool := s.ix.candidatePool(n)
 	var kept, excluded []scoredCand
 	for {
 		left := s.collect(acc, pool)

@@ -93,13 +93,18 @@ type result struct {
 }
 
 // candidatePool is how many candidates, best by text, concepts and themes,
-// get the full evaluation (context and rules). The context left out of the
-// partial score weighs a sixth of it at most in exchange, so the final top
-// ten lies well inside the pool: on the synthetic corpus of the benchmarks,
-// a pool of 60 gives the same top ten, in the same order, as a pool of 1,000
-// for practices, and 97% of the same positions for experts. When rules
-// exclude too many of the pool, rank looks four times further.
-func candidatePool(limit int) int { return max(60, 6*limit) }
+// get the full evaluation (context and rules): at least minCandidates. When
+// rules exclude too many of the pool, rank looks four times further.
+func (ix *Index) candidatePool(limit int) int { return max(ix.pool, 6*limit) }
+
+// minCandidates is the least candidatePool. The context left out of the
+// partial score weighs a sixth of it at most in exchange, but the partial
+// score also lacks the common words the postings walk defers
+// (postingsBudget): at 100,000 documents with the production lexicon, the
+// top ten of a pool of 60 are those of a pool of 2,000 at 0.975 for
+// practices, 0.977 for experts and 0.998 for cities (BenchmarkCandidatePool,
+// docs/matching.md). Without the deferred words, practices would reach 0.999.
+const minCandidates = 60
 
 // exactMargin is how many results beyond the limit are scored exactly, so
 // that float32 rounding of the accumulators cannot swap the last ones.
@@ -186,7 +191,7 @@ func (s *search) rank(limit int) []ranked {
 		acc.deferredBuf[1] = deferredItem
 		s.foldItems(acc, first)
 	}
-	pool := candidatePool(limit)
+	pool := s.ix.candidatePool(limit)
 	scored := acc.scored[:0]
 	defer func() { acc.scored = scored[:0] }()
 	for {
