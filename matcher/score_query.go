@@ -130,6 +130,7 @@ func (ix *Index) Explain(q Query, id string) (Suggestion, error) {
 		r := s.exact(slot, true)
 		p = s.explain(&r)
 	}
+	s.release()
 	ix.mu.RUnlock()
 	if err != nil {
 		return Suggestion{}, err

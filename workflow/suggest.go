@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"matchmaker/matcher"
 	"matchmaker/profiles"
@@ -55,8 +56,8 @@ func (m *Matching) OnSubject(words string, limit int) ([]matcher.Suggestion, err
 	if words == "" {
 		return nil, nil
 	}
-	if r := []rune(words); len(r) > MaxSubjectChars {
-		words = string(r[:MaxSubjectChars])
+	if utf8.RuneCountInString(words) > MaxSubjectChars {
+		words = string([]rune(words)[:MaxSubjectChars])
 	}
 	limit = min(max(limit, 1), matcher.MaxLimit)
 	lang, sure := matcher.DetectLanguageConfidence(words)
