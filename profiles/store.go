@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -389,31 +390,25 @@ func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, er
 }
 
 // pageOfRows reads one page of rows into rows (a pointer to a slice of a
-// model; none is a nil pointer to the model) with the filters of apply. When
-// sifts, in two steps: the IDs first, then the rows of those IDs. The first
-// step reads only what the filters name, which the indexes on (id, status,
-// search_key) and on the lists' (value, owner) hold, so that neither a page
-// nor a search of a word nobody wrote reads the texts of the rows it passes
-// over; the second reads a page of rows by primary key.
-// Otherwise the filtered query reads the page itself, in one step: taking
-// rows in ID order fills a page at once, and the second query would cost
-// more than it spares.
-func pageOfRows(ctx context.Context, db bun.IDB, sifts bool, apply func(*bun.SelectQuery) *bun.SelectQuery, none, rows any, alias string, p Page) error {
+// model; none is a nil pointer to the model) with the filters of apply, each
+// row whole as read makes it (see whole), in one statement. When sifts, the
+// page's IDs are chosen first, in a subquery, and the rows of those IDs read
+// by primary key: the subquery reads only what the filters name, which the
+// indexes on (id, status, search_key) and on the lists' (value, owner) hold,
+// so that neither a page nor a search of a word nobody wrote reads the texts
+// (or the lists) of the rows it passes over. Otherwise the filtered query
+// reads the page itself: taking rows in ID order fills a page at once, and
+// the subquery would cost more than it spares.
+func pageOfRows(ctx context.Context, db bun.IDB, sifts bool, apply, read func(*bun.SelectQuery) *bun.SelectQuery, none, rows any, alias string, p Page) error {
 	if !sifts {
-		return paginate(apply(db.NewSelect().Model(rows)), alias, p).Scan(ctx)
+		return paginate(apply(read(db.NewSelect().Model(rows))), alias, p).Scan(ctx)
 	}
-	var ids []string
-	if err := paginate(apply(db.NewSelect().Model(none)).ColumnExpr("?.id", bun.Ident(alias)), alias, p).Scan(ctx, &ids); err != nil {
-		return err
-	}
-	if len(ids) == 0 {
-		return nil
-	}
+	ids := paginate(apply(db.NewSelect().Model(none)).ColumnExpr("?.id", bun.Ident(alias)), alias, p)
 	order := "?.id ASC"
 	if p.Newest {
 		order = "?.id DESC"
 	}
-	return db.NewSelect().Model(rows).Where("?.id IN (?)", bun.Ident(alias), bun.List(ids)).OrderExpr(order, bun.Ident(alias)).Scan(ctx)
+	return read(db.NewSelect().Model(rows)).Where("?.id IN (?)", bun.Ident(alias), ids).OrderExpr(order, bun.Ident(alias)).Scan(ctx)
 }
 
 // scanBatch is how many rows a full scan reads at a time.
@@ -522,11 +517,44 @@ var (
 	maxRowsPerInsert = 200
 )
 
-// writeList replaces the list of owner in spec's table with values, in order.
-func writeList(ctx context.Context, db bun.IDB, spec listSpec, owner string, values []string) error {
+// listWrite is one list of a row to write: its values and, for a row stored
+// already, what they were.
+type listWrite struct {
+	spec        listSpec
+	was, values []string
+}
+
+// writeLists writes lists of owner: every one for a new row (fresh), which has
+// none yet, else those that changed.
+func writeLists(ctx context.Context, db bun.IDB, owner string, fresh bool, lists ...listWrite) error {
+	for _, l := range lists {
+		var err error
+		if fresh {
+			err = insertList(ctx, db, l.spec, owner, l.values)
+		} else {
+			err = updateList(ctx, db, l.spec, owner, l.was, l.values)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// updateList replaces the list of owner in spec's table, which was was, with
+// values, in order; an unchanged list is not written.
+func updateList(ctx context.Context, db bun.IDB, spec listSpec, owner string, was, values []string) error {
+	if slices.Equal(was, values) {
+		return nil
+	}
 	if _, err := db.NewDelete().TableExpr(spec.table).Where("? = ?", bun.Ident(spec.owner), owner).Exec(ctx); err != nil {
 		return fmt.Errorf("clear %s: %w", spec.table, err)
 	}
+	return insertList(ctx, db, spec, owner, values)
+}
+
+// insertList writes the list of a new owner, which has none yet, in order.
+func insertList(ctx context.Context, db bun.IDB, spec listSpec, owner string, values []string) error {
 	for start := 0; start < len(values); start += maxRowsPerInsert {
 		end := min(start+maxRowsPerInsert, len(values))
 		var b strings.Builder
@@ -565,70 +593,6 @@ func (o owners) where(col string) (string, []any) {
 		return "? BETWEEN ? AND ?", []any{bun.Ident(col), first, last}
 	}
 	return "? IN (?) AND ? BETWEEN ? AND ?", []any{bun.Ident(col), bun.List(o.ids), bun.Ident(col), first, last}
-}
-
-// readLists loads one list of many owners at once.
-func readLists(ctx context.Context, db bun.IDB, spec listSpec, o owners) (map[string][]string, error) {
-	m, err := readListsOf(ctx, db, o, spec)
-	if err != nil {
-		return nil, err
-	}
-	return m[0], nil
-}
-
-// readListsOf loads several lists of many owners in one query (a UNION ALL over the
-// join tables), so that a page costs one round trip for its lists however many rows
-// and lists it has. The i-th map holds the lists of specs[i].
-func readListsOf(ctx context.Context, db bun.IDB, o owners, specs ...listSpec) ([]map[string][]string, error) {
-	out := make([]map[string][]string, len(specs))
-	for i := range out {
-		out[i] = make(map[string][]string, len(o.ids))
-	}
-	if len(o.ids) == 0 {
-		return out, nil
-	}
-	var b strings.Builder
-	var args []any
-	for i, spec := range specs {
-		if i > 0 {
-			b.WriteString(" UNION ALL ")
-		}
-		cond, condArgs := o.where(spec.owner)
-		b.WriteString("SELECT ? AS list, ? AS owner, ? AS value, position FROM ? WHERE " + cond)
-		args = append(args, i, bun.Ident(spec.owner), bun.Ident(spec.column), bun.Ident(spec.table))
-		args = append(args, condArgs...)
-	}
-	b.WriteString(" ORDER BY list, owner, position")
-	// Scanned by hand: a page of experts has several hundred list rows, and
-	// reflection per row was most of the time of a list request.
-	rows, err := db.QueryContext(ctx, b.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read lists of %s: %w", specs[0].owner, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			list         int
-			owner, value string
-			position     int
-		)
-		if err := rows.Scan(&list, &owner, &value, &position); err != nil {
-			return nil, fmt.Errorf("read lists of %s: %w", specs[0].owner, err)
-		}
-		out[list][owner] = append(out[list][owner], value)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read lists of %s: %w", specs[0].owner, err)
-	}
-	return out, nil
-}
-
-// listOrEmpty returns the list of owner, never nil, so that JSON shows [].
-func listOrEmpty(m map[string][]string, owner string) []string {
-	if l, ok := m[owner]; ok {
-		return l
-	}
-	return []string{}
 }
 
 // existsIn adds a filter keeping rows whose list in spec holds value.

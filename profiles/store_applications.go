@@ -237,7 +237,7 @@ func (s *Store) DecideApplication(ctx context.Context, id string, approve bool, 
 			if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 				return fmt.Errorf("insert expert: %w", err)
 			}
-			if err := writeExpertLists(ctx, tx, row.ID, in); err != nil {
+			if err := writeExpertLists(ctx, tx, row.ID, true, ExpertInput{}, in); err != nil {
 				return err
 			}
 			u, err := s.checkUser(ctx, tx, UserInput{Email: a.Email, Name: a.Name, Lang: a.Lang, Role: RoleExpert, ExpertID: row.ID, InvitedBy: by})

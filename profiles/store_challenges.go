@@ -28,6 +28,17 @@ type challengeRow struct {
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
 	Version         int64     `bun:"version"`
+
+	// Read by whole only.
+	Themes      jsonList `bun:"challenge_themes,scanonly"`
+	Modes       jsonList `bun:"challenge_modes,scanonly"`
+	Skills      jsonList `bun:"challenge_skills,scanonly"`
+	ExternalRef *string  `bun:"external_ref,scanonly"`
+}
+
+// wholeChallenges makes q read whole challenges (see whole).
+func wholeChallenges(q *bun.SelectQuery) *bun.SelectQuery {
+	return whole(q, "ch", KindChallenge, challengeThemes, challengeModes, challengeSkills)
 }
 
 func (r *challengeRow) set(in ChallengeInput) {
@@ -39,22 +50,19 @@ func (r *challengeRow) set(in ChallengeInput) {
 	}
 }
 
-type challengeLists struct{ themes, modes, skills map[string][]string }
+type challengeLists struct{ themes, modes, skills []string }
 
-func readChallengeLists(ctx context.Context, db bun.IDB, o owners) (challengeLists, error) {
-	m, err := readListsOf(ctx, db, o, challengeThemes, challengeModes, challengeSkills)
-	if err != nil {
-		return challengeLists{}, err
-	}
-	return challengeLists{themes: m[0], modes: m[1], skills: m[2]}, nil
+// lists returns the lists whole read.
+func (r *challengeRow) lists() challengeLists {
+	return challengeLists{r.Themes.list(), r.Modes.list(), r.Skills.list()}
 }
 
 func (r *challengeRow) challenge(l challengeLists) Challenge {
 	c := Challenge{
-		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, ExternalRef: deref(r.ExternalRef)},
 		ChallengeInput: ChallengeInput{
 			CityID: r.CityID, Title: r.Title, Description: r.Description, Language: r.Language,
-			Themes: listOrEmpty(l.themes, r.ID), Modes: listOrEmpty(l.modes, r.ID), SkillsNeeded: listOrEmpty(l.skills, r.ID),
+			Themes: l.themes, Modes: l.modes, SkillsNeeded: l.skills,
 			StrategicResult: r.StrategicResult, Status: r.Status,
 		},
 	}
@@ -64,14 +72,11 @@ func (r *challengeRow) challenge(l challengeLists) Challenge {
 	return c
 }
 
-func writeChallengeLists(ctx context.Context, tx bun.IDB, id string, in ChallengeInput) error {
-	if err := writeList(ctx, tx, challengeThemes, id, in.Themes); err != nil {
-		return err
-	}
-	if err := writeList(ctx, tx, challengeModes, id, in.Modes); err != nil {
-		return err
-	}
-	return writeList(ctx, tx, challengeSkills, id, in.SkillsNeeded)
+// writeChallengeLists writes the lists of the challenge id from in: all of them
+// for a new challenge (fresh), else those that differ from was's.
+func writeChallengeLists(ctx context.Context, tx bun.IDB, id string, fresh bool, was, in ChallengeInput) error {
+	return writeLists(ctx, tx, id, fresh, listWrite{challengeThemes, was.Themes, in.Themes},
+		listWrite{challengeModes, was.Modes, in.Modes}, listWrite{challengeSkills, was.SkillsNeeded, in.SkillsNeeded})
 }
 
 // ChallengeFilter selects challenges in a list. Empty fields do not filter; Country
@@ -108,15 +113,12 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert challenge: %w", err)
 		}
-		return writeChallengeLists(ctx, tx, row.ID, in)
+		return writeChallengeLists(ctx, tx, row.ID, true, ChallengeInput{}, in)
 	})
 	if err != nil {
 		return Challenge{}, fmt.Errorf("create challenge: %w", err)
 	}
-	return row.challenge(challengeLists{
-		themes: map[string][]string{row.ID: in.Themes}, modes: map[string][]string{row.ID: in.Modes},
-		skills: map[string][]string{row.ID: in.SkillsNeeded},
-	}), nil
+	return row.challenge(challengeLists{in.Themes, in.Modes, in.SkillsNeeded}), nil
 }
 
 // FindChallengeByID returns the challenge with id, or ErrNotFound.
@@ -126,21 +128,13 @@ func (s *Store) FindChallengeByID(ctx context.Context, id string) (Challenge, er
 
 func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error) {
 	var row challengeRow
-	if err := db.NewSelect().Model(&row).Where("ch.id = ?", id).Scan(ctx); err != nil {
+	if err := wholeChallenges(db.NewSelect().Model(&row)).Where("ch.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Challenge{}, fmt.Errorf("find challenge %s: %w", id, ErrNotFound)
 		}
 		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
 	}
-	l, err := readChallengeLists(ctx, db, oneOwner(id))
-	if err != nil {
-		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
-	}
-	c := row.challenge(l)
-	if c.ExternalRef, err = oneRef(ctx, db, KindChallenge, id); err != nil {
-		return Challenge{}, fmt.Errorf("find challenge %s: %w", id, err)
-	}
-	return c, nil
+	return row.challenge(row.lists()), nil
 }
 
 func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -178,23 +172,12 @@ func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResu
 		}
 	}
 	var rows []challengeRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*challengeRow)(nil), &rows, "ch", f.Page); err != nil {
-		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	l, err := readChallengeLists(ctx, s.idb(), owners{ids: ids, whole: f.unfiltered()})
-	if err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeChallenges, (*challengeRow)(nil), &rows, "ch", f.Page); err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	items := make([]Challenge, len(rows))
 	for i := range rows {
-		items[i] = rows[i].challenge(l)
-	}
-	if err := fillRefs(ctx, s.idb(), KindChallenge, items, func(c *Challenge) *Meta { return &c.Meta }); err != nil {
-		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
+		items[i] = rows[i].challenge(rows[i].lists())
 	}
 	return pageOf(items, total, f.Page, func(c Challenge) string { return c.ID }), nil
 }
@@ -241,14 +224,11 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
 			return err
 		}
-		if err := writeChallengeLists(ctx, tx, id, in); err != nil {
+		if err := writeChallengeLists(ctx, tx, id, false, cur.ChallengeInput, in); err != nil {
 			return err
 		}
 		ch.add("challenge", id, false)
-		out = row.challenge(challengeLists{
-			themes: map[string][]string{id: in.Themes}, modes: map[string][]string{id: in.Modes},
-			skills: map[string][]string{id: in.SkillsNeeded},
-		})
+		out = row.challenge(challengeLists{in.Themes, in.Modes, in.SkillsNeeded})
 		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
@@ -265,12 +245,6 @@ func (s *Store) DeleteChallenge(ctx context.Context, id string, ifVersion int64)
 		return fmt.Errorf("delete challenge %s: %w", id, err)
 	}
 	return nil
-}
-
-// unfiltered reports whether f selects every row, so that a page is every row
-// between its first and last IDs.
-func (f ChallengeFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Mode == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }
 
 // sifts reports whether f may pass over many rows before a page is full (a

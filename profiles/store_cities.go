@@ -30,6 +30,15 @@ type cityRow struct {
 	CreatedAt    time.Time `bun:"created_at"`
 	UpdatedAt    time.Time `bun:"updated_at"`
 	Version      int64     `bun:"version"`
+
+	// Read by whole only.
+	Languages   jsonList `bun:"city_languages,scanonly"`
+	ExternalRef *string  `bun:"external_ref,scanonly"`
+}
+
+// wholeCities makes q read whole cities (see whole).
+func wholeCities(q *bun.SelectQuery) *bun.SelectQuery {
+	return whole(q, "c", KindCity, cityLanguages)
 }
 
 func (r *cityRow) set(in CityInput) {
@@ -40,7 +49,7 @@ func (r *cityRow) set(in CityInput) {
 
 func (r *cityRow) city(langs []string) City {
 	return City{
-		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, ExternalRef: deref(r.ExternalRef)},
 		CityInput: CityInput{
 			Name: r.Name, Country: r.Country, Region: r.Region, Population: r.Population, Kind: r.Kind,
 			Languages: langs, Latitude: r.Latitude, Longitude: r.Longitude,
@@ -75,7 +84,7 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert city: %w", err)
 		}
-		return writeList(ctx, tx, cityLanguages, row.ID, in.Languages)
+		return insertList(ctx, tx, cityLanguages, row.ID, in.Languages)
 	})
 	if err != nil {
 		return City{}, fmt.Errorf("create city: %w", err)
@@ -90,21 +99,13 @@ func (s *Store) FindCityByID(ctx context.Context, id string) (City, error) {
 
 func findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
 	var row cityRow
-	if err := db.NewSelect().Model(&row).Where("c.id = ?", id).Scan(ctx); err != nil {
+	if err := wholeCities(db.NewSelect().Model(&row)).Where("c.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return City{}, fmt.Errorf("find city %s: %w", id, ErrNotFound)
 		}
 		return City{}, fmt.Errorf("find city %s: %w", id, err)
 	}
-	langs, err := readLists(ctx, db, cityLanguages, oneOwner(id))
-	if err != nil {
-		return City{}, fmt.Errorf("find city %s: %w", id, err)
-	}
-	c := row.city(listOrEmpty(langs, id))
-	if c.ExternalRef, err = oneRef(ctx, db, KindCity, id); err != nil {
-		return City{}, fmt.Errorf("find city %s: %w", id, err)
-	}
-	return c, nil
+	return row.city(row.Languages.list()), nil
 }
 
 func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -135,23 +136,12 @@ func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City],
 		}
 	}
 	var rows []cityRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*cityRow)(nil), &rows, "c", f.Page); err != nil {
-		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	langs, err := readLists(ctx, s.idb(), cityLanguages, owners{ids: ids, whole: f.unfiltered()})
-	if err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeCities, (*cityRow)(nil), &rows, "c", f.Page); err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	items := make([]City, len(rows))
 	for i := range rows {
-		items[i] = rows[i].city(listOrEmpty(langs, rows[i].ID))
-	}
-	if err := fillRefs(ctx, s.idb(), KindCity, items, func(c *City) *Meta { return &c.Meta }); err != nil {
-		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
+		items[i] = rows[i].city(rows[i].Languages.list())
 	}
 	return pageOf(items, total, f.Page, func(c City) string { return c.ID }), nil
 }
@@ -195,7 +185,7 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
 			return err
 		}
-		if err := writeList(ctx, tx, cityLanguages, id, in.Languages); err != nil {
+		if err := updateList(ctx, tx, cityLanguages, id, cur.Languages, in.Languages); err != nil {
 			return err
 		}
 		ch.add("city", id, false)
@@ -292,12 +282,6 @@ func updateVersioned(ctx context.Context, tx bun.Tx, row any, prev int64) error 
 		return errRetry
 	}
 	return nil
-}
-
-// unfiltered reports whether f selects every row, so that a page is every row
-// between its first and last IDs.
-func (f CityFilter) unfiltered() bool {
-	return f.Country == "" && f.Region == "" && f.Language == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }
 
 // sifts reports whether f may pass over many rows before a page is full (a

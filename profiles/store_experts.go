@@ -33,6 +33,20 @@ type expertRow struct {
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
 	Version        int64     `bun:"version"`
+
+	// Read by whole only.
+	Languages   jsonList  `bun:"expert_languages,scanonly"`
+	Themes      jsonList  `bun:"expert_themes,scanonly"`
+	Skills      jsonList  `bun:"expert_skills,scanonly"`
+	Modes       jsonList  `bun:"expert_modes,scanonly"`
+	Track       trackList `bun:"expert_track_records,scanonly"`
+	ExternalRef *string   `bun:"external_ref,scanonly"`
+}
+
+// wholeExperts makes q read whole experts (see whole), their track records
+// included.
+func wholeExperts(q *bun.SelectQuery) *bun.SelectQuery {
+	return wholeTrack(whole(q, "e", KindExpert, expertLanguages, expertThemes, expertSkills, expertModes), "e")
 }
 
 type trackRecordRow struct {
@@ -53,68 +67,47 @@ func (r *expertRow) set(in ExpertInput) {
 }
 
 type expertLists struct {
-	languages, themes, skills, modes map[string][]string
-	track                            map[string][]TrackRecordItem
+	languages, themes, skills, modes []string
+	track                            []TrackRecordItem
 }
 
-func readExpertLists(ctx context.Context, db bun.IDB, o owners) (expertLists, error) {
-	l := expertLists{track: make(map[string][]TrackRecordItem, len(o.ids))}
-	m, err := readListsOf(ctx, db, o, expertLanguages, expertThemes, expertSkills, expertModes)
-	if err != nil {
-		return l, err
-	}
-	l.languages, l.themes, l.skills, l.modes = m[0], m[1], m[2], m[3]
-	if len(o.ids) == 0 {
-		return l, nil
-	}
-	var rows []trackRecordRow
-	cond, args := o.where("tr.expert_id")
-	if err := db.NewSelect().Model(&rows).Where(cond, args...).Order("tr.expert_id", "tr.position").Scan(ctx); err != nil {
-		return l, fmt.Errorf("read track records: %w", err)
-	}
-	for _, r := range rows {
-		l.track[r.ExpertID] = append(l.track[r.ExpertID], TrackRecordItem{Title: r.Title, Summary: r.Summary, Year: r.Year})
-	}
-	return l, nil
+// lists returns the lists whole read.
+func (r *expertRow) lists() expertLists {
+	return expertLists{r.Languages.list(), r.Themes.list(), r.Skills.list(), r.Modes.list(), r.Track.list()}
 }
 
-func listsOfExpert(id string, in ExpertInput) expertLists {
-	return expertLists{
-		languages: map[string][]string{id: in.Languages}, themes: map[string][]string{id: in.Themes},
-		skills: map[string][]string{id: in.Skills}, modes: map[string][]string{id: in.Modes},
-		track: map[string][]TrackRecordItem{id: in.TrackRecord},
-	}
+func listsOfExpert(in ExpertInput) expertLists {
+	return expertLists{in.Languages, in.Themes, in.Skills, in.Modes, in.TrackRecord}
 }
 
 func (r *expertRow) expert(l expertLists) Expert {
 	capacity, active := r.Capacity, r.Active
-	track := l.track[r.ID]
-	if track == nil {
-		track = []TrackRecordItem{}
-	}
 	return Expert{
-		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, ExternalRef: deref(r.ExternalRef)},
 		ExpertInput: ExpertInput{
 			Name: r.Name, Role: r.Role, Seniority: r.Seniority, CityID: r.CityID, Country: r.Country,
-			Languages: listOrEmpty(l.languages, r.ID), Bio: r.Bio, Themes: listOrEmpty(l.themes, r.ID),
-			Skills: listOrEmpty(l.skills, r.ID), TrackRecord: track, Modes: listOrEmpty(l.modes, r.ID),
+			Languages: l.languages, Bio: r.Bio, Themes: l.themes,
+			Skills: l.skills, TrackRecord: l.track, Modes: l.modes,
 			Capacity: &capacity, AvailableFrom: deref(r.AvailableFrom), AvailableUntil: deref(r.AvailableUntil),
 			Active: &active, Contact: contactOf(r.ContactName, r.ContactEmail, r.ContactPhone),
 		},
 	}
 }
 
-func writeExpertLists(ctx context.Context, tx bun.IDB, id string, in ExpertInput) error {
-	for _, l := range []struct {
-		spec   listSpec
-		values []string
-	}{{expertLanguages, in.Languages}, {expertThemes, in.Themes}, {expertSkills, in.Skills}, {expertModes, in.Modes}} {
-		if err := writeList(ctx, tx, l.spec, id, l.values); err != nil {
-			return err
-		}
+// writeExpertLists writes the lists and the track record of the expert id
+// from in: all of them for a new expert (fresh), else those that differ from
+// was's.
+func writeExpertLists(ctx context.Context, tx bun.IDB, id string, fresh bool, was, in ExpertInput) error {
+	err := writeLists(ctx, tx, id, fresh, listWrite{expertLanguages, was.Languages, in.Languages},
+		listWrite{expertThemes, was.Themes, in.Themes}, listWrite{expertSkills, was.Skills, in.Skills},
+		listWrite{expertModes, was.Modes, in.Modes})
+	if err != nil || (!fresh && reflect.DeepEqual(was.TrackRecord, in.TrackRecord)) {
+		return err
 	}
-	if _, err := tx.NewDelete().Model((*trackRecordRow)(nil)).Where("expert_id = ?", id).Exec(ctx); err != nil {
-		return fmt.Errorf("clear track record: %w", err)
+	if !fresh {
+		if _, err := tx.NewDelete().Model((*trackRecordRow)(nil)).Where("expert_id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("clear track record: %w", err)
+		}
 	}
 	if len(in.TrackRecord) == 0 {
 		return nil
@@ -165,12 +158,12 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert expert: %w", err)
 		}
-		return writeExpertLists(ctx, tx, row.ID, in)
+		return writeExpertLists(ctx, tx, row.ID, true, ExpertInput{}, in)
 	})
 	if err != nil {
 		return Expert{}, fmt.Errorf("create expert: %w", err)
 	}
-	return row.expert(listsOfExpert(row.ID, in)), nil
+	return row.expert(listsOfExpert(in)), nil
 }
 
 // FindExpertByID returns the expert with id, or ErrNotFound.
@@ -180,21 +173,13 @@ func (s *Store) FindExpertByID(ctx context.Context, id string) (Expert, error) {
 
 func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
 	var row expertRow
-	if err := db.NewSelect().Model(&row).Where("e.id = ?", id).Scan(ctx); err != nil {
+	if err := wholeExperts(db.NewSelect().Model(&row)).Where("e.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Expert{}, fmt.Errorf("find expert %s: %w", id, ErrNotFound)
 		}
 		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
 	}
-	l, err := readExpertLists(ctx, db, oneOwner(id))
-	if err != nil {
-		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
-	}
-	e := row.expert(l)
-	if e.ExternalRef, err = oneRef(ctx, db, KindExpert, id); err != nil {
-		return Expert{}, fmt.Errorf("find expert %s: %w", id, err)
-	}
-	return e, nil
+	return row.expert(row.lists()), nil
 }
 
 func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -235,23 +220,12 @@ func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Exp
 		}
 	}
 	var rows []expertRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*expertRow)(nil), &rows, "e", f.Page); err != nil {
-		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	l, err := readExpertLists(ctx, s.idb(), owners{ids: ids, whole: f.unfiltered()})
-	if err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeExperts, (*expertRow)(nil), &rows, "e", f.Page); err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
 	items := make([]Expert, len(rows))
 	for i := range rows {
-		items[i] = rows[i].expert(l)
-	}
-	if err := fillRefs(ctx, s.idb(), KindExpert, items, func(e *Expert) *Meta { return &e.Meta }); err != nil {
-		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
+		items[i] = rows[i].expert(rows[i].lists())
 	}
 	return pageOf(items, total, f.Page, func(e Expert) string { return e.ID }), nil
 }
@@ -298,11 +272,11 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
 			return err
 		}
-		if err := writeExpertLists(ctx, tx, id, in); err != nil {
+		if err := writeExpertLists(ctx, tx, id, false, cur.ExpertInput, in); err != nil {
 			return err
 		}
 		ch.add("expert", id, false)
-		out = row.expert(listsOfExpert(id, in))
+		out = row.expert(listsOfExpert(in))
 		out.ExternalRef = cur.ExternalRef
 		return nil
 	})
@@ -319,12 +293,6 @@ func (s *Store) DeleteExpert(ctx context.Context, id string, ifVersion int64) er
 		return fmt.Errorf("delete expert %s: %w", id, err)
 	}
 	return nil
-}
-
-// unfiltered reports whether f selects every row, so that a page is every row
-// between its first and last IDs.
-func (f ExpertFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Role == "" && f.Mode == "" && strings.TrimSpace(f.Q) == "" && f.ExternalRef == ""
 }
 
 // sifts reports whether f may pass over many rows before a page is full (a

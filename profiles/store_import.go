@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"time"
 
@@ -491,16 +490,12 @@ func (s *Store) PutCities(ctx context.Context, puts []Put[CityInput]) (PutResult
 				return nil, err
 			}
 			var rows []cityRow
-			if err := tx.NewSelect().Model(&rows).Where("c.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			if err := wholeCities(tx.NewSelect().Model(&rows)).Where("c.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 				return nil, fmt.Errorf("read cities: %w", err)
-			}
-			langs, err := readLists(ctx, tx, cityLanguages, owners{ids: sortedIDs(ids)})
-			if err != nil {
-				return nil, err
 			}
 			out := make(map[string]stored[CityInput], len(rows))
 			for i := range rows {
-				c := rows[i].city(listOrEmpty(langs, rows[i].ID))
+				c := rows[i].city(rows[i].Languages.list())
 				out[c.ID] = stored[CityInput]{in: c.CityInput, version: c.Version, createdAt: c.CreatedAt}
 			}
 			return out, nil
@@ -531,16 +526,12 @@ func (s *Store) PutPractices(ctx context.Context, puts []Put[PracticeInput]) (Pu
 				return nil, err
 			}
 			var rows []practiceRow
-			if err := tx.NewSelect().Model(&rows).Where("p.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			if err := wholePractices(tx.NewSelect().Model(&rows)).Where("p.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 				return nil, fmt.Errorf("read practices: %w", err)
-			}
-			themes, err := readLists(ctx, tx, practiceThemes, owners{ids: sortedIDs(ids)})
-			if err != nil {
-				return nil, err
 			}
 			out := make(map[string]stored[PracticeInput], len(rows))
 			for i := range rows {
-				p := rows[i].practice(listOrEmpty(themes, rows[i].ID))
+				p := rows[i].practice(rows[i].Themes.list())
 				out[p.ID] = stored[PracticeInput]{in: p.PracticeInput, version: p.Version, createdAt: p.CreatedAt}
 			}
 			return out, nil
@@ -571,16 +562,12 @@ func (s *Store) PutChallenges(ctx context.Context, puts []Put[ChallengeInput]) (
 				return nil, err
 			}
 			var rows []challengeRow
-			if err := tx.NewSelect().Model(&rows).Where("ch.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			if err := wholeChallenges(tx.NewSelect().Model(&rows)).Where("ch.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 				return nil, fmt.Errorf("read challenges: %w", err)
-			}
-			l, err := readChallengeLists(ctx, tx, owners{ids: sortedIDs(ids)})
-			if err != nil {
-				return nil, err
 			}
 			out := make(map[string]stored[ChallengeInput], len(rows))
 			for i := range rows {
-				c := rows[i].challenge(l)
+				c := rows[i].challenge(rows[i].lists())
 				out[c.ID] = stored[ChallengeInput]{in: c.ChallengeInput, version: c.Version, createdAt: c.CreatedAt}
 			}
 			return out, nil
@@ -623,16 +610,12 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 				return nil, err
 			}
 			var rows []expertRow
-			if err := tx.NewSelect().Model(&rows).Where("e.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
+			if err := wholeExperts(tx.NewSelect().Model(&rows)).Where("e.id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 				return nil, fmt.Errorf("read experts: %w", err)
-			}
-			l, err := readExpertLists(ctx, tx, owners{ids: sortedIDs(ids)})
-			if err != nil {
-				return nil, err
 			}
 			out := make(map[string]stored[ExpertInput], len(rows))
 			for i := range rows {
-				e := rows[i].expert(l)
+				e := rows[i].expert(rows[i].lists())
 				out[e.ID] = stored[ExpertInput]{in: e.ExpertInput, version: e.Version, createdAt: e.CreatedAt}
 			}
 			return out, nil
@@ -685,13 +668,6 @@ func (s *Store) PutExperts(ctx context.Context, puts []Put[ExpertInput]) (PutRes
 	}, puts)
 }
 
-// sortedIDs returns ids in the database's order, as owners expects.
-func sortedIDs(ids []string) []string {
-	out := append([]string(nil), ids...)
-	slices.Sort(out)
-	return out
-}
-
 // cityMissing turns a foreign-key failure on city_id (a city deleted while the
 // import ran) into a conflict a person can act on.
 func cityMissing(err error) error {
@@ -720,30 +696,4 @@ func (s *Store) ExistingIDs(ctx context.Context, kind string, ids []string) (map
 		}
 	}
 	return out, nil
-}
-
-// oneRef returns the external reference of the row of kind with id, or "".
-func oneRef(ctx context.Context, db bun.IDB, kind, id string) (string, error) {
-	m, err := readRefs(ctx, db, refTables[kind], []string{id})
-	return m[id], err
-}
-
-// fillRefs sets the external reference of each of items.
-func fillRefs[T any](ctx context.Context, db bun.IDB, kind string, items []T, meta func(*T) *Meta) error {
-	if len(items) == 0 {
-		return nil
-	}
-	ids := make([]string, len(items))
-	for i := range items {
-		ids[i] = meta(&items[i]).ID
-	}
-	refs, err := readRefs(ctx, db, refTables[kind], ids)
-	if err != nil {
-		return err
-	}
-	for i := range items {
-		m := meta(&items[i])
-		m.ExternalRef = refs[m.ID]
-	}
-	return nil
 }

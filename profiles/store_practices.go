@@ -31,6 +31,15 @@ type practiceRow struct {
 	CreatedAt       time.Time `bun:"created_at"`
 	UpdatedAt       time.Time `bun:"updated_at"`
 	Version         int64     `bun:"version"`
+
+	// Read by whole only.
+	Themes      jsonList `bun:"practice_themes,scanonly"`
+	ExternalRef *string  `bun:"external_ref,scanonly"`
+}
+
+// wholePractices makes q read whole practices (see whole).
+func wholePractices(q *bun.SelectQuery) *bun.SelectQuery {
+	return whole(q, "p", KindPractice, practiceThemes)
 }
 
 func (r *practiceRow) set(in PracticeInput) {
@@ -44,7 +53,7 @@ func (r *practiceRow) set(in PracticeInput) {
 
 func (r *practiceRow) practice(themes []string) Practice {
 	p := Practice{
-		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version},
+		Meta: Meta{ID: r.ID, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version, ExternalRef: deref(r.ExternalRef)},
 		PracticeInput: PracticeInput{
 			CityID: r.CityID, Title: r.Title, Description: r.Description, Language: r.Language, Themes: themes,
 			Results: r.Results, LessonsLearned: r.LessonsLearned, Transferability: r.Transferability, Status: r.Status,
@@ -93,7 +102,7 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
 			return fmt.Errorf("insert practice: %w", err)
 		}
-		return writeList(ctx, tx, practiceThemes, row.ID, in.Themes)
+		return insertList(ctx, tx, practiceThemes, row.ID, in.Themes)
 	})
 	if err != nil {
 		return Practice{}, fmt.Errorf("create practice: %w", err)
@@ -120,21 +129,13 @@ func (s *Store) FindPracticeByID(ctx context.Context, id string) (Practice, erro
 
 func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) {
 	var row practiceRow
-	if err := db.NewSelect().Model(&row).Where("p.id = ?", id).Scan(ctx); err != nil {
+	if err := wholePractices(db.NewSelect().Model(&row)).Where("p.id = ?", id).Scan(ctx); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Practice{}, fmt.Errorf("find practice %s: %w", id, ErrNotFound)
 		}
 		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
 	}
-	themes, err := readLists(ctx, db, practiceThemes, oneOwner(id))
-	if err != nil {
-		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
-	}
-	p := row.practice(listOrEmpty(themes, id))
-	if p.ExternalRef, err = oneRef(ctx, db, KindPractice, id); err != nil {
-		return Practice{}, fmt.Errorf("find practice %s: %w", id, err)
-	}
-	return p, nil
+	return row.practice(row.Themes.list()), nil
 }
 
 func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
@@ -191,23 +192,12 @@ func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult
 		}
 	}
 	var rows []practiceRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, (*practiceRow)(nil), &rows, "p", f.Page); err != nil {
-		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
-	}
-	ids := make([]string, len(rows))
-	for i := range rows {
-		ids[i] = rows[i].ID
-	}
-	themes, err := readLists(ctx, s.idb(), practiceThemes, owners{ids: ids, whole: f.unfiltered()})
-	if err != nil {
+	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholePractices, (*practiceRow)(nil), &rows, "p", f.Page); err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
 	items := make([]Practice, len(rows))
 	for i := range rows {
-		items[i] = rows[i].practice(listOrEmpty(themes, rows[i].ID))
-	}
-	if err := fillRefs(ctx, s.idb(), KindPractice, items, func(p *Practice) *Meta { return &p.Meta }); err != nil {
-		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
+		items[i] = rows[i].practice(rows[i].Themes.list())
 	}
 	return pageOf(items, total, f.Page, func(p Practice) string { return p.ID }), nil
 }
@@ -254,7 +244,7 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 		if err := updateVersioned(ctx, tx, &row, cur.Version); err != nil {
 			return err
 		}
-		if err := writeList(ctx, tx, practiceThemes, id, in.Themes); err != nil {
+		if err := updateList(ctx, tx, practiceThemes, id, cur.Themes, in.Themes); err != nil {
 			return err
 		}
 		ch.add("practice", id, false)
@@ -314,12 +304,6 @@ func deleteVersioned(ctx context.Context, tx bun.IDB, table, kind, id string, if
 		return err
 	}
 	return Stalef("%s %s is at version %d, not %d: read it again before deleting it", kind, id, current, ifVersion)
-}
-
-// unfiltered reports whether f selects every row, so that a page is every row
-// between its first and last IDs.
-func (f PracticeFilter) unfiltered() bool {
-	return f.CityID == "" && f.Country == "" && f.Region == "" && f.Language == "" && f.Theme == "" && f.Status == "" && strings.TrimSpace(f.Q) == "" && f.DraftsOf == nil && f.ExternalRef == ""
 }
 
 // sifts reports whether f may pass over many rows before a page is full (a

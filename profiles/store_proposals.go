@@ -336,7 +336,8 @@ func uniqueIDs(ids []string) []string {
 }
 
 // FindExpertsByIDs returns the experts with these IDs, in the order given, each
-// once; unknown IDs are skipped. Their lists are read in bulk.
+// once; unknown IDs are skipped. A chunk of IDs is read in one statement,
+// each expert whole (see whole).
 func (s *Store) FindExpertsByIDs(ctx context.Context, ids []string) ([]Expert, error) {
 	ids = uniqueIDs(ids)
 	found := make(map[string]Expert, len(ids))
@@ -344,22 +345,11 @@ func (s *Store) FindExpertsByIDs(ctx context.Context, ids []string) ([]Expert, e
 	for _, c := range chunks(ids, idChunk) {
 		var rows []expertRow
 		// In the database's order, so that the first and last bound the lists' range.
-		if err := db.NewSelect().Model(&rows).Where("e.id IN (?)", bun.List(c)).Order("e.id").Scan(ctx); err != nil {
-			return nil, fmt.Errorf("find experts by id: %w", err)
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		got := make([]string, len(rows))
-		for i := range rows {
-			got[i] = rows[i].ID
-		}
-		l, err := readExpertLists(ctx, db, owners{ids: got})
-		if err != nil {
+		if err := wholeExperts(db.NewSelect().Model(&rows)).Where("e.id IN (?)", bun.List(c)).Scan(ctx); err != nil {
 			return nil, fmt.Errorf("find experts by id: %w", err)
 		}
 		for i := range rows {
-			found[rows[i].ID] = rows[i].expert(l)
+			found[rows[i].ID] = rows[i].expert(rows[i].lists())
 		}
 	}
 	out := make([]Expert, 0, len(found))

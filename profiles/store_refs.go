@@ -52,11 +52,14 @@ func withRefError[In any](ref string, in In, validate func(In) (In, error)) erro
 }
 
 // setRef gives the row of kind with id the reference ref ("" removes it), in
-// tx. A reference another row of the kind has is a conflict naming the field.
-func setRef(ctx context.Context, tx bun.IDB, kind, id, ref string) error {
+// tx; a new row (fresh) has none to remove. A reference another row of the
+// kind has is a conflict naming the field.
+func setRef(ctx context.Context, tx bun.IDB, kind, id, ref string, fresh bool) error {
 	table := refTables[kind]
-	if _, err := tx.NewDelete().TableExpr("?", bun.Ident(table)).Where("id = ?", id).Exec(ctx); err != nil {
-		return fmt.Errorf("clear %s reference: %w", kind, err)
+	if !fresh {
+		if _, err := tx.NewDelete().TableExpr("?", bun.Ident(table)).Where("id = ?", id).Exec(ctx); err != nil {
+			return fmt.Errorf("clear %s reference: %w", kind, err)
+		}
 	}
 	if ref == "" {
 		return nil
@@ -86,7 +89,7 @@ func createWithRef[T, In any](ctx context.Context, s *Store, kind, ref string, i
 			return err
 		}
 		m := meta(&out)
-		if err := setRef(ctx, *tx.tx, kind, m.ID, ref); err != nil {
+		if err := setRef(ctx, *tx.tx, kind, m.ID, ref, true); err != nil {
 			return err
 		}
 		m.ExternalRef = ref
@@ -108,21 +111,26 @@ func updateWithRef[T, In any](ctx context.Context, s *Store, kind, id string, ap
 	var out T
 	table := rowTables[kind]
 	err := s.InTx(ctx, func(tx *Store) error {
-		if err := tx.lockRow(ctx, *tx.tx, table, id); err != nil {
-			return err
+		// The row's version and reference, in one statement that also
+		// takes the row's write lock on PostgreSQL (see lockRow).
+		var (
+			version int64
+			ref     *string
+		)
+		q := tx.idb().NewSelect().TableExpr("? AS t", bun.Ident(table)).Column("t.version").
+			ColumnExpr("(SELECT r.ref FROM ? AS r WHERE r.id = t.id)", bun.Ident(refTables[kind])).Where("t.id = ?", id)
+		if tx.dialect == Postgres {
+			q = q.For("UPDATE OF t")
 		}
-		var version int64
-		if err := tx.idb().NewSelect().TableExpr("?", bun.Ident(table)).Column("version").Where("id = ?", id).Scan(ctx, &version); err != nil {
+		if err := q.Scan(ctx, &version, &ref); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return fmt.Errorf("find %s %s: %w", kind, id, ErrNotFound)
 			}
 			return fmt.Errorf("find %s %s: %w", kind, id, err)
 		}
-		cur, err := oneRef(ctx, tx.idb(), kind, id)
-		if err != nil {
-			return err
-		}
+		cur := deref(ref)
 		next := cur
+		var err error
 		out, err = update(tx, func(in In) (In, error) {
 			var err error
 			if in, next, err = apply(in, cur); err != nil {
@@ -133,7 +141,7 @@ func updateWithRef[T, In any](ctx context.Context, s *Store, kind, id string, ap
 		if err != nil || next == cur {
 			return err
 		}
-		if err := setRef(ctx, *tx.tx, kind, id, next); err != nil {
+		if err := setRef(ctx, *tx.tx, kind, id, next, false); err != nil {
 			return err
 		}
 		m := meta(&out)
