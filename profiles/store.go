@@ -143,6 +143,9 @@ type Store struct {
 	now     func() time.Time
 	newID   func() string
 	hub     *hub
+	// prepared is whether the reads of store_prepared.go run on
+	// statements PostgreSQL prepares.
+	prepared bool
 
 	// tx and pending are set on the copy of a store that InTx hands out: its
 	// writes join one transaction and their changes are recorded at its end.
@@ -178,6 +181,7 @@ func WithLanguageDetector(d LanguageDetector) Option { return func(s *Store) { s
 // NewStore returns a store over db, checking theme codes against taxonomy.
 func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *Store {
 	s := &Store{db: db, dialect: dialect, v: validator{taxonomy: taxonomy}, now: time.Now, hub: &hub{}}
+	s.prepared = dialect == Postgres && prepares(db)
 	WithEntropy(rand.Reader)(s)
 	for _, o := range opts {
 		o(s)

@@ -123,12 +123,17 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 
 // FindChallengeByID returns the challenge with id, or ErrNotFound.
 func (s *Store) FindChallengeByID(ctx context.Context, id string) (Challenge, error) {
-	return findChallenge(ctx, s.idb(), id)
+	return s.findChallenge(ctx, s.idb(), id)
 }
 
-func findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error) {
+// challengeByID reads a challenge by its ID (see store_prepared.go).
+var challengeByID = &stmt{name: "find challenge", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return wholeChallenges(db.NewSelect().Model((*challengeRow)(nil))).Where("ch.id = ?", arg(1))
+}}
+
+func (s *Store) findChallenge(ctx context.Context, db bun.IDB, id string) (Challenge, error) {
 	var row challengeRow
-	if err := wholeChallenges(db.NewSelect().Model(&row)).Where("ch.id = ?", id).Scan(ctx); err != nil {
+	if err := s.queryRow(ctx, db, challengeByID, []any{&row}, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Challenge{}, fmt.Errorf("find challenge %s: %w", id, ErrNotFound)
 		}
@@ -195,7 +200,7 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 		if err := s.lockRow(ctx, tx, "challenges", id); err != nil {
 			return err
 		}
-		cur, err := findChallenge(ctx, tx, id)
+		cur, err := s.findChallenge(ctx, tx, id)
 		if err != nil {
 			return err
 		}

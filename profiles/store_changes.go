@@ -192,24 +192,35 @@ func (s *Store) Commits() (<-chan struct{}, func()) {
 	}
 }
 
+type changeRow struct {
+	Seq  int64     `bun:"seq"`
+	Kind string    `bun:"kind"`
+	ID   string    `bun:"id"`
+	Op   string    `bun:"op"`
+	At   time.Time `bun:"at"`
+}
+
+// changesAfter reads at most $2 changes after the position $1.
+var changesAfter = &stmt{name: "read changes", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return db.NewSelect().Table("changes").Column("seq", "kind", "id", "op", "at").Where("seq > ?", arg(1)).
+		OrderExpr("seq ASC LIMIT ?", arg(2))
+}}
+
 // ReadChanges returns, in feed order, at most limit changes: those after
 // position after and those at the positions in missing (numbers a follower has
 // not seen below its highest, which may still commit).
 func (s *Store) ReadChanges(ctx context.Context, after int64, missing []int64, limit int) ([]Change, error) {
-	q := s.db.NewSelect().Table("changes").Column("seq", "kind", "id", "op", "at")
-	if len(missing) > 0 {
-		q = q.Where("seq > ? OR seq IN (?)", after, bun.List(missing))
+	var rows []changeRow
+	var err error
+	if len(missing) == 0 {
+		// What every follower reads at every commit: a statement prepared
+		// once (see store_prepared.go).
+		err = s.queryRows(ctx, s.db, changesAfter, &rows, after, limit)
 	} else {
-		q = q.Where("seq > ?", after)
+		err = s.db.NewSelect().Table("changes").Column("seq", "kind", "id", "op", "at").
+			Where("seq > ? OR seq IN (?)", after, bun.List(missing)).OrderExpr("seq ASC").Limit(limit).Scan(ctx, &rows)
 	}
-	var rows []struct {
-		Seq  int64     `bun:"seq"`
-		Kind string    `bun:"kind"`
-		ID   string    `bun:"id"`
-		Op   string    `bun:"op"`
-		At   time.Time `bun:"at"`
-	}
-	if err := q.OrderExpr("seq ASC").Limit(limit).Scan(ctx, &rows); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("read changes after %d: %w", after, err)
 	}
 	out := make([]Change, len(rows))

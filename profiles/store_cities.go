@@ -94,12 +94,17 @@ func (s *Store) CreateCity(ctx context.Context, in CityInput) (City, error) {
 
 // FindCityByID returns the city with id, or ErrNotFound.
 func (s *Store) FindCityByID(ctx context.Context, id string) (City, error) {
-	return findCity(ctx, s.idb(), id)
+	return s.findCity(ctx, s.idb(), id)
 }
 
-func findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
+// cityByID reads a city by its ID (see store_prepared.go).
+var cityByID = &stmt{name: "find city", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return wholeCities(db.NewSelect().Model((*cityRow)(nil))).Where("c.id = ?", arg(1))
+}}
+
+func (s *Store) findCity(ctx context.Context, db bun.IDB, id string) (City, error) {
 	var row cityRow
-	if err := wholeCities(db.NewSelect().Model(&row)).Where("c.id = ?", id).Scan(ctx); err != nil {
+	if err := s.queryRow(ctx, db, cityByID, []any{&row}, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return City{}, fmt.Errorf("find city %s: %w", id, ErrNotFound)
 		}
@@ -161,7 +166,7 @@ func (s *Store) UpdateCity(ctx context.Context, id string, u CityUpdate) (City, 
 		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
 			return err
 		}
-		cur, err := findCity(ctx, tx, id)
+		cur, err := s.findCity(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -168,12 +168,17 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 
 // FindExpertByID returns the expert with id, or ErrNotFound.
 func (s *Store) FindExpertByID(ctx context.Context, id string) (Expert, error) {
-	return findExpert(ctx, s.idb(), id)
+	return s.findExpert(ctx, s.idb(), id)
 }
 
-func findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
+// expertByID reads a expert by its ID (see store_prepared.go).
+var expertByID = &stmt{name: "find expert", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return wholeExperts(db.NewSelect().Model((*expertRow)(nil))).Where("e.id = ?", arg(1))
+}}
+
+func (s *Store) findExpert(ctx context.Context, db bun.IDB, id string) (Expert, error) {
 	var row expertRow
-	if err := wholeExperts(db.NewSelect().Model(&row)).Where("e.id = ?", id).Scan(ctx); err != nil {
+	if err := s.queryRow(ctx, db, expertByID, []any{&row}, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Expert{}, fmt.Errorf("find expert %s: %w", id, ErrNotFound)
 		}
@@ -243,7 +248,7 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 		if err := s.lockRow(ctx, tx, "experts", id); err != nil {
 			return err
 		}
-		cur, err := findExpert(ctx, tx, id)
+		cur, err := s.findExpert(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -243,13 +243,7 @@ func (s *Store) KeyBySecret(ctx context.Context, secret string) (APIKey, error) 
 		return APIKey{}, fmt.Errorf("find key by secret: %w", ErrNotFound)
 	}
 	var row keyRow
-	err := s.idb().NewSelect().Model(&row).
-		Where("k.secret_hash = ?", secretDigest(secret)).
-		Where("k.revoked_at IS NULL").
-		Where("(k.city_id IS NULL OR EXISTS (SELECT 1 FROM cities AS c WHERE c.id = k.city_id))").
-		Where("(k.expert_id IS NULL OR EXISTS (SELECT 1 FROM experts AS x WHERE x.id = k.expert_id))").
-		Scan(ctx)
-	if err != nil {
+	if err := s.queryRow(ctx, s.idb(), keyBySecret, []any{&row}, secretDigest(secret)); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return APIKey{}, fmt.Errorf("find key by secret: %w", ErrNotFound)
 		}
@@ -257,6 +251,16 @@ func (s *Store) KeyBySecret(ctx context.Context, secret string) (APIKey, error) 
 	}
 	return row.key(), nil
 }
+
+// keyBySecret reads the live key whose secret's digest is $1, as every
+// request with a key does (see store_prepared.go).
+var keyBySecret = &stmt{name: "find key by secret", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return db.NewSelect().Model((*keyRow)(nil)).
+		Where("k.secret_hash = ?", arg(1)).
+		Where("k.revoked_at IS NULL").
+		Where("(k.city_id IS NULL OR EXISTS (SELECT 1 FROM cities AS c WHERE c.id = k.city_id))").
+		Where("(k.expert_id IS NULL OR EXISTS (SELECT 1 FROM experts AS x WHERE x.id = k.expert_id))")
+}}
 
 // FindKeyByID returns the key with id, revoked or not, or ErrNotFound.
 func (s *Store) FindKeyByID(ctx context.Context, id string) (APIKey, error) {

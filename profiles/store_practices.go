@@ -124,12 +124,17 @@ func requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
 
 // FindPracticeByID returns the practice with id, or ErrNotFound.
 func (s *Store) FindPracticeByID(ctx context.Context, id string) (Practice, error) {
-	return findPractice(ctx, s.idb(), id)
+	return s.findPractice(ctx, s.idb(), id)
 }
 
-func findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) {
+// practiceByID reads a practice by its ID (see store_prepared.go).
+var practiceByID = &stmt{name: "find practice", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return wholePractices(db.NewSelect().Model((*practiceRow)(nil))).Where("p.id = ?", arg(1))
+}}
+
+func (s *Store) findPractice(ctx context.Context, db bun.IDB, id string) (Practice, error) {
 	var row practiceRow
-	if err := wholePractices(db.NewSelect().Model(&row)).Where("p.id = ?", id).Scan(ctx); err != nil {
+	if err := s.queryRow(ctx, db, practiceByID, []any{&row}, id); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Practice{}, fmt.Errorf("find practice %s: %w", id, ErrNotFound)
 		}
@@ -215,7 +220,7 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 		if err := s.lockRow(ctx, tx, "practices", id); err != nil {
 			return err
 		}
-		cur, err := findPractice(ctx, tx, id)
+		cur, err := s.findPractice(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -87,7 +87,7 @@ func proposalsNaming(ctx context.Context, db bun.IDB, id string) ([]string, erro
 // the audit entries of those keys. ErrNotFound when there is no such expert.
 func (s *Store) ExportExpert(ctx context.Context, id string) (ExpertExport, error) {
 	db := s.idb()
-	expert, err := findExpert(ctx, db, id)
+	expert, err := s.findExpert(ctx, db, id)
 	if err != nil {
 		return ExpertExport{}, fmt.Errorf("export expert: %w", err)
 	}

@@ -1,0 +1,135 @@
+package profiles
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+)
+
+// The reads that nearly every request or every write makes (a row by its ID,
+// an API key by its secret, the change feed after a position) run on
+// statements whose text never changes, with their arguments sent apart. bun
+// writes each argument into the SQL text, so that every other statement is a
+// new text that PostgreSQL parses and plans again; under load, planning took
+// more of the server's time than executing. On a text that does not change,
+// pgx prepares the statement once per connection (its statement cache), and
+// PostgreSQL, after a few runs, keeps one plan for it. The text itself is
+// built by bun once, not at every read.
+
+// stmt is one such statement: build writes it with bun, marking its n-th
+// argument (from 1) with arg(n).
+type stmt struct {
+	name  string
+	build func(db *bun.DB, arg func(n int) bun.Safe) *bun.SelectQuery
+}
+
+// texts holds the text of each stmt by dialect, built at its first use.
+var texts sync.Map // textKey → string
+
+type textKey struct {
+	st *stmt
+	pg bool
+}
+
+// text returns st's SQL text for the store's dialect.
+func (s *Store) text(st *stmt) string {
+	k := textKey{st, s.dialect == Postgres}
+	if t, ok := texts.Load(k); ok {
+		return t.(string)
+	}
+	arg := func(int) bun.Safe { return "?" }
+	if k.pg {
+		arg = func(n int) bun.Safe { return bun.Safe("$" + strconv.Itoa(n)) }
+	}
+	t := st.build(s.db, arg).String()
+	texts.Store(k, t)
+	return t
+}
+
+// query runs st with args on db (the database or a transaction of the store).
+func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
+	if s.prepared {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	}
+	text := s.text(st)
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.QueryContext(ctx, text, args...)
+	case bun.Tx:
+		return d.Tx.QueryContext(ctx, text, args...)
+	case bun.Conn:
+		return d.Conn.QueryContext(ctx, text, args...)
+	}
+	return nil, fmt.Errorf("%s: cannot query a %T", st.name, db)
+}
+
+// queryRow runs st with args on db and scans its first row into dest (a
+// model, or a value of each column), sql.ErrNoRows when there is none.
+func (s *Store) queryRow(ctx context.Context, db bun.IDB, st *stmt, dest []any, args ...any) error {
+	rows, err := s.query(ctx, db, st, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := s.db.ScanRow(ctx, rows, dest...); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
+// queryRows runs st with args on db and scans every row into dest (a pointer
+// to a slice of a model or of values).
+func (s *Store) queryRows(ctx context.Context, db bun.IDB, st *stmt, dest any, args ...any) error {
+	rows, err := s.query(ctx, db, st, args...)
+	if err != nil {
+		return err
+	}
+	return s.db.ScanRows(ctx, rows, dest)
+}
+
+// prepares reports whether statements are prepared on db, a PostgreSQL
+// database: unless its DSN chose how pgx runs statements (a connection pooler
+// may allow no prepared statement) or turned pgx's statement cache off. It
+// asks a connection of the pool for its configuration, once, when the store
+// is made.
+func prepares(db *bun.DB) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := db.DB.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	on := false
+	_ = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return nil
+		}
+		cfg := c.Conn().Config()
+		chosen := false
+		for _, kv := range params(cfg.ConnString()) {
+			switch strings.ToLower(kv.key) {
+			case "default_query_exec_mode", "statement_cache_capacity":
+				chosen = true
+			}
+		}
+		on = !chosen && cfg.StatementCacheCapacity > 0
+		return nil
+	})
+	return on
+}
