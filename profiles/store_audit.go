@@ -75,12 +75,10 @@ func (s *Store) appendAudit(ctx context.Context, db bun.IDB, e AuditEntry) error
 	if e.At.IsZero() {
 		e.At = s.timestamp()
 	}
-	row := auditRow{
-		ID: e.ID, At: e.At.UTC().Truncate(time.Microsecond), KeyID: clip(e.KeyID, maxIDLen), Role: clip(e.Role, maxAuditText),
-		Actor: clip(e.Actor, maxAuditText), Method: e.Method, Path: e.Path, Resource: clip(e.Resource, maxAuditText),
-		ResourceID: clip(e.ResourceID, maxAuditText), Status: e.Status, RequestID: clip(e.RequestID, maxAuditText),
-	}
-	if _, err := db.NewInsert().Model(&row).Exec(ctx); err != nil {
+	if _, err := s.exec(ctx, db, `INSERT INTO audit_log (id, at, key_id, role, actor, method, path, resource, resource_id, status, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.At.UTC().Truncate(time.Microsecond), clip(e.KeyID, maxIDLen), clip(e.Role, maxAuditText), clip(e.Actor, maxAuditText),
+		e.Method, e.Path, clip(e.Resource, maxAuditText), clip(e.ResourceID, maxAuditText), e.Status, clip(e.RequestID, maxAuditText)); err != nil {
 		return fmt.Errorf("append audit entry: %w", err)
 	}
 	return nil

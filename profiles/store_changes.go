@@ -107,12 +107,20 @@ func (s *Store) recordChanges(ctx context.Context, tx bun.IDB, changes []Change)
 			args = append(args, changes[i].Kind, changes[i].ID, op, at)
 		}
 		b.WriteString(" RETURNING seq")
-		var seqs []int64
-		if err := tx.NewRaw(b.String(), args...).Scan(ctx, &seqs); err != nil {
+		rows, err := s.queryText(ctx, tx, b.String(), args...)
+		if err != nil {
 			return 0, fmt.Errorf("record changes: %w", err)
 		}
-		for _, q := range seqs {
-			last = max(last, q)
+		for rows.Next() {
+			var seq int64
+			if err := rows.Scan(&seq); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("record changes: %w", err)
+			}
+			last = max(last, seq)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return 0, fmt.Errorf("record changes: %w", err)
 		}
 	}
 	return last, nil

@@ -98,7 +98,7 @@ func (s *Store) ReserveIdempotency(ctx context.Context, r StoredResponse, expiry
 	// A reservation released between our insert and our read leaves no row:
 	// then the key is free again, and we try to take it.
 	for attempt := 0; attempt < 3; attempt++ {
-		res, err := db.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, idem_key, method, path, body_hash, status, created_at)
+		res, err := s.exec(ctx, db, `INSERT INTO idempotency_keys (scope, idem_key, method, path, body_hash, status, created_at)
 			VALUES (?, ?, ?, ?, ?, 0, ?) ON CONFLICT (scope, idem_key) DO NOTHING`,
 			r.Scope, r.Key, clip(r.Method, 16), clip(r.Path, maxAuditPath), r.BodyHash, s.timestamp())
 		if err != nil {
@@ -173,9 +173,8 @@ func (s *Store) CompleteIdempotency(ctx context.Context, scope, key string, stat
 	if len(body) == 0 {
 		body = nil
 	}
-	res, err := s.idb().NewUpdate().Model((*idempotencyRow)(nil)).
-		Set("status = ?", status).Set("header = ?", headerText).Set("body = ?", body).Set("completed_at = ?", s.timestamp()).
-		Where("scope = ? AND idem_key = ? AND status = 0", scope, key).Exec(ctx)
+	res, err := s.exec(ctx, s.idb(), "UPDATE idempotency_keys SET status = ?, header = ?, body = ?, completed_at = ? WHERE scope = ? AND idem_key = ? AND status = 0",
+		status, headerText, body, s.timestamp(), scope, key)
 	if err != nil {
 		return fmt.Errorf("complete idempotency key %s: %w", key, err)
 	}
@@ -256,7 +255,7 @@ func (s *Store) markCommitted(ctx context.Context, tx bun.IDB) error {
 	}
 	// The first write of the request to commit is the one recorded; a
 	// reservation already answered records nothing.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO idempotency_results (scope, idem_key, committed_at, result_kind, result_id)
+	if _, err := s.exec(ctx, tx, `INSERT INTO idempotency_results (scope, idem_key, committed_at, result_kind, result_id)
 		SELECT scope, idem_key, ?, ?, ? FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 0
 		ON CONFLICT (scope, idem_key) DO NOTHING`, s.timestamp(), w.kind, w.id, w.scope, w.key); err != nil {
 		return fmt.Errorf("record the idempotent write: %w", err)

@@ -71,6 +71,72 @@ func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*
 	return nil, fmt.Errorf("%s: cannot query a %T", st.name, db)
 }
 
+// exec runs text, a statement whose arguments are marked ?, with args on db,
+// for the writes every write request makes (its idempotency key, its audit
+// entry, its change). On PostgreSQL it is prepared once per connection, as
+// query's statements are, its marks numbered. On SQLite, and when the store
+// prepares nothing, bun writes the arguments into the text as for any other
+// write, so that a time is stored in the one form every comparison of the
+// table's times expects.
+func (s *Store) exec(ctx context.Context, db bun.IDB, text string, args ...any) (sql.Result, error) {
+	if !s.prepared {
+		return db.ExecContext(ctx, text, args...)
+	}
+	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	text = numbered(text)
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.ExecContext(ctx, text, args...)
+	case bun.Tx:
+		return d.Tx.ExecContext(ctx, text, args...)
+	case bun.Conn:
+		return d.Conn.ExecContext(ctx, text, args...)
+	}
+	return nil, fmt.Errorf("cannot write to a %T", db)
+}
+
+// queryText is exec for a statement that returns rows (INSERT … RETURNING).
+func (s *Store) queryText(ctx context.Context, db bun.IDB, text string, args ...any) (*sql.Rows, error) {
+	if !s.prepared {
+		return db.QueryContext(ctx, text, args...)
+	}
+	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	text = numbered(text)
+	switch d := db.(type) {
+	case *bun.DB:
+		return d.DB.QueryContext(ctx, text, args...)
+	case bun.Tx:
+		return d.Tx.QueryContext(ctx, text, args...)
+	case bun.Conn:
+		return d.Conn.QueryContext(ctx, text, args...)
+	}
+	return nil, fmt.Errorf("cannot write to a %T", db)
+}
+
+// numberedTexts caches numbered.
+var numberedTexts sync.Map // string → string
+
+// numbered writes text's marks ? as PostgreSQL's $1, $2…; text holds no ?
+// but its marks (no literal, no operator).
+func numbered(text string) string {
+	if t, ok := numberedTexts.Load(text); ok {
+		return t.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, part := range strings.SplitAfter(text, "?") {
+		if p, ok := strings.CutSuffix(part, "?"); ok {
+			n++
+			b.WriteString(p + "$" + strconv.Itoa(n))
+		} else {
+			b.WriteString(part)
+		}
+	}
+	t := b.String()
+	numberedTexts.Store(text, t)
+	return t
+}
+
 // queryRow runs st with args on db and scans its first row into dest (a
 // model, or a value of each column), sql.ErrNoRows when there is none.
 func (s *Store) queryRow(ctx context.Context, db bun.IDB, st *stmt, dest []any, args ...any) error {
