@@ -1,8 +1,8 @@
 package profiles
 
 import (
-	"encoding/json"
 	"fmt"
+	gojson "github.com/goccy/go-json"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
@@ -101,7 +101,7 @@ func scanJSON(v, into any) error {
 	default:
 		return fmt.Errorf("read a list: a %T, not JSON text", v)
 	}
-	if err := json.Unmarshal(b, into); err != nil {
+	if err := gojson.Unmarshal(b, into); err != nil {
 		return fmt.Errorf("read a list: %w", err)
 	}
 	return nil
