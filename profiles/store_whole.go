@@ -2,8 +2,8 @@ package profiles
 
 import (
 	"fmt"
-	gojson "github.com/goccy/go-json"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect"
 )
