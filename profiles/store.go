@@ -578,11 +578,11 @@ func insertList(ctx context.Context, db bun.IDB, spec listSpec, owner string, va
 	return nil
 }
 
-// owners names the rows whose lists to read: IDs in the database's order. whole
-// says they are every row between the first and the last, as on a page of an
-// unfiltered list, so that a range can stand for them. PostgreSQL plans a long IN
-// list slowly and, on a small table, as a sequential scan; a range it plans at once
-// on the primary key.
+// owners names the rows whose child rows to read (see readProposalChildren):
+// IDs in the database's order. whole says they are every row between the first
+// and the last, as on a page of an unfiltered list, so that a range can stand
+// for them. PostgreSQL plans a long IN list slowly and, on a small table, as a
+// sequential scan; a range it plans at once on the primary key.
 type owners struct {
 	ids   []string
 	whole bool

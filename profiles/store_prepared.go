@@ -15,8 +15,9 @@ import (
 )
 
 // The reads that nearly every request or every write makes (a row by its ID,
-// an API key by its secret, the change feed after a position) run on
-// statements whose text never changes, with their arguments sent apart. bun
+// an API key by its secret, the change feed after a position), and the writes
+// every write request makes (see exec), run on PostgreSQL on statements whose
+// text never changes, with their arguments sent apart. bun
 // writes each argument into the SQL text, so that every other statement is a
 // new text that PostgreSQL parses and plans again; under load, planning took
 // more of the server's time than executing. On a text that does not change,
