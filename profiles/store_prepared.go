@@ -57,19 +57,14 @@ func (s *Store) text(st *stmt) string {
 
 // query runs st with args on db (the database or a transaction of the store).
 func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
+	h, err := sqlOf(db)
+	if err != nil {
+		return nil, err
+	}
 	if s.prepared {
 		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
 	}
-	text := s.text(st)
-	switch d := db.(type) {
-	case *bun.DB:
-		return d.DB.QueryContext(ctx, text, args...)
-	case bun.Tx:
-		return d.Tx.QueryContext(ctx, text, args...)
-	case bun.Conn:
-		return d.Conn.QueryContext(ctx, text, args...)
-	}
-	return nil, fmt.Errorf("%s: cannot query a %T", st.name, db)
+	return h.QueryContext(ctx, s.text(st), args...)
 }
 
 // exec runs text, a statement whose arguments are marked ?, with args on db,
@@ -83,17 +78,11 @@ func (s *Store) exec(ctx context.Context, db bun.IDB, text string, args ...any) 
 	if !s.prepared {
 		return db.ExecContext(ctx, text, args...)
 	}
-	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
-	text = numbered(text)
-	switch d := db.(type) {
-	case *bun.DB:
-		return d.DB.ExecContext(ctx, text, args...)
-	case bun.Tx:
-		return d.Tx.ExecContext(ctx, text, args...)
-	case bun.Conn:
-		return d.Conn.ExecContext(ctx, text, args...)
+	h, err := sqlOf(db)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("cannot write to a %T", db)
+	return h.ExecContext(ctx, numbered(text), append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
 }
 
 // queryText is exec for a statement that returns rows (INSERT … RETURNING).
@@ -101,17 +90,28 @@ func (s *Store) queryText(ctx context.Context, db bun.IDB, text string, args ...
 	if !s.prepared {
 		return db.QueryContext(ctx, text, args...)
 	}
-	args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
-	text = numbered(text)
+	h, err := sqlOf(db)
+	if err != nil {
+		return nil, err
+	}
+	return h.QueryContext(ctx, numbered(text), append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+}
+
+// sqlOf returns the database/sql handle under db, to which arguments go
+// apart from the text (bun's own methods write them into it).
+func sqlOf(db bun.IDB) (interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, error) {
 	switch d := db.(type) {
 	case *bun.DB:
-		return d.DB.QueryContext(ctx, text, args...)
+		return d.DB, nil
 	case bun.Tx:
-		return d.Tx.QueryContext(ctx, text, args...)
+		return d.Tx, nil
 	case bun.Conn:
-		return d.Conn.QueryContext(ctx, text, args...)
+		return d.Conn, nil
 	}
-	return nil, fmt.Errorf("cannot write to a %T", db)
+	return nil, fmt.Errorf("no database under a %T", db)
 }
 
 // numberedTexts caches numbered.

@@ -27,7 +27,7 @@ func whole(q *bun.SelectQuery, alias, kind string, lists ...listSpec) *bun.Selec
 	pg := q.Dialect().Name() == dialect.PG
 	q = q.ColumnExpr("?TableColumns")
 	for _, l := range lists {
-		q = q.ColumnExpr(jsonArray(pg, "l.?")+" FROM ? AS l WHERE l.? = ?.id) AS ?",
+		q = q.ColumnExpr(arrayOf(pg, "l.?")+" FROM ? AS l WHERE l.? = ?.id) AS ?",
 			bun.Ident(l.column), bun.Ident(l.table), bun.Ident(l.owner), bun.Ident(alias), bun.Ident(l.table))
 	}
 	return q.ColumnExpr("(SELECT r.ref FROM ? AS r WHERE r.id = ?.id) AS external_ref", bun.Ident(refTables[kind]), bun.Ident(alias))
@@ -42,52 +42,41 @@ func wholeTrack(q *bun.SelectQuery, alias string) *bun.SelectQuery {
 	if pg {
 		object = "json_build_object('title', l.title, 'summary', l.summary, 'year', l.year)"
 	}
-	return q.ColumnExpr(jsonArray(pg, object)+" FROM expert_track_records AS l WHERE l.expert_id = ?.id) AS expert_track_records", bun.Ident(alias))
+	return q.ColumnExpr(arrayOf(pg, object)+" FROM expert_track_records AS l WHERE l.expert_id = ?.id) AS expert_track_records", bun.Ident(alias))
 }
 
-// jsonArray opens the subquery that aggregates value over the rows l of a list
+// arrayOf opens the subquery that aggregates value over the rows l of a list
 // into one JSON array in position order, [] when there are none; the caller
 // closes it with its FROM and WHERE. SQLite has ordered aggregates since 3.44.
-func jsonArray(pg bool, value string) string {
+func arrayOf(pg bool, value string) string {
 	if pg {
 		return "(SELECT coalesce(json_agg(" + value + " ORDER BY l.position), '[]')"
 	}
 	return "(SELECT json_group_array(" + value + " ORDER BY l.position)"
 }
 
-// jsonList is a list read by whole: a JSON array of strings.
-type jsonList []string
+// jsonArray is a list read by whole: a JSON array.
+type jsonArray[T any] []T
 
 // Scan decodes the array; a list read as NULL (a row read without its
 // lists) is empty.
-func (l *jsonList) Scan(v any) error {
-	*l = jsonList{}
-	return scanJSON(v, (*[]string)(l))
+func (l *jsonArray[T]) Scan(v any) error {
+	*l = jsonArray[T]{}
+	return scanJSON(v, (*[]T)(l))
 }
 
 // list returns the list, never nil, so that JSON shows [].
-func (l jsonList) list() []string {
+func (l jsonArray[T]) list() []T {
 	if l == nil {
-		return []string{}
+		return []T{}
 	}
 	return l
 }
 
-// trackList is an expert's track record read by whole.
-type trackList []TrackRecordItem
-
-// Scan decodes the array, as jsonList does.
-func (l *trackList) Scan(v any) error {
-	*l = trackList{}
-	return scanJSON(v, (*[]TrackRecordItem)(l))
-}
-
-func (l trackList) list() []TrackRecordItem {
-	if l == nil {
-		return []TrackRecordItem{}
-	}
-	return l
-}
+type (
+	jsonList  = jsonArray[string]          // a list of codes or words
+	trackList = jsonArray[TrackRecordItem] // an expert's track record
+)
 
 func scanJSON(v, into any) error {
 	var b []byte
