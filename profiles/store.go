@@ -254,7 +254,7 @@ func (s *Store) lockRow(ctx context.Context, tx bun.Tx, table, id string) error 
 	if s.dialect != Postgres {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "SELECT 1 FROM "+table+" WHERE id = ? FOR UPDATE", id); err != nil {
+	if _, err := s.exec(ctx, tx, "SELECT 1 FROM "+table+" WHERE id = ? FOR UPDATE", id); err != nil {
 		return fmt.Errorf("lock %s row: %w", table, err)
 	}
 	return nil
@@ -610,10 +610,16 @@ func existsIn(q *bun.SelectQuery, spec listSpec, alias, value string) *bun.Selec
 		bun.Ident(alias), bun.Ident(spec.owner), bun.Ident(spec.table), bun.Ident(spec.column), value)
 }
 
-// cityExists reports whether a city with id exists, inside db (a transaction).
-func cityExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
-	n, err := db.NewSelect().Table("cities").Where("id = ?", id).Count(ctx)
-	if err != nil {
+// cityCount counts the cities whose ID is $1: 1 or 0.
+var cityCount = &stmt{name: "check city", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return db.NewSelect().Table("cities").ColumnExpr("count(*)").Where("id = ?", arg(1))
+}}
+
+// cityExists reports whether a city with id exists, inside db (a
+// transaction), as every write of a row of a city checks.
+func (s *Store) cityExists(ctx context.Context, db bun.IDB, id string) (bool, error) {
+	var n int
+	if err := s.queryRow(ctx, db, cityCount, []any{&n}, id); err != nil {
 		return false, fmt.Errorf("check city %s: %w", id, err)
 	}
 	return n > 0, nil

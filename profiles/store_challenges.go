@@ -107,7 +107,7 @@ func (s *Store) CreateChallenge(ctx context.Context, in ChallengeInput) (Challen
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("challenge", row.ID, false)
-		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+		if err := s.requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
@@ -215,7 +215,7 @@ func (s *Store) UpdateChallenge(ctx context.Context, id string, u ChallengeUpdat
 			return err
 		}
 		if in.CityID != cur.CityID {
-			if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+			if err := s.requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 				return err
 			}
 		}

@@ -215,7 +215,7 @@ func (s *Store) DeleteCity(ctx context.Context, id string, ifVersion int64, casc
 		if err := s.lockRow(ctx, tx, "cities", id); err != nil {
 			return err
 		}
-		if ok, err := cityExists(ctx, tx, id); err != nil {
+		if ok, err := s.cityExists(ctx, tx, id); err != nil {
 			return err
 		} else if !ok {
 			return fmt.Errorf("find city %s: %w", id, ErrNotFound)

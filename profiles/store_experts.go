@@ -151,7 +151,7 @@ func (s *Store) CreateExpert(ctx context.Context, in ExpertInput) (Expert, error
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("expert", row.ID, false)
 		if in.CityID != nil {
-			if err := requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
+			if err := s.requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
 				return err
 			}
 		}
@@ -263,7 +263,7 @@ func (s *Store) UpdateExpert(ctx context.Context, id string, u ExpertUpdate) (Ex
 			return err
 		}
 		if in.CityID != nil && (cur.CityID == nil || *in.CityID != *cur.CityID) {
-			if err := requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
+			if err := s.requireCity(ctx, tx, "city_id", *in.CityID); err != nil {
 				return err
 			}
 		}

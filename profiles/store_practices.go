@@ -96,7 +96,7 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 	row.set(in)
 	err = s.write(ctx, func(tx bun.Tx, ch *changeSet) error {
 		ch.add("practice", row.ID, false)
-		if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+		if err := s.requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(&row).Exec(ctx); err != nil {
@@ -111,8 +111,8 @@ func (s *Store) CreatePractice(ctx context.Context, in PracticeInput) (Practice,
 }
 
 // requireCity turns a reference to a missing city into a validation error of field.
-func requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
-	ok, err := cityExists(ctx, tx, id)
+func (s *Store) requireCity(ctx context.Context, tx bun.IDB, field, id string) error {
+	ok, err := s.cityExists(ctx, tx, id)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (s *Store) UpdatePractice(ctx context.Context, id string, u PracticeUpdate)
 			return err
 		}
 		if in.CityID != cur.CityID {
-			if err := requireCity(ctx, tx, "city_id", in.CityID); err != nil {
+			if err := s.requireCity(ctx, tx, "city_id", in.CityID); err != nil {
 				return err
 			}
 		}
