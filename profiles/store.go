@@ -154,6 +154,9 @@ type Store struct {
 	// conn is the connection tx runs on, on PostgreSQL: bulk writes reach
 	// the driver through it to COPY rows inside the transaction.
 	conn *bun.Conn
+	// locked holds the rows (table, NUL, ID) whose write lock tx holds
+	// already, so that a write nested in another takes it once (lockRow).
+	locked map[string]bool
 }
 
 // Option configures a Store.
@@ -251,13 +254,22 @@ func (s *Store) inTx(ctx context.Context, f func(tx bun.Tx) error) error {
 // concurrent read-modify-write updates queue instead of failing. SQLite needs no
 // row lock: its immediate transactions already hold the database's write lock.
 func (s *Store) lockRow(ctx context.Context, tx bun.Tx, table, id string) error {
-	if s.dialect != Postgres {
+	if s.dialect != Postgres || s.locked[table+"\x00"+id] {
 		return nil
 	}
 	if _, err := s.exec(ctx, tx, "SELECT 1 FROM "+table+" WHERE id = ? FOR UPDATE", id); err != nil {
 		return fmt.Errorf("lock %s row: %w", table, err)
 	}
+	s.holdsLock(table, id)
 	return nil
+}
+
+// holdsLock records that the transaction of an InTx store holds the write
+// lock of the row of table with id.
+func (s *Store) holdsLock(table, id string) {
+	if s.locked != nil {
+		s.locked[table+"\x00"+id] = true
+	}
 }
 
 // idb is where reads go: the transaction of an InTx store, or the database.
@@ -290,7 +302,7 @@ func (s *Store) InTx(ctx context.Context, f func(tx *Store) error) error {
 	}
 	err := run(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		inner := *s
-		inner.tx, inner.pending, inner.conn = &tx, &changeSet{}, conn
+		inner.tx, inner.pending, inner.conn, inner.locked = &tx, &changeSet{}, conn, map[string]bool{}
 		if err := f(&inner); err != nil {
 			return err
 		}
@@ -611,7 +623,7 @@ func existsIn(q *bun.SelectQuery, spec listSpec, alias, value string) *bun.Selec
 }
 
 // cityCount counts the cities whose ID is $1: 1 or 0.
-var cityCount = &stmt{name: "check city", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var cityCount = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return db.NewSelect().Table("cities").ColumnExpr("count(*)").Where("id = ?", arg(1))
 }}
 

@@ -127,7 +127,7 @@ func (s *Store) FindChallengeByID(ctx context.Context, id string) (Challenge, er
 }
 
 // challengeByID reads a challenge by its ID (see store_prepared.go).
-var challengeByID = &stmt{name: "find challenge", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var challengeByID = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return wholeChallenges(db.NewSelect().Model((*challengeRow)(nil))).Where("ch.id = ?", arg(1))
 }}
 

@@ -209,7 +209,7 @@ type changeRow struct {
 }
 
 // changesAfter reads at most $2 changes after the position $1.
-var changesAfter = &stmt{name: "read changes", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var changesAfter = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return db.NewSelect().Table("changes").Column("seq", "kind", "id", "op", "at").Where("seq > ?", arg(1)).
 		OrderExpr("seq ASC LIMIT ?", arg(2))
 }}

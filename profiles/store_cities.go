@@ -98,7 +98,7 @@ func (s *Store) FindCityByID(ctx context.Context, id string) (City, error) {
 }
 
 // cityByID reads a city by its ID (see store_prepared.go).
-var cityByID = &stmt{name: "find city", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var cityByID = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return wholeCities(db.NewSelect().Model((*cityRow)(nil))).Where("c.id = ?", arg(1))
 }}
 

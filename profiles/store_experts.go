@@ -172,7 +172,7 @@ func (s *Store) FindExpertByID(ctx context.Context, id string) (Expert, error) {
 }
 
 // expertByID reads a expert by its ID (see store_prepared.go).
-var expertByID = &stmt{name: "find expert", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var expertByID = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return wholeExperts(db.NewSelect().Model((*expertRow)(nil))).Where("e.id = ?", arg(1))
 }}
 

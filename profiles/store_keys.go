@@ -254,7 +254,7 @@ func (s *Store) KeyBySecret(ctx context.Context, secret string) (APIKey, error) 
 
 // keyBySecret reads the live key whose secret's digest is $1, as every
 // request with a key does (see store_prepared.go).
-var keyBySecret = &stmt{name: "find key by secret", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var keyBySecret = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return db.NewSelect().Model((*keyRow)(nil)).
 		Where("k.secret_hash = ?", arg(1)).
 		Where("k.revoked_at IS NULL").

@@ -128,7 +128,7 @@ func (s *Store) FindPracticeByID(ctx context.Context, id string) (Practice, erro
 }
 
 // practiceByID reads a practice by its ID (see store_prepared.go).
-var practiceByID = &stmt{name: "find practice", build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+var practiceByID = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
 	return wholePractices(db.NewSelect().Model((*practiceRow)(nil))).Where("p.id = ?", arg(1))
 }}
 

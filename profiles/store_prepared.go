@@ -28,7 +28,6 @@ import (
 // stmt is one such statement: build writes it with bun, marking its n-th
 // argument (from 1) with arg(n).
 type stmt struct {
-	name  string
 	build func(db *bun.DB, arg func(n int) bun.Safe) *bun.SelectQuery
 }
 
@@ -57,12 +56,9 @@ func (s *Store) text(st *stmt) string {
 
 // query runs st with args on db (the database or a transaction of the store).
 func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
-	h, err := sqlOf(db)
+	h, args, err := s.apart(db, args)
 	if err != nil {
 		return nil, err
-	}
-	if s.prepared {
-		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
 	}
 	return h.QueryContext(ctx, s.text(st), args...)
 }
@@ -78,11 +74,11 @@ func (s *Store) exec(ctx context.Context, db bun.IDB, text string, args ...any) 
 	if !s.prepared {
 		return db.ExecContext(ctx, text, args...)
 	}
-	h, err := sqlOf(db)
+	h, args, err := s.apart(db, args)
 	if err != nil {
 		return nil, err
 	}
-	return h.ExecContext(ctx, numbered(text), append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+	return h.ExecContext(ctx, numbered(text), args...)
 }
 
 // queryText is exec for a statement that returns rows (INSERT … RETURNING).
@@ -90,28 +86,33 @@ func (s *Store) queryText(ctx context.Context, db bun.IDB, text string, args ...
 	if !s.prepared {
 		return db.QueryContext(ctx, text, args...)
 	}
-	h, err := sqlOf(db)
+	h, args, err := s.apart(db, args)
 	if err != nil {
 		return nil, err
 	}
-	return h.QueryContext(ctx, numbered(text), append([]any{pgx.QueryExecModeCacheStatement}, args...)...)
+	return h.QueryContext(ctx, numbered(text), args...)
 }
 
-// sqlOf returns the database/sql handle under db, to which arguments go
-// apart from the text (bun's own methods write them into it).
-func sqlOf(db bun.IDB) (interface {
+// apart returns the database/sql handle under db, to which arguments go
+// apart from the text (bun's own methods write them into it), and args as
+// that handle takes them: led, when the store prepares its statements, by
+// the mode that has pgx prepare the statement once per connection.
+func (s *Store) apart(db bun.IDB, args []any) (interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, error) {
+}, []any, error) {
+	if s.prepared {
+		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+	}
 	switch d := db.(type) {
 	case *bun.DB:
-		return d.DB, nil
+		return d.DB, args, nil
 	case bun.Tx:
-		return d.Tx, nil
+		return d.Tx, args, nil
 	case bun.Conn:
-		return d.Conn, nil
+		return d.Conn, args, nil
 	}
-	return nil, fmt.Errorf("no database under a %T", db)
+	return nil, nil, fmt.Errorf("no database under a %T", db)
 }
 
 // numberedTexts caches numbered.

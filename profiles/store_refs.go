@@ -128,6 +128,9 @@ func updateWithRef[T, In any](ctx context.Context, s *Store, kind, id string, ap
 			}
 			return fmt.Errorf("find %s %s: %w", kind, id, err)
 		}
+		if tx.dialect == Postgres {
+			tx.holdsLock(table, id) // update need not take it again
+		}
 		cur := deref(ref)
 		next := cur
 		var err error
