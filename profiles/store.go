@@ -146,6 +146,8 @@ type Store struct {
 	// prepared is whether the reads of store_prepared.go run on
 	// statements PostgreSQL prepares.
 	prepared bool
+	// stmts are the statements of query prepared, on SQLite.
+	stmts *sqliteStmts
 
 	// tx and pending are set on the copy of a store that InTx hands out: its
 	// writes join one transaction and their changes are recorded at its end.
@@ -185,6 +187,9 @@ func WithLanguageDetector(d LanguageDetector) Option { return func(s *Store) { s
 func NewStore(db *bun.DB, dialect Dialect, taxonomy *Taxonomy, opts ...Option) *Store {
 	s := &Store{db: db, dialect: dialect, v: validator{taxonomy: taxonomy}, now: time.Now, hub: &hub{}}
 	s.prepared = dialect == Postgres && prepares(db)
+	if dialect == SQLite {
+		s.stmts = &sqliteStmts{}
+	}
 	WithEntropy(rand.Reader)(s)
 	for _, o := range opts {
 		o(s)

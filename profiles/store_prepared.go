@@ -56,6 +56,11 @@ func (s *Store) text(st *stmt) string {
 
 // query runs st with args on db (the database or a transaction of the store).
 func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
+	if s.stmts != nil {
+		if rows, ok, err := s.stmts.query(ctx, s.db.DB, db, s.text(st), args); ok {
+			return rows, err
+		}
+	}
 	h, args, err := s.apart(db, args)
 	if err != nil {
 		return nil, err
@@ -113,6 +118,60 @@ func (s *Store) apart(db bun.IDB, args []any) (interface {
 		return d.Conn, args, nil
 	}
 	return nil, nil, fmt.Errorf("no database under a %T", db)
+}
+
+// sqliteStmts keeps, on SQLite, the statements of query prepared: the
+// driver prepares every other statement again at each run, and parsing the
+// SQL of the reads every request makes was a twentieth of the load test's
+// time. database/sql prepares each once per connection, when it first runs
+// there, and keeps it as long as the connection; SQLite prepares it again
+// by itself after a change of the schema.
+type sqliteStmts struct {
+	m sync.Map // text → *sql.Stmt
+}
+
+// query runs text with args on db, a database, or a transaction of root's,
+// on text's prepared statement; false when db is neither (the query runs as
+// any other).
+func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text string, args []any) (*sql.Rows, bool, error) {
+	var tx *sql.Tx
+	switch d := db.(type) {
+	case *bun.DB:
+		if d.DB != root {
+			return nil, false, nil
+		}
+	case bun.Tx:
+		tx = d.Tx
+	default:
+		return nil, false, nil
+	}
+	st, err := c.prepared(ctx, root, text)
+	if err != nil {
+		return nil, true, err
+	}
+	if tx != nil {
+		// Closed with the transaction; prepared on its connection only
+		// when that connection has not prepared it already.
+		st = tx.StmtContext(ctx, st)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	return rows, true, err
+}
+
+// prepared returns text's statement on root, preparing it at first use.
+func (c *sqliteStmts) prepared(ctx context.Context, root *sql.DB, text string) (*sql.Stmt, error) {
+	if st, ok := c.m.Load(text); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := root.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if was, loaded := c.m.LoadOrStore(text, st); loaded {
+		st.Close()
+		return was.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // numberedTexts caches numbered.

@@ -182,3 +182,38 @@ func TestStatementModesOfTheDSN(t *testing.T) {
 		})
 	}
 }
+
+// TestReadsInATransaction reads, inside a transaction, the row it has just
+// written and not committed, three times over so that the later rounds run
+// on statements prepared by the first: a read inside sees the row, a read
+// outside does not, and after the rollback no read does. A prepared statement
+// must run on the transaction's connection, never on another of the pool.
+func TestReadsInATransaction(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx := context.Background()
+		rollBack := errors.New("roll back")
+		for round := range 3 {
+			var id string
+			err := s.InTx(ctx, func(tx *profiles.Store) error {
+				c, err := tx.CreateCity(ctx, profiles.CityInput{Name: fmt.Sprintf("Lyon %d", round), Country: "FR", Region: "europe", Languages: []string{"fr"}})
+				if err != nil {
+					return err
+				}
+				id = c.ID
+				if got, err := tx.FindCityByID(ctx, id); err != nil || got.Name != c.Name || !slices.Equal(got.Languages, []string{"fr"}) {
+					t.Errorf("round %d: inside the transaction: %+v, %v", round, got, err)
+				}
+				if _, err := s.FindCityByID(ctx, id); !errors.Is(err, profiles.ErrNotFound) {
+					t.Errorf("round %d: outside the transaction, before it commits: %v, want not found", round, err)
+				}
+				return rollBack
+			})
+			if !errors.Is(err, rollBack) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			if _, err := s.FindCityByID(ctx, id); !errors.Is(err, profiles.ErrNotFound) {
+				t.Errorf("round %d: after the rollback: %v, want not found", round, err)
+			}
+		}
+	})
+}
