@@ -642,6 +642,25 @@ func (s *Store) cityExists(ctx context.Context, db bun.IDB, id string) (bool, er
 	return n > 0, nil
 }
 
+// cityHolding says whether a practice, a challenge or an expert names the city
+// $1 (the three arguments are that city).
+var cityHolding = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.SelectQuery {
+	return db.NewSelect().ColumnExpr("CASE WHEN EXISTS (SELECT 1 FROM practices WHERE city_id = ?)"+
+		" OR EXISTS (SELECT 1 FROM challenges WHERE city_id = ?)"+
+		" OR EXISTS (SELECT 1 FROM experts WHERE city_id = ?) THEN 1 ELSE 0 END", arg(1), arg(2), arg(3))
+}}
+
+// CityHolds reports whether any practice, challenge or expert belongs to the
+// city id, in one statement: the match index asks it of a city it has not
+// seen before reading the city's rows, which a new city has none of.
+func (s *Store) CityHolds(ctx context.Context, id string) (bool, error) {
+	var n int
+	if err := s.queryRow(ctx, s.idb(), cityHolding, []any{&n}, id, id, id); err != nil {
+		return false, fmt.Errorf("rows of city %s: %w", id, err)
+	}
+	return n > 0, nil
+}
+
 // nullString maps "" to NULL.
 func nullString(s string) *string {
 	if s == "" {

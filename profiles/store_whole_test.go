@@ -217,3 +217,40 @@ func TestReadsInATransaction(t *testing.T) {
 		}
 	})
 }
+
+// TestCityHolds asks whether a city has rows of its own: none for a new city,
+// then yes for a city with only a practice, only a challenge, or only an
+// expert.
+func TestCityHolds(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx := context.Background()
+		newCity := func(name string) string {
+			c, err := s.CreateCity(ctx, profiles.CityInput{Name: name, Country: "SN", Region: "africa", Languages: []string{"fr"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if holds, err := s.CityHolds(ctx, c.ID); err != nil || holds {
+				t.Fatalf("new city %s: holds %v, %v", name, holds, err)
+			}
+			return c.ID
+		}
+		dakar, thies, rufisque := newCity("Dakar"), newCity("Thiès"), newCity("Rufisque")
+		if _, err := s.CreatePractice(ctx, profiles.PracticeInput{CityID: dakar, Title: "Tri", Description: "Tri à la source.", Language: "fr", Themes: []string{"waste"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateChallenge(ctx, profiles.ChallengeInput{CityID: thies, Title: "Collecte", Description: "Les camions.", Language: "fr", Themes: []string{"waste"}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateExpert(ctx, profiles.ExpertInput{Name: "Aminata Diallo", Role: "technical_officer", Country: "SN", Languages: []string{"fr"}, Themes: []string{"waste"}, CityID: &rufisque}); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{dakar, thies, rufisque} {
+			if holds, err := s.CityHolds(ctx, id); err != nil || !holds {
+				t.Errorf("city %s: holds %v, %v; want true", id, holds, err)
+			}
+		}
+		if holds, err := s.CityHolds(ctx, "no-such-city"); err != nil || holds {
+			t.Errorf("unknown city: holds %v, %v", holds, err)
+		}
+	})
+}

@@ -354,6 +354,16 @@ func (m *Matching) applyCity(ctx context.Context, c profiles.Change) error {
 		}
 		return nil
 	}
+	// A city the index has not seen is most often a new one, with no row to
+	// read yet: one statement says so, where the three reads below would
+	// each be planned and run for nothing. A row written after it is
+	// applied later, and finds the city known.
+	if !known {
+		holds, err := m.store.CityHolds(ctx, c.ID)
+		if err != nil || !holds {
+			return err
+		}
+	}
 	if err := m.store.ScanPractices(ctx, profiles.PracticeFilter{CityID: c.ID}, func(batch []profiles.Practice) error {
 		for _, p := range batch {
 			if err := m.upsert(practiceDoc(p, m.city(p.CityID))); err != nil {
