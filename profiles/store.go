@@ -387,15 +387,15 @@ func (p Page) limit() int {
 
 // paginate orders by ID, the stable order of every list, and fetches one row more
 // than asked to tell whether there is a next page.
-func paginate(q *bun.SelectQuery, alias string, p Page) *bun.SelectQuery {
+func paginate(q *bun.SelectQuery, ps *binds, alias string, p Page) *bun.SelectQuery {
 	if p.Newest {
 		if p.After != "" {
-			q = q.Where("?.id < ?", bun.Ident(alias), p.After)
+			q = q.Where("?.id < ?", bun.Ident(alias), ps.v(p.After))
 		}
 		return q.OrderExpr("?.id DESC", bun.Ident(alias)).Limit(p.limit() + 1)
 	}
 	if p.After != "" {
-		q = q.Where("?.id > ?", bun.Ident(alias), p.After)
+		q = q.Where("?.id > ?", bun.Ident(alias), ps.v(p.After))
 	}
 	return q.OrderExpr("?.id ASC", bun.Ident(alias)).Limit(p.limit() + 1)
 }
@@ -410,6 +410,22 @@ func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, er
 	return n, err
 }
 
+// countRows counts the rows of the model none (a nil pointer to it) that
+// apply's filters select, or up to p.CountUpTo of them, with the filters'
+// values sent apart (see binds).
+func (s *Store) countRows(ctx context.Context, none any, apply func(*bun.SelectQuery, *binds) *bun.SelectQuery, p Page) (int, error) {
+	db, ps := s.idb(), s.binds()
+	q := apply(db.NewSelect().Model(none), ps)
+	if p.CountUpTo <= 0 {
+		q = q.ColumnExpr("count(*)")
+	} else {
+		q = db.NewSelect().ColumnExpr("count(*)").TableExpr("(?) AS matching", q.ColumnExpr("1").Limit(p.CountUpTo))
+	}
+	var n int
+	err := s.scanApart(ctx, db, q, ps, &n)
+	return n, err
+}
+
 // pageOfRows reads one page of rows into rows (a pointer to a slice of a
 // model; none is a nil pointer to the model) with the filters of apply, each
 // row whole as read makes it (see whole), in one statement. When sifts, the
@@ -420,16 +436,20 @@ func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, er
 // (or the lists) of the rows it passes over. Otherwise the filtered query
 // reads the page itself: taking rows in ID order fills a page at once, and
 // the subquery would cost more than it spares.
-func pageOfRows(ctx context.Context, db bun.IDB, sifts bool, apply, read func(*bun.SelectQuery) *bun.SelectQuery, none, rows any, alias string, p Page) error {
+//
+// The filters' values go apart from the statement's text (see binds).
+func (s *Store) pageOfRows(ctx context.Context, sifts bool, apply func(*bun.SelectQuery, *binds) *bun.SelectQuery, read func(*bun.SelectQuery) *bun.SelectQuery, none, rows any, alias string, p Page) error {
+	db, ps := s.idb(), s.binds()
 	if !sifts {
-		return paginate(apply(read(db.NewSelect().Model(rows))), alias, p).Scan(ctx)
+		return s.scanApart(ctx, db, paginate(apply(read(db.NewSelect().Model(rows)), ps), ps, alias, p), ps, rows)
 	}
-	ids := paginate(apply(db.NewSelect().Model(none)).ColumnExpr("?.id", bun.Ident(alias)), alias, p)
+	ids := paginate(apply(db.NewSelect().Model(none), ps).ColumnExpr("?.id", bun.Ident(alias)), ps, alias, p)
 	order := "?.id ASC"
 	if p.Newest {
 		order = "?.id DESC"
 	}
-	return read(db.NewSelect().Model(rows)).Where("?.id IN (?)", bun.Ident(alias), ids).OrderExpr(order, bun.Ident(alias)).Scan(ctx)
+	q := read(db.NewSelect().Model(rows)).Where("?.id IN (?)", bun.Ident(alias), ids).OrderExpr(order, bun.Ident(alias))
+	return s.scanApart(ctx, db, q, ps, rows)
 }
 
 // scanBatch is how many rows a full scan reads at a time.
@@ -622,9 +642,9 @@ func (o owners) where(col string) (string, []any) {
 // correlated EXISTS: with its statistics (Store.Analyze), SQLite then walks
 // the list's own index for value, or the rows in ID order for a page, where
 // the EXISTS form made it walk another index (status) and test every row.
-func existsIn(q *bun.SelectQuery, spec listSpec, alias, value string) *bun.SelectQuery {
+func existsIn(q *bun.SelectQuery, ps *binds, spec listSpec, alias, value string) *bun.SelectQuery {
 	return q.Where("?.id IN (SELECT l.? FROM ? AS l WHERE l.? = ?)",
-		bun.Ident(alias), bun.Ident(spec.owner), bun.Ident(spec.table), bun.Ident(spec.column), value)
+		bun.Ident(alias), bun.Ident(spec.owner), bun.Ident(spec.table), bun.Ident(spec.column), ps.v(value))
 }
 
 // cityCount counts the cities whose ID is $1: 1 or 0.

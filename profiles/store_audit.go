@@ -115,7 +115,7 @@ func (s *Store) FindAudit(ctx context.Context, f AuditFilter) (ListResult[AuditE
 		return ListResult[AuditEntry]{}, fmt.Errorf("count audit entries: %w", err)
 	}
 	var rows []auditRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "a", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), nil, "a", f.Page).Scan(ctx); err != nil {
 		return ListResult[AuditEntry]{}, fmt.Errorf("find audit entries: %w", err)
 	}
 	items := make([]AuditEntry, len(rows))

@@ -142,27 +142,27 @@ func (s *Store) findChallenge(ctx context.Context, db bun.IDB, id string) (Chall
 	return row.challenge(row.lists()), nil
 }
 
-func (f ChallengeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+func (f ChallengeFilter) apply(q *bun.SelectQuery, ps *binds) *bun.SelectQuery {
 	if f.CityID != "" {
-		q = q.Where("ch.city_id = ?", f.CityID)
+		q = q.Where("ch.city_id = ?", ps.v(f.CityID))
 	}
-	q = cityContext(q, "ch", f.Country, f.Region)
+	q = cityContext(q, ps, "ch", f.Country, f.Region)
 	if f.Language != "" {
-		q = q.Where("ch.language = ?", strings.ToLower(f.Language))
+		q = q.Where("ch.language = ?", ps.v(strings.ToLower(f.Language)))
 	}
 	if f.Theme != "" {
-		q = existsIn(q, challengeThemes, "ch", strings.ToLower(f.Theme))
+		q = existsIn(q, ps, challengeThemes, "ch", strings.ToLower(f.Theme))
 	}
 	if f.Mode != "" {
-		q = existsIn(q, challengeModes, "ch", f.Mode)
+		q = existsIn(q, ps, challengeModes, "ch", f.Mode)
 	}
 	if f.Status != "" {
-		q = q.Where("ch.status = ?", f.Status)
+		q = q.Where("ch.status = ?", ps.v(f.Status))
 	}
 	if strings.TrimSpace(f.Q) != "" {
-		q = q.Where(`ch.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = q.Where(`ch.search_key LIKE ? ESCAPE '\'`, ps.v(likePattern(f.Q)))
 	}
-	return withRef(q, KindChallenge, "ch", f.ExternalRef)
+	return withRef(q, ps, KindChallenge, "ch", f.ExternalRef)
 }
 
 // FindChallenges returns one page of the challenges that match f, in a stable order.
@@ -171,13 +171,13 @@ func (s *Store) FindChallenges(ctx context.Context, f ChallengeFilter) (ListResu
 	total := 0
 	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*challengeRow)(nil))), f.Page)
+		total, err = s.countRows(ctx, (*challengeRow)(nil), f.apply, f.Page)
 		if err != nil {
 			return ListResult[Challenge]{}, fmt.Errorf("count challenges: %w", err)
 		}
 	}
 	var rows []challengeRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeChallenges, (*challengeRow)(nil), &rows, "ch", f.Page); err != nil {
+	if err := s.pageOfRows(ctx, f.sifts(), f.apply, wholeChallenges, (*challengeRow)(nil), &rows, "ch", f.Page); err != nil {
 		return ListResult[Challenge]{}, fmt.Errorf("find challenges: %w", err)
 	}
 	items := make([]Challenge, len(rows))

@@ -113,20 +113,20 @@ func (s *Store) findCity(ctx context.Context, db bun.IDB, id string) (City, erro
 	return row.city(row.Languages.list()), nil
 }
 
-func (f CityFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+func (f CityFilter) apply(q *bun.SelectQuery, ps *binds) *bun.SelectQuery {
 	if f.Country != "" {
-		q = q.Where("c.country = ?", strings.ToUpper(f.Country))
+		q = q.Where("c.country = ?", ps.v(strings.ToUpper(f.Country)))
 	}
 	if f.Region != "" {
-		q = q.Where("c.region = ?", f.Region)
+		q = q.Where("c.region = ?", ps.v(f.Region))
 	}
 	if f.Language != "" {
-		q = existsIn(q, cityLanguages, "c", strings.ToLower(f.Language))
+		q = existsIn(q, ps, cityLanguages, "c", strings.ToLower(f.Language))
 	}
 	if strings.TrimSpace(f.Q) != "" {
-		q = q.Where(`c.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = q.Where(`c.search_key LIKE ? ESCAPE '\'`, ps.v(likePattern(f.Q)))
 	}
-	return withRef(q, KindCity, "c", f.ExternalRef)
+	return withRef(q, ps, KindCity, "c", f.ExternalRef)
 }
 
 // FindCities returns one page of the cities that match f, in a stable order.
@@ -135,13 +135,13 @@ func (s *Store) FindCities(ctx context.Context, f CityFilter) (ListResult[City],
 	total := 0
 	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*cityRow)(nil))), f.Page)
+		total, err = s.countRows(ctx, (*cityRow)(nil), f.apply, f.Page)
 		if err != nil {
 			return ListResult[City]{}, fmt.Errorf("count cities: %w", err)
 		}
 	}
 	var rows []cityRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeCities, (*cityRow)(nil), &rows, "c", f.Page); err != nil {
+	if err := s.pageOfRows(ctx, f.sifts(), f.apply, wholeCities, (*cityRow)(nil), &rows, "c", f.Page); err != nil {
 		return ListResult[City]{}, fmt.Errorf("find cities: %w", err)
 	}
 	items := make([]City, len(rows))

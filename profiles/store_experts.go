@@ -187,30 +187,30 @@ func (s *Store) findExpert(ctx context.Context, db bun.IDB, id string) (Expert, 
 	return row.expert(row.lists()), nil
 }
 
-func (f ExpertFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+func (f ExpertFilter) apply(q *bun.SelectQuery, ps *binds) *bun.SelectQuery {
 	if f.CityID != "" {
-		q = q.Where("e.city_id = ?", f.CityID)
+		q = q.Where("e.city_id = ?", ps.v(f.CityID))
 	}
 	if f.Country != "" {
-		q = q.Where("e.country = ?", strings.ToUpper(f.Country))
+		q = q.Where("e.country = ?", ps.v(strings.ToUpper(f.Country)))
 	}
-	q = cityContext(q, "e", "", f.Region)
+	q = cityContext(q, ps, "e", "", f.Region)
 	if f.Language != "" {
-		q = existsIn(q, expertLanguages, "e", strings.ToLower(f.Language))
+		q = existsIn(q, ps, expertLanguages, "e", strings.ToLower(f.Language))
 	}
 	if f.Theme != "" {
-		q = existsIn(q, expertThemes, "e", strings.ToLower(f.Theme))
+		q = existsIn(q, ps, expertThemes, "e", strings.ToLower(f.Theme))
 	}
 	if f.Role != "" {
-		q = q.Where("e.role = ?", f.Role)
+		q = q.Where("e.role = ?", ps.v(f.Role))
 	}
 	if f.Mode != "" {
-		q = existsIn(q, expertModes, "e", f.Mode)
+		q = existsIn(q, ps, expertModes, "e", f.Mode)
 	}
 	if strings.TrimSpace(f.Q) != "" {
-		q = q.Where(`e.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = q.Where(`e.search_key LIKE ? ESCAPE '\'`, ps.v(likePattern(f.Q)))
 	}
-	return withRef(q, KindExpert, "e", f.ExternalRef)
+	return withRef(q, ps, KindExpert, "e", f.ExternalRef)
 }
 
 // FindExperts returns one page of the experts that match f, in a stable order.
@@ -219,13 +219,13 @@ func (s *Store) FindExperts(ctx context.Context, f ExpertFilter) (ListResult[Exp
 	total := 0
 	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*expertRow)(nil))), f.Page)
+		total, err = s.countRows(ctx, (*expertRow)(nil), f.apply, f.Page)
 		if err != nil {
 			return ListResult[Expert]{}, fmt.Errorf("count experts: %w", err)
 		}
 	}
 	var rows []expertRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholeExperts, (*expertRow)(nil), &rows, "e", f.Page); err != nil {
+	if err := s.pageOfRows(ctx, f.sifts(), f.apply, wholeExperts, (*expertRow)(nil), &rows, "e", f.Page); err != nil {
 		return ListResult[Expert]{}, fmt.Errorf("find experts: %w", err)
 	}
 	items := make([]Expert, len(rows))

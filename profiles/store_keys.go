@@ -286,7 +286,7 @@ func (s *Store) FindKeys(ctx context.Context, p Page) (ListResult[APIKey], error
 		return ListResult[APIKey]{}, fmt.Errorf("count keys: %w", err)
 	}
 	var rows []keyRow
-	if err := paginate(s.idb().NewSelect().Model(&rows), "k", p).Scan(ctx); err != nil {
+	if err := paginate(s.idb().NewSelect().Model(&rows), nil, "k", p).Scan(ctx); err != nil {
 		return ListResult[APIKey]{}, fmt.Errorf("find keys: %w", err)
 	}
 	items := make([]APIKey, len(rows))

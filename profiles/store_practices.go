@@ -143,44 +143,44 @@ func (s *Store) findPractice(ctx context.Context, db bun.IDB, id string) (Practi
 	return row.practice(row.Themes.list()), nil
 }
 
-func (f PracticeFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+func (f PracticeFilter) apply(q *bun.SelectQuery, ps *binds) *bun.SelectQuery {
 	if f.CityID != "" {
-		q = q.Where("p.city_id = ?", f.CityID)
+		q = q.Where("p.city_id = ?", ps.v(f.CityID))
 	}
-	q = cityContext(q, "p", f.Country, f.Region)
+	q = cityContext(q, ps, "p", f.Country, f.Region)
 	if f.Language != "" {
-		q = q.Where("p.language = ?", strings.ToLower(f.Language))
+		q = q.Where("p.language = ?", ps.v(strings.ToLower(f.Language)))
 	}
 	if f.Theme != "" {
-		q = existsIn(q, practiceThemes, "p", strings.ToLower(f.Theme))
+		q = existsIn(q, ps, practiceThemes, "p", strings.ToLower(f.Theme))
 	}
 	if f.Status != "" {
-		q = q.Where("p.status = ?", f.Status)
+		q = q.Where("p.status = ?", ps.v(f.Status))
 	}
 	if f.DraftsOf != nil {
 		// The statuses other than draft by equality, so that the status
 		// index answers (a count over "<> draft" scanned every row).
-		shown := bun.List(slices.DeleteFunc(slices.Clone(PracticeStatuses), func(st string) bool { return st == "draft" }))
+		shown := ps.in(slices.DeleteFunc(slices.Clone(PracticeStatuses), func(st string) bool { return st == "draft" }))
 		if *f.DraftsOf == "" {
 			q = q.Where("p.status IN (?)", shown)
 		} else {
-			q = q.Where("(p.status IN (?) OR p.city_id = ?)", shown, *f.DraftsOf)
+			q = q.Where("(p.status IN (?) OR p.city_id = ?)", shown, ps.v(*f.DraftsOf))
 		}
 	}
 	if strings.TrimSpace(f.Q) != "" {
-		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, likePattern(f.Q))
+		q = q.Where(`p.search_key LIKE ? ESCAPE '\'`, ps.v(likePattern(f.Q)))
 	}
-	return withRef(q, KindPractice, "p", f.ExternalRef)
+	return withRef(q, ps, KindPractice, "p", f.ExternalRef)
 }
 
 // cityContext filters rows of alias by the country and region of their city.
-func cityContext(q *bun.SelectQuery, alias, country, region string) *bun.SelectQuery {
+func cityContext(q *bun.SelectQuery, ps *binds, alias, country, region string) *bun.SelectQuery {
 	// "city_id IN (…)" rather than a correlated EXISTS, as existsIn says.
 	if country != "" {
-		q = q.Where("?.city_id IN (SELECT cc.id FROM cities AS cc WHERE cc.country = ?)", bun.Ident(alias), strings.ToUpper(country))
+		q = q.Where("?.city_id IN (SELECT cc.id FROM cities AS cc WHERE cc.country = ?)", bun.Ident(alias), ps.v(strings.ToUpper(country)))
 	}
 	if region != "" {
-		q = q.Where("?.city_id IN (SELECT cr.id FROM cities AS cr WHERE cr.region = ?)", bun.Ident(alias), region)
+		q = q.Where("?.city_id IN (SELECT cr.id FROM cities AS cr WHERE cr.region = ?)", bun.Ident(alias), ps.v(region))
 	}
 	return q
 }
@@ -191,13 +191,13 @@ func (s *Store) FindPractices(ctx context.Context, f PracticeFilter) (ListResult
 	total := 0
 	if !f.Page.batch && !f.Page.NoTotal {
 		var err error
-		total, err = count(ctx, s.idb(), f.apply(s.idb().NewSelect().Model((*practiceRow)(nil))), f.Page)
+		total, err = s.countRows(ctx, (*practiceRow)(nil), f.apply, f.Page)
 		if err != nil {
 			return ListResult[Practice]{}, fmt.Errorf("count practices: %w", err)
 		}
 	}
 	var rows []practiceRow
-	if err := pageOfRows(ctx, s.idb(), f.sifts(), f.apply, wholePractices, (*practiceRow)(nil), &rows, "p", f.Page); err != nil {
+	if err := s.pageOfRows(ctx, f.sifts(), f.apply, wholePractices, (*practiceRow)(nil), &rows, "p", f.Page); err != nil {
 		return ListResult[Practice]{}, fmt.Errorf("find practices: %w", err)
 	}
 	items := make([]Practice, len(rows))

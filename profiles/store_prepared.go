@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -56,16 +57,7 @@ func (s *Store) text(st *stmt) string {
 
 // query runs st with args on db (the database or a transaction of the store).
 func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
-	if s.stmts != nil {
-		if rows, ok, err := s.stmts.query(ctx, s.db.DB, db, s.text(st), args); ok {
-			return rows, err
-		}
-	}
-	h, args, err := s.apart(db, args)
-	if err != nil {
-		return nil, err
-	}
-	return h.QueryContext(ctx, s.text(st), args...)
+	return s.queryApart(ctx, db, s.text(st), args)
 }
 
 // exec runs text, a statement whose arguments are marked ?, with args on db,
@@ -128,11 +120,17 @@ func (s *Store) apart(db bun.IDB, args []any) (interface {
 // by itself after a change of the schema.
 type sqliteStmts struct {
 	m sync.Map // text → *sql.Stmt
+	n atomic.Int32
 }
 
+// maxSQLiteStmts bounds the texts kept prepared: those of store_prepared.go
+// and of the list pages by the filters they set and their sizes (see
+// binds). A text beyond it runs as any other statement.
+const maxSQLiteStmts = 512
+
 // query runs text with args on db, a database, or a transaction of root's,
-// on text's prepared statement; false when db is neither (the query runs as
-// any other).
+// on text's prepared statement; false when db is neither, or when text is
+// not kept prepared (the query then runs as any other).
 func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text string, args []any) (*sql.Rows, bool, error) {
 	var tx *sql.Tx
 	switch d := db.(type) {
@@ -146,8 +144,8 @@ func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text 
 		return nil, false, nil
 	}
 	st, err := c.prepared(ctx, root, text)
-	if err != nil {
-		return nil, true, err
+	if err != nil || st == nil {
+		return nil, st != nil || err != nil, err
 	}
 	if tx != nil {
 		// Closed with the transaction; prepared on its connection only
@@ -158,10 +156,14 @@ func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text 
 	return rows, true, err
 }
 
-// prepared returns text's statement on root, preparing it at first use.
+// prepared returns text's statement on root, preparing it at first use;
+// nil when maxSQLiteStmts texts are kept already.
 func (c *sqliteStmts) prepared(ctx context.Context, root *sql.DB, text string) (*sql.Stmt, error) {
 	if st, ok := c.m.Load(text); ok {
 		return st.(*sql.Stmt), nil
+	}
+	if c.n.Load() >= maxSQLiteStmts {
+		return nil, nil
 	}
 	st, err := root.PrepareContext(ctx, text)
 	if err != nil {
@@ -171,6 +173,7 @@ func (c *sqliteStmts) prepared(ctx context.Context, root *sql.DB, text string) (
 		st.Close()
 		return was.(*sql.Stmt), nil
 	}
+	c.n.Add(1)
 	return st, nil
 }
 

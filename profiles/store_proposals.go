@@ -595,7 +595,7 @@ func (f ProposalFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
 		q = q.Where("pr.city_id = ?", f.CityID)
 	}
 	if f.ExpertID != "" {
-		q = existsIn(q, proposalMembers, "pr", f.ExpertID)
+		q = existsIn(q, nil, proposalMembers, "pr", f.ExpertID)
 	}
 	if f.SentToExpertID != "" {
 		q = q.Where("EXISTS (SELECT 1 FROM proposal_members AS ps WHERE ps.proposal_id = pr.id AND ps.expert_id = ? AND ps.status IN (?))",
@@ -636,7 +636,7 @@ func (s *Store) FindProposals(ctx context.Context, f ProposalFilter) (ListResult
 		}
 	}
 	var rows []proposalRow
-	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), "pr", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(s.idb().NewSelect().Model(&rows)), nil, "pr", f.Page).Scan(ctx); err != nil {
 		return ListResult[Proposal]{}, fmt.Errorf("find proposals: %w", err)
 	}
 	ids := make([]string, len(rows))

@@ -20,11 +20,11 @@ import (
 
 // withRef narrows q (whose row table has alias) to the row of kind whose
 // reference is ref; "" does not filter.
-func withRef(q *bun.SelectQuery, kind, alias, ref string) *bun.SelectQuery {
+func withRef(q *bun.SelectQuery, ps *binds, kind, alias, ref string) *bun.SelectQuery {
 	if ref == "" {
 		return q
 	}
-	return q.Where("?.id IN (SELECT r.id FROM ? AS r WHERE r.ref = ?)", bun.Ident(alias), bun.Ident(refTables[kind]), ref)
+	return q.Where("?.id IN (SELECT r.id FROM ? AS r WHERE r.ref = ?)", bun.Ident(alias), bun.Ident(refTables[kind]), ps.v(ref))
 }
 
 // checkRef returns the field error of a bad reference, or nil.

@@ -147,7 +147,7 @@ func (s *Store) FindRounds(ctx context.Context, p Page) (ListResult[ReviewRound]
 		return ListResult[ReviewRound]{}, fmt.Errorf("count rounds: %w", err)
 	}
 	var rows []roundRow
-	if err := paginate(selectRounds(s.idb(), &rows), "rr", p).Scan(ctx); err != nil {
+	if err := paginate(selectRounds(s.idb(), &rows), nil, "rr", p).Scan(ctx); err != nil {
 		return ListResult[ReviewRound]{}, fmt.Errorf("find rounds: %w", err)
 	}
 	items, err := roundsOf(rows)

@@ -265,7 +265,7 @@ func (s *Store) FindUsers(ctx context.Context, f UserFilter) (ListResult[User], 
 		return ListResult[User]{}, fmt.Errorf("count users: %w", err)
 	}
 	var rows []userRow
-	if err := paginate(f.apply(selectUsers(s.idb(), &rows)), "u", f.Page).Scan(ctx); err != nil {
+	if err := paginate(f.apply(selectUsers(s.idb(), &rows)), nil, "u", f.Page).Scan(ctx); err != nil {
 		return ListResult[User]{}, fmt.Errorf("find users: %w", err)
 	}
 	items := make([]User, len(rows))
