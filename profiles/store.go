@@ -668,7 +668,7 @@ var cityHolding = &stmt{build: func(db *bun.DB, arg func(int) bun.Safe) *bun.Sel
 	return db.NewSelect().ColumnExpr("CASE WHEN EXISTS (SELECT 1 FROM practices WHERE city_id = ?)"+
 		" OR EXISTS (SELECT 1 FROM challenges WHERE city_id = ?)"+
 		" OR EXISTS (SELECT 1 FROM experts WHERE city_id = ?) THEN 1 ELSE 0 END", arg(1), arg(2), arg(3))
-}}
+}, custom: true}
 
 // CityHolds reports whether any practice, challenge or expert belongs to the
 // city id, in one statement: the match index asks it of a city it has not

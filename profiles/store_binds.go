@@ -13,11 +13,12 @@ import (
 // from one request to the next, but their values go apart from the text as
 // those of store_prepared.go do: bun writes a mark where a filter's value
 // goes, and the values are sent beside it. A page's text then depends only on
-// which filters are set and on its size, so that PostgreSQL prepares it once
-// per connection and keeps one plan, and SQLite prepares it once too (see
-// sqliteStmts); with the values written into the text, every page was a new
-// statement, parsed and planned again: under load, the pages and counts took
-// more of PostgreSQL's time planning than running.
+// which filters are set and on its size, so that SQLite keeps it prepared
+// (see sqliteStmts) instead of parsing every page again; it re-prepares a
+// statement by itself when a bound value could change its plan (its
+// statistics keep the spread of values, SQLITE_ENABLE_STAT4). PostgreSQL
+// plans each page with its values, at each run (see apart): the plan of a
+// region's cities depends on the region.
 
 // binds collects, in order, the values of one statement that bun writes
 // with marks in their place.
@@ -85,7 +86,7 @@ func (s *Store) scanApart(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p
 	if err != nil {
 		return err
 	}
-	rows, err := s.queryApart(ctx, db, string(text), ps.args)
+	rows, err := s.queryApart(ctx, db, string(text), ps.args, true)
 	if err != nil {
 		return err
 	}
@@ -93,14 +94,15 @@ func (s *Store) scanApart(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p
 }
 
 // queryApart runs text, whose values args go apart from it, on db: on a
-// statement that PostgreSQL's connection or SQLite's keeps prepared.
-func (s *Store) queryApart(ctx context.Context, db bun.IDB, text string, args []any) (*sql.Rows, error) {
+// statement SQLite keeps prepared, and on PostgreSQL on one its connection
+// keeps prepared or, when custom, planned with args at each run (see apart).
+func (s *Store) queryApart(ctx context.Context, db bun.IDB, text string, args []any, custom bool) (*sql.Rows, error) {
 	if s.stmts != nil {
 		if rows, ok, err := s.stmts.query(ctx, s.db.DB, db, text, args); ok {
 			return rows, err
 		}
 	}
-	h, args, err := s.apart(db, args)
+	h, args, err := s.apart(db, args, custom)
 	if err != nil {
 		return nil, err
 	}

@@ -30,6 +30,9 @@ import (
 // argument (from 1) with arg(n).
 type stmt struct {
 	build func(db *bun.DB, arg func(n int) bun.Safe) *bun.SelectQuery
+	// custom has PostgreSQL plan the statement with its arguments at each
+	// run (see apart).
+	custom bool
 }
 
 // texts holds the text of each stmt by dialect, built at its first use.
@@ -57,7 +60,7 @@ func (s *Store) text(st *stmt) string {
 
 // query runs st with args on db (the database or a transaction of the store).
 func (s *Store) query(ctx context.Context, db bun.IDB, st *stmt, args ...any) (*sql.Rows, error) {
-	return s.queryApart(ctx, db, s.text(st), args)
+	return s.queryApart(ctx, db, s.text(st), args, st.custom)
 }
 
 // exec runs text, a statement whose arguments are marked ?, with args on db,
@@ -71,7 +74,7 @@ func (s *Store) exec(ctx context.Context, db bun.IDB, text string, args ...any) 
 	if !s.prepared {
 		return db.ExecContext(ctx, text, args...)
 	}
-	h, args, err := s.apart(db, args)
+	h, args, err := s.apart(db, args, false)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +86,7 @@ func (s *Store) queryText(ctx context.Context, db bun.IDB, text string, args ...
 	if !s.prepared {
 		return db.QueryContext(ctx, text, args...)
 	}
-	h, args, err := s.apart(db, args)
+	h, args, err := s.apart(db, args, false)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +96,24 @@ func (s *Store) queryText(ctx context.Context, db bun.IDB, text string, args ...
 // apart returns the database/sql handle under db, to which arguments go
 // apart from the text (bun's own methods write them into it), and args as
 // that handle takes them: led, when the store prepares its statements, by
-// the mode that has pgx prepare the statement once per connection.
-func (s *Store) apart(db bun.IDB, args []any) (interface {
+// the mode pgx runs the statement in. That is once prepared on each
+// connection, PostgreSQL keeping one plan for it after a few runs; or, when
+// custom, an unnamed statement planned with its arguments at each run, for
+// the statements whose best plan depends on the values (a page of the
+// cities of a region, most of them or a few; the rows of a city, none or a
+// thousand): a plan made once for any value, as PostgreSQL keeps for a
+// prepared statement, walked a whole table where the value's own plan read
+// a few rows of an index.
+func (s *Store) apart(db bun.IDB, args []any, custom bool) (interface {
 	ExecContext(context.Context, string, ...any) (sql.Result, error)
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }, []any, error) {
 	if s.prepared {
-		args = append([]any{pgx.QueryExecModeCacheStatement}, args...)
+		mode := pgx.QueryExecModeCacheStatement
+		if custom {
+			mode = pgx.QueryExecModeExec
+		}
+		args = append([]any{mode}, args...)
 	}
 	switch d := db.(type) {
 	case *bun.DB:
