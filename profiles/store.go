@@ -146,7 +146,7 @@ type Store struct {
 	// prepared is whether the reads of store_prepared.go run on
 	// statements PostgreSQL prepares.
 	prepared bool
-	// stmts are the statements of query prepared, on SQLite.
+	// stmts are the statements of queryApart prepared, on SQLite.
 	stmts *sqliteStmts
 
 	// tx and pending are set on the copy of a store that InTx hands out: its

@@ -126,12 +126,13 @@ func (s *Store) apart(db bun.IDB, args []any, custom bool) (interface {
 	return nil, nil, fmt.Errorf("no database under a %T", db)
 }
 
-// sqliteStmts keeps, on SQLite, the statements of query prepared: the
-// driver prepares every other statement again at each run, and parsing the
-// SQL of the reads every request makes was a twentieth of the load test's
-// time. database/sql prepares each once per connection, when it first runs
-// there, and keeps it as long as the connection; SQLite prepares it again
-// by itself after a change of the schema.
+// sqliteStmts keeps, on SQLite, the statements of queryApart prepared (the
+// reads of this file and the list pages): the driver prepares every other
+// statement again at each run, and parsing the SQL of the reads every
+// request makes was a twentieth of the load test's time. database/sql
+// prepares each once per connection, when it first runs there, and keeps it
+// as long as the connection; SQLite prepares it again by itself after a
+// change of the schema.
 type sqliteStmts struct {
 	m sync.Map // text → *sql.Stmt
 	n atomic.Int32
@@ -157,9 +158,12 @@ func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text 
 	default:
 		return nil, false, nil
 	}
-	st, err := c.prepared(ctx, root, text)
-	if err != nil || st == nil {
-		return nil, st != nil || err != nil, err
+	st, err := c.prepared(ctx, root, text, tx == nil)
+	if err != nil {
+		return nil, true, err
+	}
+	if st == nil {
+		return nil, false, nil
 	}
 	if tx != nil {
 		// Closed with the transaction; prepared on its connection only
@@ -170,13 +174,16 @@ func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text 
 	return rows, true, err
 }
 
-// prepared returns text's statement on root, preparing it at first use;
-// nil when maxSQLiteStmts texts are kept already.
-func (c *sqliteStmts) prepared(ctx context.Context, root *sql.DB, text string) (*sql.Stmt, error) {
+// prepared returns text's statement on root, preparing it at first use when
+// mayPrepare; nil when it is not prepared yet and may not be, or when
+// maxSQLiteStmts texts are kept already. A transaction may not: preparing
+// takes another connection of the pool, which transactions holding all of
+// them would wait for each other to give back.
+func (c *sqliteStmts) prepared(ctx context.Context, root *sql.DB, text string, mayPrepare bool) (*sql.Stmt, error) {
 	if st, ok := c.m.Load(text); ok {
 		return st.(*sql.Stmt), nil
 	}
-	if c.n.Load() >= maxSQLiteStmts {
+	if !mayPrepare || c.n.Load() >= maxSQLiteStmts {
 		return nil, nil
 	}
 	st, err := root.PrepareContext(ctx, text)

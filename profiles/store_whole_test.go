@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"matchmaker/profiles"
 	"matchmaker/profiles/profilestest"
@@ -251,6 +252,39 @@ func TestCityHolds(t *testing.T) {
 		}
 		if holds, err := s.CityHolds(ctx, "no-such-city"); err != nil || holds {
 			t.Errorf("unknown city: holds %v, %v", holds, err)
+		}
+	})
+}
+
+// TestConcurrentTransactionsRead runs more transactions at once than the
+// pool has connections, each reading a row on a statement no transaction has
+// run before: none may wait for a connection another holds.
+func TestConcurrentTransactionsRead(t *testing.T) {
+	profilestest.EachStore(t, func(t *testing.T, s *profiles.Store) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := s.CreateCity(ctx, profiles.CityInput{Name: "Dakar", Country: "SN", Region: "africa", Languages: []string{"fr"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 32)
+		for range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- s.InTx(ctx, func(tx *profiles.Store) error {
+					_, err := tx.FindCityByID(ctx, c.ID)
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
