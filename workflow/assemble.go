@@ -77,13 +77,9 @@ func (w *Workflows) checkExperts(ctx context.Context, fe *fieldErrors, field str
 	if len(ids) == 0 {
 		return nil
 	}
-	found, err := w.store.FindExpertsByIDs(ctx, ids)
+	have, err := w.store.ExistingIDs(ctx, profiles.KindExpert, ids)
 	if err != nil {
 		return err
-	}
-	have := map[string]bool{}
-	for _, e := range found {
-		have[e.ID] = true
 	}
 	for i, id := range ids {
 		if id != "" && !have[id] {
