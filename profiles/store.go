@@ -270,7 +270,8 @@ func (s *Store) lockRow(ctx context.Context, tx bun.Tx, table, id string) error 
 }
 
 // holdsLock records that the transaction of an InTx store holds the write
-// lock of the row of table with id.
+// lock of the row of table with id (on SQLite, its immediate transaction
+// holds the database's).
 func (s *Store) holdsLock(table, id string) {
 	if s.locked != nil {
 		s.locked[table+"\x00"+id] = true
@@ -400,29 +401,29 @@ func paginate(q *bun.SelectQuery, ps *binds, alias string, p Page) *bun.SelectQu
 	return q.OrderExpr("?.id ASC", bun.Ident(alias)).Limit(p.limit() + 1)
 }
 
+// countOf selects the count of the rows q selects, or of up to p.CountUpTo
+// of them.
+func countOf(db bun.IDB, q *bun.SelectQuery, p Page) *bun.SelectQuery {
+	if p.CountUpTo <= 0 {
+		return q.ColumnExpr("count(*)")
+	}
+	return db.NewSelect().ColumnExpr("count(*)").TableExpr("(?) AS matching", q.ColumnExpr("1").Limit(p.CountUpTo))
+}
+
 // count counts the rows q selects, or up to p.CountUpTo of them.
 func count(ctx context.Context, db bun.IDB, q *bun.SelectQuery, p Page) (int, error) {
-	if p.CountUpTo <= 0 {
-		return q.Count(ctx)
-	}
 	var n int
-	err := db.NewSelect().ColumnExpr("COUNT(*)").TableExpr("(?) AS matching", q.ColumnExpr("1").Limit(p.CountUpTo)).Scan(ctx, &n)
+	err := countOf(db, q, p).Scan(ctx, &n)
 	return n, err
 }
 
-// countRows counts the rows of the model none (a nil pointer to it) that
-// apply's filters select, or up to p.CountUpTo of them, with the filters'
-// values sent apart (see binds).
+// countRows is count for the rows of the model none (a nil pointer to it)
+// that apply's filters select, with the filters' values sent apart (see
+// binds).
 func (s *Store) countRows(ctx context.Context, none any, apply func(*bun.SelectQuery, *binds) *bun.SelectQuery, p Page) (int, error) {
 	db, ps := s.idb(), s.binds()
-	q := apply(db.NewSelect().Model(none), ps)
-	if p.CountUpTo <= 0 {
-		q = q.ColumnExpr("count(*)")
-	} else {
-		q = db.NewSelect().ColumnExpr("count(*)").TableExpr("(?) AS matching", q.ColumnExpr("1").Limit(p.CountUpTo))
-	}
 	var n int
-	err := s.scanApart(ctx, db, q, ps, &n)
+	err := s.scanApart(ctx, db, countOf(db, apply(db.NewSelect().Model(none), ps), p), ps, &n)
 	return n, err
 }
 

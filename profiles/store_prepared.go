@@ -143,16 +143,14 @@ type sqliteStmts struct {
 // binds). A text beyond it runs as any other statement.
 const maxSQLiteStmts = 512
 
-// query runs text with args on db, a database, or a transaction of root's,
-// on text's prepared statement; false when db is neither, or when text is
-// not kept prepared (the query then runs as any other).
+// query runs text with args on db, root (the store's database) or one of
+// its transactions, on text's prepared statement; false when db is another
+// handle (a connection), or when text is not kept prepared (the query then
+// runs as any other).
 func (c *sqliteStmts) query(ctx context.Context, root *sql.DB, db bun.IDB, text string, args []any) (*sql.Rows, bool, error) {
 	var tx *sql.Tx
 	switch d := db.(type) {
-	case *bun.DB:
-		if d.DB != root {
-			return nil, false, nil
-		}
+	case *bun.DB: // root
 	case bun.Tx:
 		tx = d.Tx
 	default:

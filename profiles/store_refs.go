@@ -128,9 +128,7 @@ func updateWithRef[T, In any](ctx context.Context, s *Store, kind, id string, ap
 			}
 			return fmt.Errorf("find %s %s: %w", kind, id, err)
 		}
-		if tx.dialect == Postgres {
-			tx.holdsLock(table, id) // update need not take it again
-		}
+		tx.holdsLock(table, id) // update need not take it again (see lockRow)
 		cur := deref(ref)
 		next := cur
 		var err error
