@@ -171,13 +171,16 @@ func TestReadmePostgresBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
+	t.Cleanup(func() { admin.Close() })
 	var b [6]byte
 	rand.Read(b[:])
 	name := "readme_" + hex.EncodeToString(b[:])
 	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
 		t.Fatal(err)
 	}
+	// Dropped at the test's end, before the admin connection closes
+	// (cleanups run last first): a deferred Close ran before it and left the
+	// database behind.
 	t.Cleanup(func() { admin.Exec("DROP DATABASE " + name + " WITH (FORCE)") })
 	u, _ := url.Parse(base)
 	u.Path = "/" + name
