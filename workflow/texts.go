@@ -16,15 +16,17 @@ import (
 // docCache keeps the documents an index without texts read last. A read
 // that raced a write must not put the older version back: a write puts the
 // version it wrote, and a read adds what it read only when the cache holds
-// nothing under its ID by then; a read that raced a delete adds nothing
-// (deletes count in gen).
+// nothing under its ID by then; a read that raced a delete or a city's
+// change adds nothing (they count in gen, which the read's add checks under
+// mu).
 type docCache struct {
 	docs *lru.Cache[string, matcher.Doc]
 	gen  atomic.Uint64
+	// mu is held by every change of docs, and so by evicted, which docs
+	// calls from inside a change: byCity names exactly the documents kept.
+	mu sync.Mutex
 	// byCity are the IDs of the documents kept, by city, so that a city's
 	// change reaches its documents without a pass over the whole cache.
-	// It may name a document evicted or moved meanwhile: readers check.
-	mu     sync.Mutex
 	byCity map[string]map[string]struct{}
 }
 
@@ -40,33 +42,32 @@ func newDocCache(n int) *docCache {
 
 // add puts d in the cache under id, a newer version than any kept.
 func (c *docCache) add(id string, d matcher.Doc) {
-	old, had := c.docs.Peek(id)
-	c.docs.Add(id, d)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if had && old.CityID != d.CityID {
+	if old, had := c.docs.Peek(id); had && old.CityID != d.CityID {
 		c.forget(id, old.CityID)
 	}
+	c.docs.Add(id, d)
 	c.remember(id, d.CityID)
 }
 
 // addRead puts d, read from the store, in the cache unless it holds a
-// version of id already.
-func (c *docCache) addRead(id string, d matcher.Doc) {
-	if found, _ := c.docs.ContainsOrAdd(id, d); found {
+// version of id already, or a delete or a city's change came after gen, the
+// cache's gen when the read started.
+func (c *docCache) addRead(id string, d matcher.Doc, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen.Load() != gen {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.remember(id, d.CityID)
+	if found, _ := c.docs.ContainsOrAdd(id, d); !found {
+		c.remember(id, d.CityID)
+	}
 }
 
-// evicted is the cache's eviction callback: id left it.
-func (c *docCache) evicted(id string, d matcher.Doc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.forget(id, d.CityID)
-}
+// evicted is the cache's eviction callback: id left it. docs calls it from
+// inside a change, under mu.
+func (c *docCache) evicted(id string, d matcher.Doc) { c.forget(id, d.CityID) }
 
 // remember and forget keep byCity; the caller holds mu.
 func (c *docCache) remember(id, city string) {
@@ -96,6 +97,8 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 		return
 	}
 	if d == nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
 		c.gen.Add(1)
 		c.docs.Remove(id)
 		return
@@ -105,24 +108,17 @@ func (c *docCache) wrote(id string, d *matcher.Doc) {
 
 // cityPopulation gives the documents kept of the city cityID the city's new
 // population, as the follower would have read them again. A read under way
-// that started before does not put an older version back (gen); one that
-// checked gen just before and adds just after this pass keeps the old
-// population, of the same size class: the index reads nothing else of it,
-// and the pages and the API read a population from the city's row.
+// that started before adds nothing (gen).
 func (c *docCache) cityPopulation(cityID string, population int64) {
 	if c == nil {
 		return
 	}
-	c.gen.Add(1)
 	c.mu.Lock()
-	ids := make([]string, 0, len(c.byCity[cityID]))
+	defer c.mu.Unlock()
+	c.gen.Add(1)
 	for id := range c.byCity[cityID] {
-		ids = append(ids, id)
-	}
-	c.mu.Unlock()
-	for _, id := range ids {
 		d, ok := c.docs.Peek(id)
-		if !ok || d.CityID != cityID || d.Population == population {
+		if !ok || d.Population == population {
 			continue
 		}
 		d.Population = population
@@ -155,9 +151,7 @@ func (m *Matching) lookup(id string) (matcher.Doc, bool) {
 		}
 		return matcher.Doc{}, false
 	}
-	if m.texts.gen.Load() == gen {
-		m.texts.addRead(id, d)
-	}
+	m.texts.addRead(id, d, gen)
 	return d, true
 }
 
