@@ -14,8 +14,10 @@ import (
 
 // Every answer the API's tests receive is encoded by encoding/json too: an
 // answer whose bytes differ from encoding/json's fails the test that asked
-// for it with a 500, whose logged panic shows both. Benchmarks (-test.bench)
-// measure the encoder production runs, without this second encoding.
+// for it with a 500, whose logged panic shows both. A test binary asked to
+// run benchmarks (-test.bench, as make bench does with no test) skips the
+// check, so that the benchmarks measure the encoder production runs; the
+// tests of such a run skip it too.
 func init() {
 	fast := encodeFast
 	encodeAnswer = func(buf *bytes.Buffer, v any, indent string) error {

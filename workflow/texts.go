@@ -15,10 +15,9 @@ import (
 
 // docCache keeps the documents an index without texts read last. A read
 // that raced a write must not put the older version back: a write puts the
-// version it wrote, and a read adds what it read only when the cache holds
-// nothing under its ID by then; a read that raced a delete or a city's
-// change adds nothing (they count in gen, which the read's add checks under
-// mu).
+// version it wrote, and a read adds what it read only when no write, delete
+// or city's change came since it started (they count in gen, which the
+// read's add checks under mu) and the cache holds nothing under its ID.
 type docCache struct {
 	docs *lru.Cache[string, matcher.Doc]
 	gen  atomic.Uint64
@@ -44,6 +43,7 @@ func newDocCache(n int) *docCache {
 func (c *docCache) add(id string, d matcher.Doc) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen.Add(1)
 	if old, had := c.docs.Peek(id); had && old.CityID != d.CityID {
 		c.forget(id, old.CityID)
 	}
@@ -52,8 +52,8 @@ func (c *docCache) add(id string, d matcher.Doc) {
 }
 
 // addRead puts d, read from the store, in the cache unless it holds a
-// version of id already, or a delete or a city's change came after gen, the
-// cache's gen when the read started.
+// version of id already, or a change came after gen, the cache's gen when
+// the read started (a write of id may have been evicted since).
 func (c *docCache) addRead(id string, d matcher.Doc, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -85,10 +85,11 @@ func TestDocCacheByCityIsExact(t *testing.T) {
 	}
 }
 
-// TestDocCacheReadAfterDeleteAddsNothing: a read that started before a delete
-// of its document, or before a change of the city's population, and ends
-// after it, does not put what it read in the cache.
-func TestDocCacheReadAfterDeleteAddsNothing(t *testing.T) {
+// TestDocCacheReadThatRacedAChangeAddsNothing: a read that started before a delete
+// of its document, a change of the city's population or a write of its
+// document (evicted since), and ends after it, does not put what it read in
+// the cache.
+func TestDocCacheReadThatRacedAChangeAddsNothing(t *testing.T) {
 	c := newDocCache(16)
 	d := matcher.Doc{ID: "p1", CityID: "c1", Population: 1000}
 	c.wrote("p1", &d)
@@ -107,6 +108,15 @@ func TestDocCacheReadAfterDeleteAddsNothing(t *testing.T) {
 	c.addRead("p2", matcher.Doc{ID: "p2", CityID: "c1", Population: 1000}, gen)
 	if _, ok := c.docs.Peek("p2"); ok {
 		t.Error("a read that raced the city's change put the old population back")
+	}
+
+	small := newDocCache(1)
+	gen = small.gen.Load()
+	small.wrote("p4", &matcher.Doc{ID: "p4", CityID: "c1", Population: 2000})
+	small.wrote("p5", &matcher.Doc{ID: "p5", CityID: "c1", Population: 2000}) // evicts p4
+	small.addRead("p4", matcher.Doc{ID: "p4", CityID: "c1", Population: 1000}, gen)
+	if d, ok := small.docs.Peek("p4"); ok {
+		t.Errorf("a read that raced a write of its document put the older version back: %+v", d)
 	}
 
 	gen = c.gen.Load()
