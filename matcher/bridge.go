@@ -81,15 +81,46 @@ type translation struct {
 const maxInflection = 2
 
 // appliesTo reports whether the translation is one of the word w (lower
-// case, folded): w or an inflection of one of its source words.
-func (t *translation) appliesTo(w string) bool {
+// case, folded) of the language from: w or an inflection of one of its
+// source words.
+func (t *translation) appliesTo(from int, w string) bool {
 	for _, s := range t.words {
 		short, long := s, w
 		if len(short) > len(long) {
 			short, long = long, short
 		}
-		if strings.HasPrefix(long, short) && utf8.RuneCountInString(long)-utf8.RuneCountInString(short) <= maxInflection {
+		if strings.HasPrefix(long, short) && utf8.RuneCountInString(long)-utf8.RuneCountInString(short) <= maxInflection &&
+			inflection(from, short, long[len(short):]) {
 			return true
+		}
+	}
+	return false
+}
+
+// inflection reports whether ending can make a form of the word base
+// (folded) in the language from. Spanish endings are checked: a plural adds
+// "s" to a vowel and "es" to a consonant, and a feminine adds "a" or "as"
+// only to the consonant endings that take one ("trabajador", "trabajadora";
+// "español", "española"; "alemán", "alemana"; "francés", "francesa"). The
+// Spanish stemmer gives "comunas" (districts) the stem of "común" (common),
+// whose plural is "comunes". French and English take any ending of up to
+// maxInflection letters: French "commune" is both the feminine of "commun"
+// (common) and a municipality, which only the sentence tells apart.
+func inflection(from int, base, ending string) bool {
+	if from != langES || ending == "" || base == "" {
+		return true
+	}
+	vowel := strings.IndexByte("aeiou", base[len(base)-1]) >= 0
+	switch ending {
+	case "s":
+		return vowel
+	case "es":
+		return !vowel
+	case "a", "as":
+		for _, end := range [...]string{"or", "on", "an", "in", "es", "ol"} {
+			if strings.HasSuffix(base, end) {
+				return true
+			}
 		}
 	}
 	return false
@@ -305,7 +336,7 @@ func (b *Bridge) Translate(word string, lang Lang) map[string]float64 {
 	out := map[string]float64{}
 	var attested [numLangs]bool
 	for _, t := range b.trans[li][e.term] {
-		if t.appliesTo(folded) {
+		if t.appliesTo(li, folded) {
 			out[t.term] += t.p
 			attested[t.to] = true
 		}
@@ -407,7 +438,7 @@ func (a *Analyzer) translateQuery(lang Lang, terms []featTF, surfaces map[string
 		}
 		for j := range ts {
 			t := &ts[j]
-			if !slices.ContainsFunc(folded, t.appliesTo) {
+			if !slices.ContainsFunc(folded, func(w string) bool { return t.appliesTo(li, w) }) {
 				continue
 			}
 			attested[t.to] = true

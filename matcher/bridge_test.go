@@ -108,6 +108,23 @@ func TestBridgeTranslate(t *testing.T) {
 	} else if got := b.Translate("environ", matcher.French); len(got) > 0 {
 		t.Errorf("Translate(environ) = %v: \"about\" is not the environment (%v)", got, env)
 	}
+	// The Spanish stemmer gives "comunas" (districts) the stem of "común"
+	// (common): a word takes the translations of another only through an
+	// ending of its language ("comunes", "trabajadoras").
+	for _, tc := range []struct {
+		word, term string
+		want       bool
+	}{
+		{"comunas", "common", false},
+		{"comuna", "common", false},
+		{"comunes", "common", true},
+		{"común", "common", true},
+		{"trabajadoras", "worker", true},
+	} {
+		if got := b.Translate(tc.word, matcher.Spanish); (got[tc.term] > 0) != tc.want {
+			t.Errorf("Translate(%q, es) = %v: want %q among them %v", tc.word, got, tc.term, tc.want)
+		}
+	}
 	if got := b.Translate("logement", "de"); got != nil {
 		t.Errorf("Translate in an unknown language = %v, want nil", got)
 	}
