@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -185,6 +186,13 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		words []string
 	}
 	counts := map[[2]int]map[pair]*evidence{}
+	// Evidence for senses that add nothing to a query still counts in a
+	// word's total: a translation that shares the word's stem (French
+	// "générale", Spanish "general") or is a stop word. Left out, its
+	// share went to the word's other translations, so French "générale",
+	// aligned once with "financial" and once with "general", became
+	// "financial" at full weight.
+	silent := map[[2]int]map[string]float64{}
 	for _, r := range trans {
 		from, ok1 := langIndex(Lang(r[0]))
 		to, ok2 := langIndex(Lang(r[2]))
@@ -194,12 +202,19 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		}
 		word := strings.ToLower(r[1])
 		src, tgt := analyzeLower(word, from), analyzeLower(strings.ToLower(r[3]), to)
-		if src.stop || tgt.stop || src.term == "" || tgt.term == "" || src.term == tgt.term {
-			// A shared stem meets itself already; a stop word carries
-			// nothing.
+		k := [2]int{from, to}
+		if src.stop || src.term == "" {
 			continue
 		}
-		k := [2]int{from, to}
+		if tgt.stop || tgt.term == "" || src.term == tgt.term {
+			// A shared stem meets itself already; a stop word carries
+			// nothing. Either is still one of the word's senses.
+			if silent[k] == nil {
+				silent[k] = map[string]float64{}
+			}
+			silent[k][src.term] += n
+			continue
+		}
 		if counts[k] == nil {
 			counts[k] = map[pair]*evidence{}
 		}
@@ -218,7 +233,10 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		if b.trans[from] == nil {
 			b.trans[from] = map[string][]translation{}
 		}
-		total := map[string]float64{}
+		total := maps.Clone(silent[k])
+		if total == nil {
+			total = map[string]float64{}
+		}
 		for st, e := range m {
 			total[st.src] += e.n
 		}

@@ -125,6 +125,32 @@ func TestBridgeTranslate(t *testing.T) {
 			t.Errorf("Translate(%q, es) = %v: want %q among them %v", tc.word, got, tc.term, tc.want)
 		}
 	}
+	// Aligned labels that lost a word of meaning gave false friends and
+	// antonyms: "heure d'été" made "heure" (hour) summertime, "travail non
+	// rémunéré" made "rémunéré" unpaid, "vino no espumoso" / "vin
+	// tranquille" made "tranquille" sparkling. A sense that adds nothing to
+	// a query (one sharing the word's stem, or a stop word) still takes its
+	// share: "générale", aligned once with "general" and once with
+	// "financial", is not "financial" at full weight.
+	for _, tc := range []struct {
+		word    string
+		lang    matcher.Lang
+		term    string
+		atMostP float64
+		in      matcher.Lang
+	}{
+		{"heure", matcher.French, "summertime", 0, matcher.English},
+		{"rémunéré", matcher.French, "unpaid", 0, matcher.English},
+		{"remunerado", matcher.Spanish, "unpaid", 0, matcher.English},
+		{"tranquille", matcher.French, "espumoso", 0, matcher.Spanish},
+		{"inscrit", matcher.French, "agrupado", 0, matcher.Spanish},
+		{"générale", matcher.French, "financial", 0.5, matcher.English},
+	} {
+		term, _ := an.Term(tc.term, tc.in)
+		if got := b.Translate(tc.word, tc.lang); got[term] > tc.atMostP+1e-9 {
+			t.Errorf("Translate(%q, %s)[%q] = %v, want at most %v", tc.word, tc.lang, term, got[term], tc.atMostP)
+		}
+	}
 	if got := b.Translate("logement", "de"); got != nil {
 		t.Errorf("Translate in an unknown language = %v, want nil", got)
 	}

@@ -17,6 +17,8 @@
 //     every EuroVoc concept outside geography and organisations: a concept
 //     whose label is one word in two languages gives that pair, and a label
 //     of two content words whose other pair is known gives the second pair.
+//     A label the analyser takes more than articles, prepositions and
+//     conjunctions from gives none (onlyGrammarDropped).
 //     Columns: from language, word, to language, word, evidence (how many
 //     labels support the pair).
 //
@@ -245,6 +247,9 @@ func translations(an *matcher.Analyzer, ev []concept) [][]string {
 					w[i] = append(w[i], strings.ToLower(t.Surface))
 				}
 			}
+			if !onlyGrammarDropped(an, l, i) {
+				w[i] = nil
+			}
 		}
 		words = append(words, w)
 		for i := range langs {
@@ -286,6 +291,40 @@ func translations(an *matcher.Analyzer, ev []concept) [][]string {
 	slices.SortFunc(rows, func(a, b []string) int { return slices.Compare(a, b) })
 	return rows
 }
+
+// onlyGrammarDropped reports whether every stop word of label (in
+// langs[lang]) is an article, a preposition or a conjunction. The stop-word
+// lists hold more than those: auxiliary verbs, negations, pronouns,
+// adverbs. When the analyser drops such a word, what is left is not the
+// label's meaning, and aligning it made French "heure" (hour) mean
+// summertime ("heure d'été", "été" being also a form of "être"), and
+// "inscrit" mean "agrupado" ("non-inscrit" / "no agrupado", a member of no
+// political group). Such a label gives no translation.
+func onlyGrammarDropped(an *matcher.Analyzer, label string, lang int) bool {
+	for _, w := range strings.FieldsFunc(strings.ToLower(label), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if _, stop := an.Term(w, langs[lang]); stop && !grammarWords[lang][w] {
+			return false
+		}
+	}
+	return true
+}
+
+// grammarWords are the articles, prepositions and conjunctions of each of
+// langs, lower case: the words a label may lose to the analyser and keep
+// its meaning.
+var grammarWords = func() (out [3]map[string]bool) {
+	for i, list := range [3]string{
+		"a an the of to in on at by for with from into onto and or nor as about against between through within without under over upon per via than",
+		"le la les l un une des du de d au aux à a et ou ni en par pour sur sous dans avec sans entre vers chez contre selon",
+		"el la los las lo un una unos unas de del al a y e o u ni en por para con sin sobre entre hacia según bajo contra",
+	} {
+		out[i] = map[string]bool{}
+		for _, w := range strings.Fields(list) {
+			out[i][w] = true
+		}
+	}
+	return out
+}()
 
 // isWord reports whether s is a word worth translating: letters only, more
 // than two of them.

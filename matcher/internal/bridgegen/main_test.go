@@ -53,6 +53,13 @@ func TestTranslations(t *testing.T) {
 		{id: "2", mt: "4021", labels: [3]string{"waste management", "gestion des déchets", "gestión de residuos"}},
 		{id: "3", mt: "7206", labels: [3]string{"Galicia", "Galice", "Galicia"}},
 		{id: "4", mt: "2846", labels: [3]string{"housing", "logement", "vivienda"}},
+		// Labels whose analysis loses a word that carries meaning: the
+		// French "été" of "heure d'été" is also a form of "être", the
+		// "non" of "non rémunéré" a negation. What is left must not be
+		// aligned.
+		{id: "5", mt: "4406", labels: [3]string{"summertime", "heure d'été", "horario de verano"}},
+		{id: "6", mt: "4406", labels: [3]string{"unpaid work", "travail non rémunéré", "trabajo no remunerado"}},
+		{id: "7", mt: "4406", labels: [3]string{"work", "travail", "trabajo"}},
 	}
 	rows := translations(matcher.NewAnalyzer(nil), ev)
 	has := func(from, a, to, b, n string) bool {
@@ -70,8 +77,33 @@ func TestTranslations(t *testing.T) {
 		}
 	}
 	for _, r := range rows {
+		if r[1] == "heure" || r[3] == "heure" || r[1] == "rémunéré" || r[3] == "rémunéré" || r[1] == "remunerado" || r[3] == "remunerado" {
+			t.Errorf("a label that lost a word of meaning was aligned: %v", r)
+		}
 		if strings.EqualFold(r[1], "galicia") || strings.EqualFold(r[3], "galice") {
 			t.Errorf("a name was translated: %v", r)
+		}
+	}
+}
+
+func TestOnlyGrammarDropped(t *testing.T) {
+	an := matcher.NewAnalyzer(nil)
+	tests := []struct {
+		label string
+		lang  int
+		want  bool
+	}{
+		{"gestion des déchets", 1, true},
+		{"gestión de residuos", 2, true},
+		{"freedom of the press", 0, true},
+		{"heure d'été", 1, false},          // "été": summer, and a form of "être"
+		{"travail non rémunéré", 1, false}, // a negation
+		{"trabajo no remunerado", 2, false},
+		{"non-violence", 1, false},
+	}
+	for _, tc := range tests {
+		if got := onlyGrammarDropped(an, tc.label, tc.lang); got != tc.want {
+			t.Errorf("onlyGrammarDropped(%q, %s) = %v, want %v", tc.label, langs[tc.lang], got, tc.want)
 		}
 	}
 }
