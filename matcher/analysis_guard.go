@@ -55,9 +55,82 @@ var keepWhole = [numLangs]map[string]string{
 	langEN: {"informal": "informal", "informality": "informal", "informally": "informal"},
 }
 
+// Terms are shared by the three languages: a stem that two languages write
+// alike is one term, which is how "transport", "participation" and "budget"
+// meet across languages with no dictionary. Some stems are written alike
+// and mean different things: French "location" (renting) and English
+// "location", Spanish "red" (network) and English "red", French "issue"
+// (outcome; "issu de", resulting from) and English "issues". The words
+// below keep a term of their own language, marked with "~" and the
+// language's code, which no stemmer writes: they still match the same word
+// of their own language, and the other languages through the dictionary's
+// translations, but no longer the false friend. Each entry names the side
+// that is the odd one out, so that the languages that agree keep meeting
+// (French "habitants" and Spanish "habitantes" stay one term, English
+// "habit" leaves them). TestCrossLanguageFalseFriends pins them.
+
+// ownWords are folded words whose term is their language's own.
+var ownWords = [numLangs]map[string]string{
+	langEN: {
+		"habit": "habit~en", "habits": "habit~en", // a custom; French "habitants", Spanish "habitantes"
+		"fabric": "fabric~en", "fabrics": "fabric~en", // "urban fabric"; Spanish "fábrica", a factory
+	},
+	langFR: {
+		"formation": "formation~fr", "formations": "formation~fr", // training; English "formation"
+		"pays": "pays~fr",                     // a country; English "pays"
+		"main": "main~fr", "mains": "main~fr", // a hand, "main-d'œuvre"; English "main"
+		// "le care" is English care: the French stemmer makes it "car",
+		// which English "car" is.
+		"care": "care",
+	},
+}
+
+// ownStems are folded stems (after the tags above) whose term is their
+// language's own, for every word of the stem.
+var ownStems = [numLangs]map[string]string{
+	langEN: {
+		"march":   "march~en",   // the month; French "marché", "marche", Spanish "marcha"
+		"lectur":  "lectur~en",  // a talk; French "lecture", Spanish "lectura": reading
+		"sensibl": "sensibl~en", // reasonable; French and Spanish "sensible": sensitive
+	},
+	langFR: {
+		"locat":   "locat~fr",   // "location": renting; English "location"
+		"sort":    "sort~fr",    // "sortie", "sortir": exit, going out; English "sorting"
+		"issu":    "issu~fr",    // "issue", "issu de": outcome, resulting from; English "issues"
+		"command": "command~fr", // "commande publique": procurement, an order; English "command"
+	},
+	langES: {
+		"red":     "red~es",     // "red", "redes": network; English "red"
+		"larg":    "larg~es",    // "largo", "a largo plazo": long; English "large"
+		"actual":  "actual~es",  // "actual", "actualmente": current; English "actual"
+		"exit":    "exit~es",    // "éxito", "exitoso": success; English "exit"
+		"pretend": "pretend~es", // "pretende": intends; English "pretend"
+		"mayor":   "mayor~es",   // "mayor", "mayores", "mayoría": greater, elderly, majority; English "mayor"
+	},
+}
+
+// ownLanguage reports whether term is one of a language's own (ownWords,
+// ownStems): no cognate is made of it, since its look-alike in the other
+// languages is the false friend.
+func ownLanguage(term string) bool { return strings.Contains(term, "~") }
+
 // guardStem returns the index term of a word: its folded stem, tagged when
-// what the stemmer cut from the folded word marks another family.
+// what the stemmer cut from the folded word marks another family, or its
+// language's own term when the stem is a false friend in another language.
 func guardStem(folded, stem string, li int) string {
+	if t, ok := ownWords[li][folded]; ok {
+		return t
+	}
+	t := familyStem(folded, stem, li)
+	if own, ok := ownStems[li][t]; ok {
+		return own
+	}
+	return t
+}
+
+// familyStem is the folded stem, tagged when what the stemmer cut from the
+// folded word marks another family.
+func familyStem(folded, stem string, li int) string {
 	if t, ok := keepWhole[li][folded]; ok {
 		return t
 	}

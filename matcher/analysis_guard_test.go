@@ -143,3 +143,76 @@ func TestConceptsNeedTheWordsFamily(t *testing.T) {
 		}
 	}
 }
+
+// TestCrossLanguageFalseFriends pins stems that two languages write alike
+// but that mean different things: they must get different terms, while the
+// languages that agree on the stem keep one term between them.
+func TestCrossLanguageFalseFriends(t *testing.T) {
+	an := matcher.NewAnalyzer(nil)
+	tests := []struct {
+		la      matcher.Lang
+		a       string
+		lb      matcher.Lang
+		b       string
+		friends bool
+	}{
+		{matcher.French, "location", matcher.English, "location", false}, // renting
+		{matcher.French, "formation", matcher.English, "formation", false},
+		{matcher.French, "pays", matcher.English, "pays", false},
+		{matcher.French, "habitants", matcher.English, "habits", false},
+		{matcher.French, "main-d'œuvre", matcher.English, "main", false},
+		{matcher.French, "sortie", matcher.English, "sorting", false},
+		{matcher.French, "issue", matcher.English, "issues", false},
+		{matcher.French, "marché", matcher.English, "March", false},
+		{matcher.French, "commande", matcher.English, "command", false},
+		{matcher.French, "care", matcher.English, "car", false},
+		{matcher.French, "lecture", matcher.English, "lecture", false},
+		{matcher.Spanish, "sensibles", matcher.English, "sensible", false},
+		{matcher.Spanish, "redes", matcher.English, "red", false},
+		{matcher.Spanish, "fábrica", matcher.English, "fabric", false},
+		{matcher.Spanish, "largo", matcher.English, "large", false},
+		{matcher.Spanish, "actualmente", matcher.English, "actually", false},
+		{matcher.Spanish, "éxito", matcher.English, "exit", false},
+		{matcher.Spanish, "pretende", matcher.English, "pretend", false},
+		{matcher.Spanish, "mayores", matcher.English, "mayor", false},
+		// What agrees keeps meeting: within a language, and across the
+		// languages that share the meaning.
+		{matcher.French, "location", matcher.French, "locations", true},
+		{matcher.French, "sortie", matcher.French, "sortir", true},
+		{matcher.Spanish, "red", matcher.Spanish, "redes", true},
+		{matcher.French, "care", matcher.English, "care", true},
+		{matcher.French, "habitants", matcher.Spanish, "habitantes", true},
+		{matcher.French, "lecture", matcher.Spanish, "lectura", true},
+		{matcher.French, "sensible", matcher.Spanish, "sensible", true},
+		{matcher.English, "fabrication", matcher.Spanish, "fabricación", true},
+		{matcher.French, "format", matcher.English, "format", true},
+		{matcher.French, "transport", matcher.English, "transport", true},
+	}
+	for _, tc := range tests {
+		first := func(word string, lang matcher.Lang) string {
+			toks := an.Analyze(word, lang).Tokens
+			if len(toks) == 0 {
+				t.Fatalf("%s %q: no term", lang, word)
+			}
+			return toks[0].Term
+		}
+		ta, tb := first(tc.a, tc.la), first(tc.b, tc.lb)
+		if (ta == tb) != tc.friends {
+			what := "false friends must not share a term"
+			if tc.friends {
+				what = "words of one meaning must share a term"
+			}
+			t.Errorf("%s %q -> %q, %s %q -> %q: %s", tc.la, tc.a, ta, tc.lb, tc.b, tb, what)
+		}
+	}
+	// The bridge makes no cognate that lands on a false friend: Spanish
+	// "fábrica" (a factory) would give English "fabric".
+	b, err := matcher.NewBridge(matcher.ProductionBridge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fabric, _ := an.Term("fabric", matcher.English)
+	if got := b.Translate("fábrica", matcher.Spanish); got[fabric] > 0 {
+		t.Errorf("Translate(fábrica, es) = %v: gives English %q", got, fabric)
+	}
+}

@@ -116,11 +116,17 @@ func prothesis(stem string, from, to int) string {
 // each once, none a stop word nor key itself (a shared stem meets itself).
 // analyze is the analysis of a lower-cased word in a language.
 func cognateTerms(words []string, key string, from, to int, analyze func(string, int) cacheEntry) []string {
+	if ownLanguage(key) {
+		// A false friend's look-alike is no cognate of it.
+		return nil
+	}
 	var terms, forms []string
 	for _, w := range words {
 		forms = cognates(forms[:0], w, from, to)
 		for _, c := range forms {
-			if e := analyze(c, to); !e.stop && e.term != "" && e.term != key && !slices.Contains(terms, e.term) {
+			// Nor is a false friend of the other language: Spanish
+			// "fábrica" (a factory) would make English "fabric".
+			if e := analyze(c, to); !e.stop && e.term != "" && e.term != key && !ownLanguage(e.term) && !slices.Contains(terms, e.term) {
 				terms = append(terms, e.term)
 			}
 		}
