@@ -51,8 +51,26 @@ var stemTags = [numLangs][]stemTag{
 // the English stemmer makes "informal" (informal settlements, the informal
 // economy) "inform", as "information"; tagging "ation" instead would part
 // "adaptation" from "adapt" and "consultation" from "consult".
+//
+// The same holds where Snowball gives one stem to words of no common family
+// at all: English "international" and "internal" ("intern"), Spanish "casa"
+// (a house) and "casos" ("cas"), "plaza" (a square) and "plazo" (a term,
+// "a largo plazo"), "género" (gender) and "generar", "mesa" (a table, "mesa
+// de trabajo") and "mes" (a month), "suelo" (land, "uso del suelo") and
+// "suele" (usually). The word kept whole is the one whose stem would mislead;
+// "international" then meets French "international".
 var keepWhole = [numLangs]map[string]string{
-	langEN: {"informal": "informal", "informality": "informal", "informally": "informal"},
+	langEN: {
+		"informal": "informal", "informality": "informal", "informally": "informal",
+		"international": "international", "internationally": "international",
+	},
+	langES: {
+		"casa": "casa", "casas": "casa",
+		"plaza": "plaza", "plazas": "plaza",
+		"genero": "genero", "generos": "genero",
+		"mesa": "mesa", "mesas": "mesa",
+		"suelo": "suelo", "suelos": "suelo",
+	},
 }
 
 // Terms are shared by the three languages: a stem that two languages write

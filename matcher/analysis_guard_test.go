@@ -34,6 +34,12 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.English, "experience", "experiment", false},
 		{matcher.English, "informal", "information", false},
 		{matcher.English, "relative", "relation", false},
+		{matcher.English, "international", "internal", false},
+		{matcher.Spanish, "casa", "casos", false},
+		{matcher.Spanish, "plazas", "plazo", false},
+		{matcher.Spanish, "género", "generar", false},
+		{matcher.Spanish, "mesa", "meses", false},
+		{matcher.Spanish, "suelo", "suele", false},
 
 		{matcher.French, "collecte", "collectées", true},
 		{matcher.French, "collectif", "collectivités", true},
@@ -52,6 +58,13 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.English, "region", "regional", true},
 		{matcher.English, "universities", "university", true},
 		{matcher.English, "experiments", "experiment", true},
+		{matcher.English, "international", "internationally", true},
+		{matcher.Spanish, "casa", "casas", true},
+		{matcher.Spanish, "caso", "casos", true},
+		{matcher.Spanish, "plazo", "plazos", true},
+		{matcher.Spanish, "géneros", "género", true},
+		{matcher.Spanish, "generar", "genera", true},
+		{matcher.Spanish, "suelos", "suelo", true},
 	}
 	for _, tc := range tests {
 		ta, _ := an.Term(tc.a, tc.lang)
@@ -63,6 +76,14 @@ func TestStemFalseFriends(t *testing.T) {
 			}
 			t.Errorf("%s: %q -> %q, %q -> %q: %s", tc.lang, tc.a, ta, tc.b, tb, what)
 		}
+	}
+	// French "environ" (about, "environ 1,2 million d'habitants") is a word
+	// of grammar, as "notamment" is: it stemmed as "environnement".
+	if term, stop := an.Term("environ", matcher.French); !stop {
+		t.Errorf("fr: %q -> %q, want a stop word", "environ", term)
+	}
+	if _, stop := an.Term("environnement", matcher.French); stop {
+		t.Errorf("fr: %q is a stop word", "environnement")
 	}
 }
 
@@ -187,6 +208,9 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.English, "fabrication", matcher.Spanish, "fabricación", true},
 		{matcher.French, "format", matcher.English, "format", true},
 		{matcher.French, "transport", matcher.English, "transport", true},
+		{matcher.French, "internationale", matcher.English, "international", true},
+		{matcher.Spanish, "plaza", matcher.English, "plaza", true},
+		{matcher.Spanish, "casos", matcher.French, "cas", true},
 	}
 	for _, tc := range tests {
 		first := func(word string, lang matcher.Lang) string {

@@ -61,6 +61,7 @@ avant après malgré parmi hors dès envers via durant outre travers auprès
 ne n pas plus moins très trop peu aussi ainsi alors déjà encore toujours
 jamais non oui ici là cependant toutefois pourtant néanmoins puis ensuite
 enfin lors notamment afin tant tellement souvent parfois aujourd'hui etc
+environ
 tout tous toute toutes autre autres même mêmes chaque plusieurs certain
 certaine certains certaines quelque quelques aucun aucune tel telle tels
 telles
