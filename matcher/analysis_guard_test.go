@@ -40,6 +40,9 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.Spanish, "género", "generar", false},
 		{matcher.Spanish, "mesa", "meses", false},
 		{matcher.Spanish, "suelo", "suele", false},
+		{matcher.Spanish, "negocios", "negociación", false},
+		{matcher.English, "publication", "public", false},
+		{matcher.French, "publication", "public", false},
 
 		{matcher.French, "collecte", "collectées", true},
 		{matcher.French, "collectif", "collectivités", true},
@@ -196,6 +199,11 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.Spanish, "éxito", matcher.English, "exit", false},
 		{matcher.Spanish, "pretende", matcher.English, "pretend", false},
 		{matcher.Spanish, "mayores", matcher.English, "mayor", false},
+		{matcher.Spanish, "permite", matcher.English, "permit", false},
+		{matcher.Spanish, "calles", matcher.English, "call", false},
+		{matcher.Spanish, "carbón", matcher.English, "carbon", false},
+		{matcher.French, "numérique", matcher.Spanish, "número", false},
+		{matcher.French, "disposant", matcher.English, "disposal", false},
 		// What agrees keeps meeting: within a language, and across the
 		// languages that share the meaning.
 		{matcher.French, "location", matcher.French, "locations", true},
@@ -211,6 +219,10 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.French, "internationale", matcher.English, "international", true},
 		{matcher.Spanish, "plaza", matcher.English, "plaza", true},
 		{matcher.Spanish, "casos", matcher.French, "cas", true},
+		{matcher.Spanish, "carbono", matcher.English, "carbon", true},
+		{matcher.Spanish, "bases", matcher.English, "base", true},
+		{matcher.Spanish, "publicación", matcher.English, "publication", true},
+		{matcher.French, "publications", matcher.English, "publication", true},
 	}
 	for _, tc := range tests {
 		first := func(word string, lang matcher.Lang) string {
