@@ -57,7 +57,8 @@ var stemTags = [numLangs][]stemTag{
 // (a house) and "casos" ("cas"), "plaza" (a square) and "plazo" (a term,
 // "a largo plazo"), "género" (gender) and "generar", "mesa" (a table, "mesa
 // de trabajo") and "mes" (a month), "suelo" (land, "uso del suelo") and
-// "suele" (usually), "negocio" (business) and "negociación", "base" (whose
+// "suele" (usually), "negocio" (business) and "negociación", "solar" (it
+// meets English "solar", no longer "sola", alone), "base" (whose
 // stem "bas" is French "bas", low); "publication" and "public" in the three
 // languages. The word kept whole is the one whose stem would mislead;
 // "international" then meets French "international", Spanish "base"
@@ -77,6 +78,7 @@ var keepWhole = [numLangs]map[string]string{
 		"base": "base", "bases": "base",
 		"publicacion": "publication", "publicaciones": "publication",
 		"negocio": "negocio", "negocios": "negocio",
+		"solar": "solar", "solares": "solar",
 		"casa": "casa", "casas": "casa",
 		"plaza": "plaza", "plazas": "plaza",
 		"genero": "genero", "generos": "genero",
@@ -143,6 +145,7 @@ var ownStems = [numLangs]map[string]string{
 		"mayor":   "mayor~es",   // "mayor", "mayores", "mayoría": greater, elderly, majority; English "mayor"
 		"permit":  "permit~es",  // "permite", "permitir": allows; English "permit"
 		"call":    "call~es",    // "calle", "calles": a street; English "call"
+		"sol":     "sol~es",     // "sola", "solos": alone; French "sol", soil ("occupation des sols")
 	},
 }
 

@@ -204,6 +204,7 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.Spanish, "carbón", matcher.English, "carbon", false},
 		{matcher.French, "numérique", matcher.Spanish, "número", false},
 		{matcher.French, "disposant", matcher.English, "disposal", false},
+		{matcher.Spanish, "sola", matcher.French, "sols", false},
 		// What agrees keeps meeting: within a language, and across the
 		// languages that share the meaning.
 		{matcher.French, "location", matcher.French, "locations", true},
@@ -220,6 +221,7 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.Spanish, "plaza", matcher.English, "plaza", true},
 		{matcher.Spanish, "casos", matcher.French, "cas", true},
 		{matcher.Spanish, "carbono", matcher.English, "carbon", true},
+		{matcher.Spanish, "solar", matcher.English, "solar", true},
 		{matcher.Spanish, "bases", matcher.English, "base", true},
 		{matcher.Spanish, "publicación", matcher.English, "publication", true},
 		{matcher.French, "publications", matcher.English, "publication", true},
