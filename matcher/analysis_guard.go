@@ -58,7 +58,8 @@ var stemTags = [numLangs][]stemTag{
 // "a largo plazo"), "género" (gender) and "generar", "mesa" (a table, "mesa
 // de trabajo") and "mes" (a month), "suelo" (land, "uso del suelo") and
 // "suele" (usually), "negocio" (business) and "negociación", "solar" (it
-// meets English "solar", no longer "sola", alone), "base" (whose
+// meets English "solar", no longer "sola", alone), "sólidos" ("residuos
+// sólidos": it meets French "solides" and English "solid"), "base" (whose
 // stem "bas" is French "bas", low); "publication" and "public" in the three
 // languages. The word kept whole is the one whose stem would mislead;
 // "international" then meets French "international", Spanish "base"
@@ -79,6 +80,7 @@ var keepWhole = [numLangs]map[string]string{
 		"publicacion": "publication", "publicaciones": "publication",
 		"negocio": "negocio", "negocios": "negocio",
 		"solar": "solar", "solares": "solar",
+		"solido": "solid", "solidos": "solid", "solida": "solid", "solidas": "solid",
 		"casa": "casa", "casas": "casa",
 		"plaza": "plaza", "plazas": "plaza",
 		"genero": "genero", "generos": "genero",

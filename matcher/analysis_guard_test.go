@@ -222,6 +222,8 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 		{matcher.Spanish, "casos", matcher.French, "cas", true},
 		{matcher.Spanish, "carbono", matcher.English, "carbon", true},
 		{matcher.Spanish, "solar", matcher.English, "solar", true},
+		{matcher.Spanish, "sólidos", matcher.French, "solides", true},
+		{matcher.Spanish, "sólidos", matcher.English, "solid", true},
 		{matcher.Spanish, "bases", matcher.English, "base", true},
 		{matcher.Spanish, "publicación", matcher.English, "publication", true},
 		{matcher.French, "publications", matcher.English, "publication", true},
