@@ -221,6 +221,9 @@ func analyzeLower(lower string, li int) cacheEntry {
 	if _, stop := stopWords[li][folded]; stop {
 		return cacheEntry{term: folded, stop: true}
 	}
+	if t, ok := accentedWhole[li][lower]; ok {
+		return cacheEntry{term: t}
+	}
 	stem := stemmers[li](restoreAccents(lower, li), true)
 	if stem == "" {
 		stem = lower

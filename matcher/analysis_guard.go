@@ -156,6 +156,14 @@ var ownStems = [numLangs]map[string]string{
 // languages is the false friend.
 func ownLanguage(term string) bool { return strings.Contains(term, "~") }
 
+// accentedWhole are the words that only their accents tell from a word of
+// another family, by the word as written (lower case), with their term.
+// Folded, French "élève" (a pupil) is "élevé" (high): written with its
+// accents, it keeps a term of its own; typed without them, it cannot.
+var accentedWhole = [numLangs]map[string]string{
+	langFR: {"élève": "eleve", "élèves": "eleve"},
+}
+
 // guardStem returns the index term of a word: its folded stem, tagged when
 // what the stemmer cut from the folded word marks another family, or its
 // language's own term when the stem is a false friend in another language.

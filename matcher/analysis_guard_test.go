@@ -41,6 +41,7 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.Spanish, "mesa", "meses", false},
 		{matcher.Spanish, "suelo", "suele", false},
 		{matcher.Spanish, "negocios", "negociación", false},
+		{matcher.French, "élèves", "élevé", false},
 		{matcher.English, "publication", "public", false},
 		{matcher.French, "publication", "public", false},
 
@@ -61,6 +62,7 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.English, "region", "regional", true},
 		{matcher.English, "universities", "university", true},
 		{matcher.English, "experiments", "experiment", true},
+		{matcher.French, "élève", "élèves", true},
 		{matcher.English, "international", "internationally", true},
 		{matcher.Spanish, "casa", "casas", true},
 		{matcher.Spanish, "caso", "casos", true},
