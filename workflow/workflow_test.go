@@ -277,7 +277,13 @@ func TestRoundOfAKilledReplicaIsFinishedByAnother(t *testing.T) {
 		if err := store.UpdateRoundProgress(ctx, r.ID, profiles.RoundRunning, 0.4, ""); err != nil {
 			t.Fatal(err)
 		}
-		other := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond, Timeout: 20 * time.Second, RescueAfter: 30 * time.Second})
+		// The killed claim is an hour old: the rescuer hands it back at
+		// its first pass whatever RescueAfter is under an hour. Timeout
+		// and RescueAfter are long so that the rescued run, slow under
+		// -race on a loaded machine (a round of the demo network took
+		// more than 20 s there), is neither timed out nor rescued again,
+		// which made the job take four attempts.
+		other := replica(t, store, workflow.JobConfig{PollInterval: 50 * time.Millisecond, Timeout: 10 * time.Minute, RescueAfter: 20 * time.Minute})
 		runJobs(t, other)
 		v := waitRound(t, store, other, r.ID)
 		if v.Status != profiles.RoundDone || len(v.Panels) == 0 {
