@@ -247,11 +247,25 @@ func TestCrossLanguageFalseFriends(t *testing.T) {
 			t.Errorf("%s %q -> %q, %s %q -> %q: %s", tc.la, tc.a, ta, tc.lb, tc.b, tb, what)
 		}
 	}
-	// The bridge makes no cognate that lands on a false friend: Spanish
-	// "fábrica" (a factory) would give English "fabric".
+	// Nor does the bridge carry one into the other, by a translation or a
+	// cognate: Spanish "fábrica" (a factory) would give English "fabric" by
+	// the cognate ending "-ica".
 	b, err := matcher.NewBridge(matcher.ProductionBridge)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		if tc.friends || tc.la == tc.lb {
+			continue
+		}
+		ta, _ := an.Term(tc.a, tc.la)
+		tb, _ := an.Term(tc.b, tc.lb)
+		if got := b.Translate(tc.a, tc.la); got[tb] > 0 {
+			t.Errorf("Translate(%q, %s) = %v: gives %s %q", tc.a, tc.la, got, tc.lb, tb)
+		}
+		if got := b.Translate(tc.b, tc.lb); got[ta] > 0 {
+			t.Errorf("Translate(%q, %s) = %v: gives %s %q", tc.b, tc.lb, got, tc.la, ta)
+		}
 	}
 	fabric, _ := an.Term("fabric", matcher.English)
 	if got := b.Translate("fábrica", matcher.Spanish); got[fabric] > 0 {
