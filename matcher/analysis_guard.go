@@ -158,10 +158,15 @@ func ownLanguage(term string) bool { return strings.Contains(term, "~") }
 
 // accentedWhole are the words that only their accents tell from a word of
 // another family, by the word as written (lower case), with their term.
-// Folded, French "élève" (a pupil) is "élevé" (high): written with its
-// accents, it keeps a term of its own; typed without them, it cannot.
+// Folded, French "élève" (a pupil) is "élevé" (high), and "marché" (a
+// market, "marchés publics") is "marche" (walking, "marche à pied"):
+// written with their accents, they keep a term of their own; typed without
+// them, they cannot.
 var accentedWhole = [numLangs]map[string]string{
-	langFR: {"élève": "eleve", "élèves": "eleve"},
+	langFR: {
+		"élève": "eleve", "élèves": "eleve",
+		"marché": "marche", "marchés": "marche",
+	},
 }
 
 // guardStem returns the index term of a word: its folded stem, tagged when

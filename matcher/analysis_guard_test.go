@@ -42,6 +42,7 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.Spanish, "suelo", "suele", false},
 		{matcher.Spanish, "negocios", "negociación", false},
 		{matcher.French, "élèves", "élevé", false},
+		{matcher.French, "marchés", "marche", false},
 		{matcher.English, "publication", "public", false},
 		{matcher.French, "publication", "public", false},
 
@@ -63,6 +64,8 @@ func TestStemFalseFriends(t *testing.T) {
 		{matcher.English, "universities", "university", true},
 		{matcher.English, "experiments", "experiment", true},
 		{matcher.French, "élève", "élèves", true},
+		{matcher.French, "marché", "marchés", true},
+		{matcher.French, "marche", "marches", true},
 		{matcher.English, "international", "internationally", true},
 		{matcher.Spanish, "casa", "casas", true},
 		{matcher.Spanish, "caso", "casos", true},
