@@ -71,11 +71,23 @@ var keepWhole = [numLangs]map[string]string{
 		"informal": "informal", "informality": "informal", "informally": "informal",
 		"international": "international", "internationally": "international",
 		"publication": "publication", "publications": "publication",
+		// False friends of other languages (see ownStems).
+		"habit": "habit~en", "habits": "habit~en", // a custom; French "habitants", Spanish "habitantes"
+		"fabric": "fabric~en", "fabrics": "fabric~en", // "urban fabric"; Spanish "fábrica", a factory
 	},
 	langFR: {
 		"publication": "publication", "publications": "publication",
+		// False friends of other languages (see ownStems).
+		"formation": "formation~fr", "formations": "formation~fr", // training; English "formation"
+		"pays": "pays~fr",                     // a country; English "pays"
+		"main": "main~fr", "mains": "main~fr", // a hand, "main-d'œuvre"; English "main"
+		"numerique": "numerique~fr", "numeriques": "numerique~fr", // digital; Spanish "número", a number
+		// "le care" is English care: the French stemmer makes it "car",
+		// which English "car" is.
+		"care": "care",
 	},
 	langES: {
+		"carbon": "carbon~es", "carbones": "carbon~es", // "carbón": coal; English "carbon", Spanish "carbono"
 		"base": "base", "bases": "base",
 		"publicacion": "publication", "publicaciones": "publication",
 		"negocio": "negocio", "negocios": "negocio",
@@ -94,34 +106,15 @@ var keepWhole = [numLangs]map[string]string{
 // meet across languages with no dictionary. Some stems are written alike
 // and mean different things: French "location" (renting) and English
 // "location", Spanish "red" (network) and English "red", French "issue"
-// (outcome; "issu de", resulting from) and English "issues". The words
-// below keep a term of their own language, marked with "~" and the
-// language's code, which no stemmer writes: they still match the same word
-// of their own language, and the other languages through the dictionary's
+// (outcome; "issu de", resulting from) and English "issues". Such words
+// keep a term of their own language, marked with "~" and the language's
+// code, which no stemmer writes: one word at a time in keepWhole, every
+// word of a stem in ownStems. They still match the same word of their own
+// language, and the other languages through the dictionary's
 // translations, but no longer the false friend. Each entry names the side
 // that is the odd one out, so that the languages that agree keep meeting
 // (French "habitants" and Spanish "habitantes" stay one term, English
 // "habit" leaves them). TestCrossLanguageFalseFriends pins them.
-
-// ownWords are folded words whose term is their language's own.
-var ownWords = [numLangs]map[string]string{
-	langEN: {
-		"habit": "habit~en", "habits": "habit~en", // a custom; French "habitants", Spanish "habitantes"
-		"fabric": "fabric~en", "fabrics": "fabric~en", // "urban fabric"; Spanish "fábrica", a factory
-	},
-	langFR: {
-		"formation": "formation~fr", "formations": "formation~fr", // training; English "formation"
-		"pays": "pays~fr",                     // a country; English "pays"
-		"main": "main~fr", "mains": "main~fr", // a hand, "main-d'œuvre"; English "main"
-		"numerique": "numerique~fr", "numeriques": "numerique~fr", // digital; Spanish "número", a number
-		// "le care" is English care: the French stemmer makes it "car",
-		// which English "car" is.
-		"care": "care",
-	},
-	langES: {
-		"carbon": "carbon~es", "carbones": "carbon~es", // "carbón": coal; English "carbon", Spanish "carbono"
-	},
-}
 
 // ownStems are folded stems (after the tags above) whose term is their
 // language's own, for every word of the stem.
@@ -151,7 +144,7 @@ var ownStems = [numLangs]map[string]string{
 	},
 }
 
-// ownLanguage reports whether term is one of a language's own (ownWords,
+// ownLanguage reports whether term is one of a language's own (keepWhole,
 // ownStems): no cognate is made of it, since its look-alike in the other
 // languages is the false friend.
 func ownLanguage(term string) bool { return strings.Contains(term, "~") }
@@ -173,7 +166,7 @@ var accentedWhole = [numLangs]map[string]string{
 // what the stemmer cut from the folded word marks another family, or its
 // language's own term when the stem is a false friend in another language.
 func guardStem(folded, stem string, li int) string {
-	if t, ok := ownWords[li][folded]; ok {
+	if t, ok := keepWhole[li][folded]; ok {
 		return t
 	}
 	t := familyStem(folded, stem, li)
@@ -186,9 +179,6 @@ func guardStem(folded, stem string, li int) string {
 // familyStem is the folded stem, tagged when what the stemmer cut from the
 // folded word marks another family.
 func familyStem(folded, stem string, li int) string {
-	if t, ok := keepWhole[li][folded]; ok {
-		return t
-	}
 	n := 0
 	for n < len(folded) && n < len(stem) && folded[n] == stem[n] {
 		n++

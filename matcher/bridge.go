@@ -8,7 +8,6 @@ import (
 	"embed"
 	"fmt"
 	"io"
-	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -186,13 +185,13 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		words []string
 	}
 	counts := map[[2]int]map[pair]*evidence{}
-	// Evidence for senses that add nothing to a query still counts in a
-	// word's total: a translation that shares the word's stem (French
-	// "générale", Spanish "general") or is a stop word. Left out, its
-	// share went to the word's other translations, so French "générale",
-	// aligned once with "financial" and once with "general", became
-	// "financial" at full weight.
-	silent := map[[2]int]map[string]float64{}
+	// total is each word's evidence into a language, over all its senses:
+	// those that add nothing to a query count too, a translation that
+	// shares the word's stem (French "générale", Spanish "general") or is a
+	// stop word. Left out, their share went to the word's other
+	// translations, so French "générale", aligned once with "financial" and
+	// once with "general", became "financial" at full weight.
+	total := map[[2]int]map[string]float64{}
 	for _, r := range trans {
 		from, ok1 := langIndex(Lang(r[0]))
 		to, ok2 := langIndex(Lang(r[2]))
@@ -202,17 +201,17 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		}
 		word := strings.ToLower(r[1])
 		src, tgt := analyzeLower(word, from), analyzeLower(strings.ToLower(r[3]), to)
-		k := [2]int{from, to}
 		if src.stop || src.term == "" {
 			continue
 		}
+		k := [2]int{from, to}
+		if total[k] == nil {
+			total[k] = map[string]float64{}
+		}
+		total[k][src.term] += n
 		if tgt.stop || tgt.term == "" || src.term == tgt.term {
 			// A shared stem meets itself already; a stop word carries
-			// nothing. Either is still one of the word's senses.
-			if silent[k] == nil {
-				silent[k] = map[string]float64{}
-			}
-			silent[k][src.term] += n
+			// nothing.
 			continue
 		}
 		if counts[k] == nil {
@@ -233,16 +232,9 @@ func newBridge(parts BridgeParts) (*Bridge, error) {
 		if b.trans[from] == nil {
 			b.trans[from] = map[string][]translation{}
 		}
-		total := maps.Clone(silent[k])
-		if total == nil {
-			total = map[string]float64{}
-		}
-		for st, e := range m {
-			total[st.src] += e.n
-		}
 		for st, e := range m {
 			slices.Sort(e.words)
-			b.trans[from][st.src] = append(b.trans[from][st.src], translation{term: st.tgt, p: e.n / total[st.src], words: e.words, to: k[1]})
+			b.trans[from][st.src] = append(b.trans[from][st.src], translation{term: st.tgt, p: e.n / total[k][st.src], words: e.words, to: k[1]})
 			b.pairs++
 		}
 	}
