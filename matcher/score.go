@@ -359,14 +359,27 @@ var impactTable32 = func() (t [impMask + 1]float32) {
 func (acc *accumulator) addText(list []uint32, w float32) {
 	ent, gen := acc.ent, acc.gen
 	q := w * accTextScale
+	// Without a branch on whether the entry is new to this query: whether
+	// it is decides nothing the processor can guess (a query touches a
+	// document first on any of its words), and mispredicting it cost more
+	// than the writes done either way. A stale entry is read as zero, and
+	// its slot is written to touched, which keeps it only when it was new.
+	touched := slices.Grow(acc.touched, len(list))
+	n := len(touched)
+	touched = touched[:cap(touched)]
 	for _, p := range list {
-		e := &ent[p>>impBits]
+		s := p >> impBits
+		e := ent[s]
+		keep := uint32(1<<32 - 1) // all ones when e is this query's
 		if e.gen != gen {
-			*e = accEntry{gen: gen}
-			acc.touched = append(acc.touched, p>>impBits)
+			keep = 0
 		}
-		e.text = uint16(min(uint32(e.text)+uint32(q*impactTable32[p&impMask]), 1<<16-1))
+		touched[n] = s
+		n += int(1 - keep&1)
+		text := uint32(e.text)&keep + uint32(q*impactTable32[p&impMask])
+		ent[s] = accEntry{text: uint16(min(text, 1<<16-1)), gen: gen, tf: e.tf & uint8(keep)}
 	}
+	acc.touched = touched[:n]
 }
 
 func (acc *accumulator) addConcept(list []uint32, w float32) {

@@ -305,8 +305,20 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 	ent := acc.ent
 	h := acc.cands[:0]
 	left := false
+	// Once the pool is full, a document matched on words only (no concept,
+	// item or theme) scores (wt+wc)·min(1, text): it is rejected on its
+	// integer text sum, without the arithmetic below, when that sum is at
+	// or under cut, a unit under the least of the pool's (so that float32
+	// rounding cannot reject one the arithmetic would keep). Most of the
+	// touched documents share one or two rare words with the query and go
+	// this way. -1 while the pool fills.
+	cut, whole := int32(-1), wt+wc
 	for _, slot := range acc.touched {
 		e := &ent[slot]
+		if e.tf == 0 && int32(e.text) <= cut {
+			left = true
+			continue
+		}
 		text := min(1, e.textSum())
 		if e.tf&accItem != 0 {
 			// The best item's raw fit bounds the record's (see textFit).
@@ -334,14 +346,28 @@ func (s *search) collect(acc *accumulator, pool int) bool {
 		if len(h) < pool {
 			h = append(h, cand{slot, score})
 			heapUp(h, len(h)-1)
+			if len(h) == pool {
+				cut = textCut(h[0].score, whole)
+			}
 			continue
 		}
 		left = true
 		h[0] = cand{slot, score}
 		heapDown(h, 0)
+		cut = textCut(h[0].score, whole)
 	}
 	acc.cands = h
 	return left
+}
+
+// textCut is the greatest integer text sum (see accEntry) that the collect
+// loop may reject without computing its score: a unit under the text whose
+// score, weighted whole, equals least. -1 when whole is not positive.
+func textCut(least, whole float32) int32 {
+	if whole <= 0 {
+		return -1
+	}
+	return int32(min(least/whole, 8)*accTextScale) - 1
 }
 
 // heapUp and heapDown keep h a min-heap on score.
