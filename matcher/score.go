@@ -277,7 +277,24 @@ func (ix *Index) putAcc(a *accumulator) { ix.accs.Put(a) }
 // the candidates found, in their forward lists. It keeps a query's cost flat
 // as the index grows, at the price of missing a document that shares
 // nothing with the query but common words, which would rank low anyway.
+//
+// A query on practices (and on cities, ranked by their practices) walks
+// seven tenths of it (budgetFor): at 100,000 documents, 500 challenges
+// with the production lexicon found the same share of an exhaustive walk's
+// top ten with 14,000 postings as with 20,000 (practices 0.9676, cities
+// 0.9924), for a tenth less of a query's CPU. An expert query walks the
+// profiles and the track-record items on one budget, and loses at 14,000
+// (0.9766 instead of 0.9806): it keeps the whole.
 const postingsBudget = 20_000
+
+// budgetFor is the postings budget of a query on target (see
+// postingsBudget).
+func (ix *Index) budgetFor(target Kind) int {
+	if target == KindPractice {
+		return ix.budget / 10 * 7
+	}
+	return ix.budget
+}
 
 // accumulate walks the postings of qv's features into acc, within budget,
 // and returns the features left for the forward lists, sorted by ID.

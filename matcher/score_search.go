@@ -181,7 +181,7 @@ func (s *search) rank(limit int) []ranked {
 	acc := s.ix.getAcc(len(st.hot))
 	defer s.ix.putAcc(acc)
 
-	budget := s.ix.budget
+	budget := s.ix.budgetFor(s.target)
 	deferred := st.accumulate(acc, &s.qv, &budget, acc.deferredBuf[0])
 	acc.deferredBuf[0] = deferred
 	var deferredItem []qfeat
