@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -136,5 +137,42 @@ func TestDakarEvidence(t *testing.T) {
 	top := got[0].Explanation
 	if !slices.ContainsFunc(top.SharedConcepts, func(c matcher.ConceptMatch) bool { return c.Concept == "waste" }) {
 		t.Errorf("top practice %s shares no waste concept: %+v", got[0].Name, top.SharedConcepts)
+	}
+}
+
+// TestExplanationsSameAcrossBuilds builds one corpus several times, by
+// several goroutines (which number the words in whatever order they meet
+// them), and asks the same questions of each build: the answers, the order
+// of the matched words included, must not depend on the build, or two
+// replicas would explain one suggestion differently.
+func TestExplanationsSameAcrossBuilds(t *testing.T) {
+	cfg := matcher.CorpusConfig{Docs: 4000, Seed: 5}
+	docs := matcher.SyntheticCorpus(cfg)
+	qs := matcher.SyntheticQueries(cfg, 40, 50)
+	anyLanguage := false
+	answers := func() []matcher.Page {
+		ix := matcher.NewIndex(matcher.NewAnalyzer(nil), matcher.WithWorkers(8))
+		if err := ix.Build(docs, nil); err != nil {
+			t.Fatal(err)
+		}
+		var out []matcher.Page
+		for _, kind := range []matcher.Kind{matcher.KindPractice, matcher.KindExpert, matcher.KindCity} {
+			for i := range qs {
+				p, err := ix.SuggestPage(matcher.Query{Challenge: &qs[i], Kind: kind, Limit: 20, RequireSharedLanguage: &anyLanguage})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	first := answers()
+	for build := range 4 {
+		for i, p := range answers() {
+			if !reflect.DeepEqual(p, first[i]) {
+				t.Fatalf("build %d, question %d: the answer differs from the first build's:\n%+v\n%+v", build+2, i, p.Items, first[i].Items)
+			}
+		}
 	}
 }

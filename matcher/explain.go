@@ -75,7 +75,7 @@ func (s *search) explain(r *result) *pending {
 			conceptHits = append(conceptHits, h)
 		}
 	}
-	slices.SortStableFunc(termHits, func(a, b featScore) int { return cmp.Compare(b.v, a.v) })
+	st.sortHits(termHits)
 	shown := termHits[:min(len(termHits), maxMatchedTerms)]
 	exp.MatchedTerms = make([]TermMatch, 0, len(shown))
 	p.terms = make([]string, 0, len(shown))
@@ -87,7 +87,7 @@ func (s *search) explain(r *result) *pending {
 		})
 		p.terms = append(p.terms, term)
 	}
-	slices.SortStableFunc(conceptHits, func(a, b featScore) int { return cmp.Compare(b.v, a.v) })
+	st.sortHits(conceptHits)
 	m := &st.meta[r.slot]
 	var conceptNames []string
 	for _, h := range conceptHits {
@@ -115,7 +115,9 @@ func (s *search) explain(r *result) *pending {
 	if r.item >= 0 {
 		p.item = r.item
 		p.itemOfDoc = s.target == KindExpert
-		for _, h := range r.itemHits {
+		itemHits := slices.Clone(r.itemHits)
+		st.sortHits(itemHits)
+		for _, h := range itemHits {
 			p.itemTerms = append(p.itemTerms, st.names[h.id])
 		}
 		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore), Record: round6(r.itemVal)}
@@ -230,6 +232,20 @@ func (ix *Index) fillEvidenceOf(subject *Doc, ps []*pending) {
 			c.Reasons = reasons1(reason(ReasonRecordItem, intArg("Count", len(p.itemTerms)), textArg("Title", title)))
 		}
 	}
+}
+
+// sortHits orders matched features the most telling first, ties by name:
+// feature IDs, their order before, are given as the index is built, by
+// several goroutines at once, so that two builds of the same documents
+// (two replicas, or one restarted) listed tied words in different orders
+// and, at the cut of maxMatchedTerms, showed different words.
+func (st *state) sortHits(hs []featScore) {
+	slices.SortFunc(hs, func(a, b featScore) int {
+		if c := cmp.Compare(b.v, a.v); c != 0 {
+			return c
+		}
+		return strings.Compare(st.names[a.id], st.names[b.id])
+	})
 }
 
 // itemWords is the list of a track-record item's words an explanation
