@@ -115,9 +115,8 @@ func (s *search) explain(r *result) *pending {
 	if r.item >= 0 {
 		p.item = r.item
 		p.itemOfDoc = s.target == KindExpert
-		itemHits := slices.Clone(r.itemHits)
-		st.sortHits(itemHits)
-		for _, h := range itemHits {
+		st.sortHits(r.itemHits) // the result's own part of the search's hits
+		for _, h := range r.itemHits {
 			p.itemTerms = append(p.itemTerms, st.names[h.id])
 		}
 		exp.TrackRecord = &TrackRecordMatch{Index: r.item, Score: round6(r.itemScore), Record: round6(r.itemVal)}
