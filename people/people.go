@@ -55,9 +55,11 @@ type SignIn struct {
 }
 
 // SignInSender delivers sign-in links: by email once the outbox is wired, to
-// the log until then.
+// the log until then. It writes what it queues through tx, the store of the
+// transaction that made the link (and, for an invitation, the user): the
+// user, the link and its email are written together or not at all.
 type SignInSender interface {
-	SendSignIn(ctx context.Context, m SignIn) error
+	SendSignIn(ctx context.Context, tx *profiles.Store, m SignIn) error
 }
 
 // LogSender writes sign-in links to the log, for a service without a mail
@@ -66,7 +68,7 @@ type SignInSender interface {
 type LogSender struct{ Log *slog.Logger }
 
 // SendSignIn logs the link.
-func (s LogSender) SendSignIn(ctx context.Context, m SignIn) error {
+func (s LogSender) SendSignIn(ctx context.Context, _ *profiles.Store, m SignIn) error {
 	s.Log.LogAttrs(ctx, slog.LevelInfo, "sign-in link", slog.String("email", m.User.Email),
 		slog.String("role", m.User.Role), slog.String("link", m.Link), slog.Time("expires_at", m.ExpiresAt))
 	return nil
@@ -146,12 +148,18 @@ func (p *People) Invite(ctx context.Context, by *profiles.Principal, inviter str
 		return profiles.User{}, fmt.Errorf("invite: %w", refuse(profiles.Sayf("only an admin may invite an admin")))
 	}
 	in.InvitedBy = inviter
-	u, err := p.store.CreateUser(ctx, in)
+	// One transaction: an invitation whose link or email could not be
+	// queued leaves no user behind, and asking again works.
+	var u profiles.User
+	err := p.store.InTx(ctx, func(tx *profiles.Store) error {
+		var err error
+		if u, err = tx.CreateUser(ctx, in); err != nil {
+			return err
+		}
+		return p.sendThrough(ctx, tx, u)
+	})
 	if err != nil {
 		return profiles.User{}, fmt.Errorf("invite: %w", err)
-	}
-	if err := p.send(ctx, u); err != nil {
-		return u, err
 	}
 	return u, nil
 }
@@ -261,11 +269,17 @@ func (p *People) RequestSignIn(ctx context.Context, email string) error {
 func (p *People) SendLink(ctx context.Context, u profiles.User) error { return p.send(ctx, u) }
 
 func (p *People) send(ctx context.Context, u profiles.User) error {
-	link, err := p.NewLink(ctx, u.ID)
+	return p.store.InTx(ctx, func(tx *profiles.Store) error { return p.sendThrough(ctx, tx, u) })
+}
+
+// sendThrough mints a link for u and hands it to the sender, both through
+// tx: a link whose email could not be queued is not left behind.
+func (p *People) sendThrough(ctx context.Context, tx *profiles.Store, u profiles.User) error {
+	link, err := p.newLink(ctx, tx, u.ID)
 	if err != nil {
 		return err
 	}
-	if err := p.sender.SendSignIn(ctx, link); err != nil {
+	if err := p.sender.SendSignIn(ctx, tx, link); err != nil {
 		return fmt.Errorf("send sign-in link to user %s: %w", u.ID, err)
 	}
 	return nil
@@ -273,11 +287,15 @@ func (p *People) send(ctx context.Context, u profiles.User) error {
 
 // NewLink mints a sign-in link for user id without sending it.
 func (p *People) NewLink(ctx context.Context, userID string) (SignIn, error) {
-	u, err := p.store.FindUserByID(ctx, userID)
+	return p.newLink(ctx, p.store, userID)
+}
+
+func (p *People) newLink(ctx context.Context, store *profiles.Store, userID string) (SignIn, error) {
+	u, err := store.FindUserByID(ctx, userID)
 	if err != nil {
 		return SignIn{}, err
 	}
-	secret, exp, err := p.store.CreateSignInLink(ctx, userID, p.linkTTL)
+	secret, exp, err := store.CreateSignInLink(ctx, userID, p.linkTTL)
 	if err != nil {
 		return SignIn{}, err
 	}

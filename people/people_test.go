@@ -3,6 +3,7 @@ package people_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -32,17 +33,29 @@ func (c *clock) add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// outbox keeps the links sent.
+// outbox keeps the links sent. While err is set it keeps them and fails, as
+// an outbox whose write fails; it checks that the link's user can be read
+// through the transaction it is given.
 type outbox struct {
 	mu   sync.Mutex
 	sent []people.SignIn
+	err  error
 }
 
-func (o *outbox) SendSignIn(_ context.Context, m people.SignIn) error {
+func (o *outbox) SendSignIn(ctx context.Context, tx *profiles.Store, m people.SignIn) error {
+	if u, err := tx.FindUserByID(ctx, m.User.ID); err != nil || u.Email != m.User.Email {
+		return fmt.Errorf("the link's user through the transaction: %+v, %v", u, err)
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent = append(o.sent, m)
-	return nil
+	return o.err
+}
+
+func (o *outbox) failWith(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.err = err
 }
 
 func (o *outbox) last(t *testing.T) people.SignIn {
@@ -154,6 +167,46 @@ func TestInvite(t *testing.T) {
 		_, err = f.folks.Invite(ctx, secretariat, "sam", profiles.UserInput{Email: "not an address", Name: "X", Role: "integration"})
 		if got := fieldsOf(err); !slices.Equal(got, []string{"email", "role"}) {
 			t.Errorf("fields = %v (%v), want email, role", got, err)
+		}
+	})
+}
+
+// TestInviteIsOneTransaction: an invitation whose email cannot be queued
+// leaves neither the user nor a usable link behind, and asking again works;
+// a link asked for whose email cannot be queued does not work either.
+func TestInviteIsOneTransaction(t *testing.T) {
+	setup(t, func(t *testing.T, f fixture) {
+		ctx := context.Background()
+		secret := func(l people.SignIn) string { return strings.TrimPrefix(l.Link, "https://mm.example.org/sign-in/") }
+		in := profiles.UserInput{Email: "eva@lyon.example", Name: "Eva", Role: profiles.RoleCity, CityID: f.cityID}
+		f.out.failWith(errors.New("the outbox cannot write"))
+		if u, err := f.folks.Invite(ctx, secretariat, "sam", in); err == nil {
+			t.Fatalf("invite with a failing outbox: %+v, want an error", u)
+		}
+		if u, err := f.store.FindUserByEmail(ctx, in.Email); !errors.Is(err, profiles.ErrNotFound) {
+			t.Fatalf("user after the failed invitation: %+v, %v; want none", u, err)
+		}
+		if _, _, _, err := f.folks.SignIn(ctx, secret(f.out.last(t))); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("sign in with the failed invitation's link: %v, want ErrNotFound", err)
+		}
+
+		f.out.failWith(nil)
+		u, err := f.folks.Invite(ctx, secretariat, "sam", in)
+		if err != nil {
+			t.Fatalf("the same invitation again: %v", err)
+		}
+		first := secret(f.out.last(t))
+
+		f.out.failWith(errors.New("the outbox cannot write"))
+		if err := f.folks.RequestSignIn(ctx, in.Email); err == nil {
+			t.Fatal("a link asked for with a failing outbox: no error")
+		}
+		if _, _, _, err := f.folks.SignIn(ctx, secret(f.out.last(t))); !errors.Is(err, profiles.ErrNotFound) {
+			t.Errorf("sign in with the link whose email failed: %v, want ErrNotFound", err)
+		}
+		f.out.failWith(nil)
+		if got, _, _, err := f.folks.SignIn(ctx, first); err != nil || got.ID != u.ID {
+			t.Errorf("sign in with the invitation's link: %+v, %v", got, err)
 		}
 	})
 }

@@ -46,9 +46,8 @@ type peopleData struct {
 	Problem  *formProblem
 	// Refused says the inviter's role may not make this invitation.
 	Refused bool
-	// Invited is the user just invited, whose link was sent; NotSent, the
-	// one whose link could not be.
-	Invited, NotSent *profiles.User
+	// Invited is the user just invited, whose link was sent.
+	Invited *profiles.User
 	// Disabled and Enabled are the user just disabled or re-enabled.
 	Disabled, Enabled *profiles.User
 	// Refusal says why a disabling or a re-enabling was refused.
@@ -183,11 +182,6 @@ func (s *Server) staffInvite(c echo.Context) error {
 	switch {
 	case errors.Is(err, people.ErrForbidden):
 		return s.renderPeople(c, http.StatusForbidden, peopleData{Form: in, Refused: true})
-	case err != nil && u.ID != "":
-		// The user is made, the mail did not go: they can ask for a link on
-		// the sign-in page.
-		s.log.Error("invitation not sent", "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "user_id", u.ID, "error", err)
-		return s.renderPeople(c, http.StatusCreated, peopleData{NotSent: &u})
 	case err != nil:
 		var ce *profiles.ConflictError
 		if errors.As(err, &ce) && len(ce.Fields) > 0 {

@@ -486,7 +486,7 @@ func (e env) serve(ctx context.Context, cmd serveCmd) error {
 	// The people who sign in on the pages; their sign-in links are emails of
 	// the outbox (and log records while no mail server is configured).
 	folks, err := people.New(people.Config{Store: store, Logger: e.log, BaseURL: cmd.PublicURL,
-		Sender: outboxSignIn{out: outbox, store: store, log: people.LogSender{Log: e.log}}})
+		Sender: outboxSignIn{out: outbox, log: people.LogSender{Log: e.log}}})
 	if err != nil {
 		return err
 	}

@@ -24,32 +24,33 @@ func detectLanguage(text string) string {
 // message and the link is also written to the log, which is then the only
 // way to it (the demo's).
 type outboxSignIn struct {
-	out   *notify.Outbox
-	store *profiles.Store
-	log   people.LogSender
+	out *notify.Outbox
+	log people.LogSender
 }
 
-// SendSignIn queues the link's email, and logs it when no mail server is set.
-func (s outboxSignIn) SendSignIn(ctx context.Context, m people.SignIn) error {
-	lang := s.langOf(ctx, m.User)
-	if err := s.out.QueueSignIn(ctx, s.store.DB(), m.User.Email, m.User.Name, lang, m.Link, m.ExpiresAt); err != nil {
+// SendSignIn queues the link's email through tx, the transaction that made
+// the link, and logs it when no mail server is set.
+func (s outboxSignIn) SendSignIn(ctx context.Context, tx *profiles.Store, m people.SignIn) error {
+	lang := langOf(ctx, tx, m.User)
+	if err := s.out.QueueSignIn(ctx, tx.IDB(), m.User.Email, m.User.Name, lang, m.Link, m.ExpiresAt); err != nil {
 		return fmt.Errorf("queue the sign-in email of %s: %w", m.User.ID, err)
 	}
 	if !s.out.Mailing() {
-		return s.log.SendSignIn(ctx, m)
+		return s.log.SendSignIn(ctx, tx, m)
 	}
 	return nil
 }
 
-func (s outboxSignIn) langOf(ctx context.Context, u profiles.User) locale.Lang {
+// langOf is the language of u's emails, read through store.
+func langOf(ctx context.Context, store *profiles.Store, u profiles.User) locale.Lang {
 	var profile []string
 	switch {
 	case u.CityID != "":
-		if c, err := s.store.FindCityByID(ctx, u.CityID); err == nil {
+		if c, err := store.FindCityByID(ctx, u.CityID); err == nil {
 			profile = c.Languages
 		}
 	case u.ExpertID != "":
-		if e, err := s.store.FindExpertByID(ctx, u.ExpertID); err == nil {
+		if e, err := store.FindExpertByID(ctx, u.ExpertID); err == nil {
 			profile = e.Languages
 		}
 	}

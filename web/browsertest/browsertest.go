@@ -98,7 +98,7 @@ func (o *Outbox) LastApplicationLink(email string) string {
 }
 
 // SendSignIn keeps m.
-func (o *Outbox) SendSignIn(_ context.Context, m people.SignIn) error {
+func (o *Outbox) SendSignIn(_ context.Context, _ *profiles.Store, m people.SignIn) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.sent = append(o.sent, m)
