@@ -273,9 +273,11 @@ func (p *People) send(ctx context.Context, u profiles.User) error {
 }
 
 // sendThrough mints a link for u and hands it to the sender, both through
-// tx: a link whose email could not be queued is not left behind.
+// tx: a link whose email could not be queued is not left behind. u is the
+// user as the caller just read or made it; the store checks, in tx, that
+// they may still sign in.
 func (p *People) sendThrough(ctx context.Context, tx *profiles.Store, u profiles.User) error {
-	link, err := p.newLink(ctx, tx, u.ID)
+	link, err := p.mintLink(ctx, tx, u)
 	if err != nil {
 		return err
 	}
@@ -287,15 +289,16 @@ func (p *People) sendThrough(ctx context.Context, tx *profiles.Store, u profiles
 
 // NewLink mints a sign-in link for user id without sending it.
 func (p *People) NewLink(ctx context.Context, userID string) (SignIn, error) {
-	return p.newLink(ctx, p.store, userID)
-}
-
-func (p *People) newLink(ctx context.Context, store *profiles.Store, userID string) (SignIn, error) {
-	u, err := store.FindUserByID(ctx, userID)
+	u, err := p.store.FindUserByID(ctx, userID)
 	if err != nil {
 		return SignIn{}, err
 	}
-	secret, exp, err := store.CreateSignInLink(ctx, userID, p.linkTTL)
+	return p.mintLink(ctx, p.store, u)
+}
+
+// mintLink makes a sign-in link for u through store.
+func (p *People) mintLink(ctx context.Context, store *profiles.Store, u profiles.User) (SignIn, error) {
+	secret, exp, err := store.CreateSignInLink(ctx, u.ID, p.linkTTL)
 	if err != nil {
 		return SignIn{}, err
 	}
